@@ -1,0 +1,105 @@
+// Zod schemas for beads and convoys; every bead/convoy type in the code base is inferred from here.
+import { z } from 'zod';
+
+export const BEAD_TYPES = ['task', 'bug', 'feature', 'test', 'docs', 'epic', 'chore'] as const;
+export const ROLES = ['mayor', 'crew', 'refinery', 'polecat', 'librarian'] as const;
+export const STATUSES = ['open', 'in_progress', 'blocked', 'review', 'done', 'failed', 'cancelled'] as const;
+export const DEP_KINDS = ['blocks', 'parent-child', 'related', 'discovered-from'] as const;
+
+/** Ids look like `ab-7k2f`; imported `bd` ids such as `gt-mol-p5zm` or `gt-abc.1` are valid too. */
+export const BEAD_ID_RE = /^[a-z][a-z0-9]*-[a-z0-9][a-z0-9._-]*$/i;
+
+export const BeadType = z.enum(BEAD_TYPES);
+export const Role = z.enum(ROLES);
+export const Status = z.enum(STATUSES);
+export const DepKind = z.enum(DEP_KINDS);
+export const BeadId = z.string().regex(BEAD_ID_RE, 'expected an id like "ab-7k2f" (prefix, dash, hash)');
+export const IsoTime = z.iso.datetime({ offset: true });
+
+export const Dependency = z.strictObject({
+  id: BeadId,
+  kind: DepKind,
+});
+
+export const Assignee = z.strictObject({
+  agent: z.string().min(1),
+  model: z.string().min(1).nullable().default(null),
+});
+
+export const HistoryEntry = z.strictObject({
+  at: IsoTime,
+  by: z.string().min(1),
+  from: Status.nullable(),
+  to: Status.nullable(),
+  note: z.string().optional(),
+});
+
+export const Attempt = z.strictObject({
+  n: z.int().positive(),
+  at: IsoTime,
+  agent: z.string().min(1),
+  model: z.string().nullable().default(null),
+  outcome: z.enum(['pass', 'fail', 'error', 'escalated']),
+  note: z.string().optional(),
+});
+
+/** Values from a `bd` issue that our model does not have, kept so export is lossless. */
+export const BdOrigin = z.strictObject({
+  status: z.string().optional(),
+  issue_type: z.string().optional(),
+  dependency_types: z.record(z.string(), z.string()).optional(),
+  fields: z.record(z.string(), z.unknown()).default({}),
+  order: z.array(z.string()).optional(),
+});
+
+export const Bead = z.strictObject({
+  id: BeadId,
+  title: z.string().min(1, 'title must not be empty'),
+  description: z.string().default(''),
+  type: BeadType.default('task'),
+  role: Role.nullable().default(null),
+  rig: z.string().min(1).nullable().default(null),
+  convoy: z.string().min(1).nullable().default(null),
+  status: Status.default('open'),
+  priority: z.int().min(0).max(4).default(2),
+  dependencies: z.array(Dependency).default([]),
+  acceptance: z.array(z.string()).default([]),
+  files: z.array(z.string()).default([]),
+  tokenEstimate: z.int().nonnegative().nullable().default(null),
+  assignee: Assignee.nullable().default(null),
+  attempts: z.array(Attempt).default([]),
+  branch: z.string().min(1).nullable().default(null),
+  pr: z.int().positive().nullable().default(null),
+  labels: z.array(z.string()).default([]),
+  createdAt: IsoTime,
+  updatedAt: IsoTime,
+  closedAt: IsoTime.nullable().default(null),
+  history: z.array(HistoryEntry).default([]),
+  bd: BdOrigin.optional(),
+});
+
+export const Convoy = z.strictObject({
+  id: BeadId,
+  title: z.string().min(1),
+  epic: z
+    .strictObject({ repo: z.string().nullable().default(null), issue: z.int().positive() })
+    .nullable()
+    .default(null),
+  beads: z.array(BeadId).default([]),
+  branch: z.string().nullable().default(null),
+  createdAt: IsoTime,
+  updatedAt: IsoTime,
+});
+
+export type BeadType = z.infer<typeof BeadType>;
+export type Role = z.infer<typeof Role>;
+export type Status = z.infer<typeof Status>;
+export type DepKind = z.infer<typeof DepKind>;
+export type Dependency = z.infer<typeof Dependency>;
+export type Assignee = z.infer<typeof Assignee>;
+export type HistoryEntry = z.infer<typeof HistoryEntry>;
+export type Attempt = z.infer<typeof Attempt>;
+export type BdOrigin = z.infer<typeof BdOrigin>;
+export type Bead = z.infer<typeof Bead>;
+export type BeadInput = z.input<typeof Bead>;
+export type Convoy = z.infer<typeof Convoy>;

@@ -1,0 +1,50 @@
+// Builds the `gth` commander program from the per-area command modules.
+import { Command, CommanderError } from 'commander';
+import { registerAll } from './commands/index.js';
+import { GthError, UsageError, errorMessage } from '../util/errors.js';
+
+export function buildProgram(): Command {
+  const program = new Command();
+  program
+    .name('gth')
+    .description('gastown-hybrid: Gas Town-style agents on local llama.cpp models plus cloud Gemini')
+    .version('0.1.0')
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride();
+  registerAll(program);
+  // Sub-commands inherit exitOverride so usage errors surface as CommanderError.
+  const inherit = (cmd: Command): void => {
+    for (const sub of cmd.commands) {
+      sub.exitOverride();
+      sub.showHelpAfterError('(run with --help for usage)');
+      inherit(sub);
+    }
+  };
+  inherit(program);
+  return program;
+}
+
+/** Runs the CLI and returns the exit code: 0 ok, 1 failure, 2 bad usage. */
+export async function runCli(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // --help and --version also throw through exitOverride, with exit code 0.
+      if (err.exitCode === 0) return 0;
+      return 2;
+    }
+    if (err instanceof UsageError) {
+      process.stderr.write(`gth: ${errorMessage(err)}\n`);
+      return 2;
+    }
+    if (err instanceof GthError) {
+      process.stderr.write(`gth: ${errorMessage(err)}\n`);
+      return 1;
+    }
+    process.stderr.write(`gth: unexpected error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    return 1;
+  }
+}

@@ -1,0 +1,14 @@
+import { defineConfig } from 'vitest/config';
+
+// Tests spawn real git and node processes, so allow generous per-test time and keep
+// parallelism modest on the 2-core machines this project runs on.
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    testTimeout: 60_000,
+    hookTimeout: 120_000,
+    pool: 'forks',
+    poolOptions: { forks: { maxForks: 2, minForks: 1 } },
+    reporters: ['default'],
+  },
+});
