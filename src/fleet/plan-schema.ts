@@ -1,0 +1,69 @@
+// The fleet plan: the contract between the planner (src/fleet) and the runtime (src/runtime).
+import { z } from 'zod';
+import { BeadId, Role } from '../beads/schema.js';
+
+export const CacheType = z.enum(['f16', 'q8_0', 'q4_0']);
+
+export const ServerPlan = z.strictObject({
+  /** Stable id, e.g. "gpu-qwen2.5-coder-3b"; pid files and logs are named after it. */
+  id: z.string().min(1),
+  /** Catalog model name. */
+  model: z.string().min(1),
+  /** GGUF file name, resolved against the configured models directory. */
+  modelFile: z.string().min(1),
+  device: z.enum(['gpu', 'cpu']),
+  roles: z.array(Role),
+  slots: z.int().positive(),
+  ctxPerSlot: z.int().positive(),
+  cacheTypeK: CacheType,
+  cacheTypeV: CacheType,
+  flashAttention: z.boolean(),
+  gpuLayers: z.int().nonnegative(),
+  nCpuMoe: z.int().nonnegative().default(0),
+  threads: z.int().positive(),
+  /** Logical CPU ids for taskset; empty means no pinning. */
+  cpuCores: z.array(z.int().nonnegative()).default([]),
+  vramMiB: z.number().nonnegative(),
+  ramMiB: z.number().nonnegative(),
+  /** llama-server arguments without binary, --host, --port and --api-key (the runtime adds those). */
+  args: z.array(z.string()),
+  /** Full human-readable command line, taskset included, for `gth plan` output. */
+  commandLine: z.string(),
+  /** Lower is more important; the runtime stops the least important server first. */
+  importance: z.int().nonnegative(),
+  tokensPerSecond: z.number().positive(),
+  tokensPerSecondSource: z.enum(['catalog', 'measured']),
+});
+
+export const Assignment = z.strictObject({
+  beadId: BeadId,
+  role: Role,
+  /** Server id, or "cloud" when the bead goes to a cloud model. */
+  target: z.string().min(1),
+  model: z.string().min(1),
+  promptTokens: z.int().nonnegative(),
+  estSeconds: z.number().nonnegative(),
+  reason: z.string(),
+});
+
+export const Wave = z.strictObject({
+  index: z.int().nonnegative(),
+  /** Servers that must be up during this wave (the runtime swaps between waves). */
+  servers: z.array(z.string()),
+  assignments: z.array(Assignment),
+  estSeconds: z.number().nonnegative(),
+});
+
+export const FleetPlan = z.strictObject({
+  servers: z.array(ServerPlan),
+  waves: z.array(Wave),
+  headroom: z.strictObject({ vramMiB: z.number(), ramMiB: z.number(), cores: z.int() }),
+  estWallSeconds: z.number().nonnegative(),
+  warnings: z.array(z.string()).default([]),
+});
+
+export type CacheType = z.infer<typeof CacheType>;
+export type ServerPlan = z.infer<typeof ServerPlan>;
+export type Assignment = z.infer<typeof Assignment>;
+export type Wave = z.infer<typeof Wave>;
+export type FleetPlan = z.infer<typeof FleetPlan>;
