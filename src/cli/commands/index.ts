@@ -1,6 +1,7 @@
 // The list of command groups. Each area adds one import and one call here.
 import type { Command } from 'commander';
+import { register as registerBeads } from './beads.js';
 
-export function registerAll(_program: Command): void {
-  // registrations are added per area below
+export function registerAll(program: Command): void {
+  registerBeads(program);
 }

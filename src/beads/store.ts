@@ -1,0 +1,316 @@
+// The bead store: one JSON file per bead in beads/, one per convoy in beads/convoys/, locked and atomic.
+import { readdir, readFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { join, relative, resolve, dirname } from 'node:path';
+import { Bead, Convoy, type BeadInput, type Status, type Assignee } from './schema.js';
+import { serializeBead, serializeConvoy, parseBeadText, parseConvoyText } from './serialize.js';
+import { writeFileAtomic } from './atomic.js';
+import { withDirLock } from './lock.js';
+import { generateId, defaultPrefix, assertPrefix } from './ids.js';
+import { assertTransition } from './transitions.js';
+import { openBlockers } from './graph.js';
+import { townGit, type TownGit } from './git.js';
+import { GthError, UsageError } from '../util/errors.js';
+
+export class NotFoundError extends UsageError {
+  constructor(what: string, id: string, dir: string) {
+    super(`unknown ${what} id "${id}" (no ${what === 'bead' ? '' : 'convoys/'}${id}.json in ${dir})`);
+    this.name = 'NotFoundError';
+  }
+}
+
+export class ClaimError extends GthError {
+  constructor(message: string, readonly holder: string | null) {
+    super(message);
+    this.name = 'ClaimError';
+  }
+}
+
+export interface BeadStoreOptions {
+  /** The beads folder (usually <town repo>/beads). */
+  dir: string;
+  /** Who is acting, recorded in history (default $GTH_ACTOR or "human"). */
+  actor?: string;
+  /** Commit every change with git (the folder must be inside a git work tree). */
+  commit?: boolean;
+  /** Id prefix; default derived from the town repo's folder name. */
+  prefix?: string;
+  now?: () => Date;
+  env?: NodeJS.ProcessEnv;
+}
+
+export interface ChangeOptions {
+  by?: string;
+  note?: string;
+}
+
+export type NewBead = Omit<BeadInput, 'id' | 'createdAt' | 'updatedAt' | 'history' | 'status'> & { id?: string };
+
+export interface ScanResult {
+  beads: { bead: Bead; file: string }[];
+  problems: { file: string; message: string }[];
+}
+
+export class BeadStore {
+  readonly dir: string;
+  readonly convoysDir: string;
+  readonly actor: string;
+  readonly commit: boolean;
+  readonly prefix: string;
+  private readonly now: () => Date;
+  private gitCache?: TownGit;
+
+  constructor(opts: BeadStoreOptions) {
+    const env = opts.env ?? process.env;
+    this.dir = resolve(opts.dir);
+    this.convoysDir = join(this.dir, 'convoys');
+    this.actor = opts.actor ?? env.GTH_ACTOR ?? 'human';
+    this.commit = opts.commit ?? false;
+    this.prefix = assertPrefix(opts.prefix ?? env.GTH_BEAD_PREFIX ?? defaultPrefix(dirname(this.dir)));
+    this.now = opts.now ?? (() => new Date());
+  }
+
+  get git(): TownGit {
+    this.gitCache ??= townGit(dirname(this.dir));
+    return this.gitCache;
+  }
+
+  beadPath(id: string): string {
+    return join(this.dir, `${id}.json`);
+  }
+
+  convoyPath(id: string): string {
+    return join(this.convoysDir, `${id}.json`);
+  }
+
+  private stamp(): string {
+    return this.now().toISOString();
+  }
+
+  /** Reads every bead file, collecting problems instead of stopping at the first. */
+  async scan(): Promise<ScanResult> {
+    let names: string[];
+    try {
+      names = (await readdir(this.dir)).filter((n) => n.endsWith('.json') && !n.startsWith('.'));
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { beads: [], problems: [] };
+      throw err;
+    }
+    const result: ScanResult = { beads: [], problems: [] };
+    const texts = await Promise.all(names.map((n) => readFile(join(this.dir, n), 'utf8')));
+    names.forEach((name, i) => {
+      const file = join(this.dir, name);
+      try {
+        const bead = parseBeadText(texts[i]!, file);
+        if (`${bead.id}.json` !== name) {
+          result.problems.push({ file, message: `${file}: id "${bead.id}" does not match the file name` });
+        }
+        result.beads.push({ bead, file });
+      } catch (err) {
+        result.problems.push({ file, message: (err as Error).message });
+      }
+    });
+    return result;
+  }
+
+  /** All beads; any unreadable file is an error naming it (and the file is left untouched). */
+  async list(): Promise<Bead[]> {
+    const { beads, problems } = await this.scan();
+    if (problems.length) throw new GthError(problems.map((p) => p.message).join('\n'));
+    return beads.map((b) => b.bead);
+  }
+
+  async get(id: string): Promise<Bead> {
+    const file = this.beadPath(id);
+    let text: string;
+    try {
+      text = await readFile(file, 'utf8');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new NotFoundError('bead', id, this.dir);
+      throw err;
+    }
+    return parseBeadText(text, file);
+  }
+
+  async create(input: NewBead, opts: ChangeOptions = {}): Promise<Bead> {
+    return withDirLock(this.dir, async () => {
+      const at = this.stamp();
+      const id =
+        input.id ?? generateId(this.prefix, `${input.title}\n${at}`, (candidate) => existsSync(this.beadPath(candidate)));
+      if (input.id && existsSync(this.beadPath(input.id))) throw new UsageError(`bead ${input.id} already exists`);
+      const bead = this.validate({
+        ...input,
+        id,
+        status: 'open',
+        createdAt: at,
+        updatedAt: at,
+        history: [{ at, by: opts.by ?? this.actor, from: null, to: 'open', note: opts.note ?? 'created' }],
+      });
+      await writeFileAtomic(this.beadPath(id), serializeBead(bead));
+      await this.maybeCommit([this.beadPath(id)], `bead ${id}: create "${bead.title}"`);
+      return bead;
+    });
+  }
+
+  /** Writes many new beads under one lock and one commit; all are validated before any is written. */
+  async createMany(inputs: (NewBead & { id: string })[], opts: ChangeOptions & { message?: string } = {}): Promise<Bead[]> {
+    return withDirLock(this.dir, async () => {
+      const at = this.stamp();
+      const problems: string[] = [];
+      const beads: Bead[] = [];
+      for (const input of inputs) {
+        if (existsSync(this.beadPath(input.id))) problems.push(`bead ${input.id} already exists`);
+        const parsed = Bead.safeParse({
+          ...input,
+          status: 'open',
+          createdAt: at,
+          updatedAt: at,
+          history: [{ at, by: opts.by ?? this.actor, from: null, to: 'open', note: opts.note ?? 'created' }],
+        });
+        if (parsed.success) beads.push(parsed.data);
+        else problems.push(...parsed.error.issues.map((i) => `bead ${input.id}: ${i.path.join('.')}: ${i.message}`));
+      }
+      if (problems.length) throw new GthError(`nothing written; ${problems.length} problem(s):\n${problems.join('\n')}`);
+      for (const b of beads) await writeFileAtomic(this.beadPath(b.id), serializeBead(b));
+      await this.maybeCommit(beads.map((b) => this.beadPath(b.id)), opts.message ?? `beads: create ${beads.length}`);
+      return beads;
+    });
+  }
+
+  /**
+   * Re-reads the bead under the lock, applies `change`, records a history entry and writes it back.
+   * `change` may return `{ to }` to move the status (checked against the allowed transitions).
+   */
+  async update(
+    id: string,
+    change: (bead: Bead) => { to?: Status; note?: string; message?: string } | void,
+    opts: ChangeOptions = {},
+  ): Promise<Bead> {
+    return withDirLock(this.dir, async () => {
+      const current = await this.get(id);
+      const draft = structuredClone(current);
+      const result = change(draft) ?? {};
+      const at = this.stamp();
+      const from = current.status;
+      const to = result.to ?? from;
+      if (to !== from) assertTransition(id, from, to);
+      draft.status = to;
+      draft.updatedAt = at;
+      if (to !== from) draft.closedAt = to === 'done' || to === 'cancelled' ? at : null;
+      const changed = changedFields(current, draft);
+      const note = result.note ?? opts.note ?? (to === from ? `updated ${changed.join(', ')}` : undefined);
+      draft.history = [
+        ...current.history,
+        { at, by: opts.by ?? this.actor, from, to, ...(note ? { note } : {}) },
+      ];
+      const bead = this.validate(draft);
+      await writeFileAtomic(this.beadPath(id), serializeBead(bead));
+      const what = to !== from ? `${from} -> ${to}` : `update ${changed.join(', ')}`;
+      await this.maybeCommit([this.beadPath(id)], result.message ?? `bead ${id}: ${what}${note && to !== from ? ` (${note})` : ''}`);
+      return bead;
+    });
+  }
+
+  transition(id: string, to: Status, opts: ChangeOptions = {}): Promise<Bead> {
+    return this.update(id, () => ({ to, note: opts.note }), opts);
+  }
+
+  /** Claims a ready bead for one agent (local only; see claimBead for the pushed, multi-runner form). */
+  async claimLocal(id: string, assignee: Assignee, opts: ChangeOptions = {}): Promise<Bead> {
+    const all = new Map((await this.list()).map((b) => [b.id, b]));
+    return this.update(
+      id,
+      (b) => {
+        if (b.status === 'in_progress' && b.assignee?.agent === assignee.agent) return { note: 'claim repeated' };
+        if (b.status !== 'open') {
+          const holder = b.assignee?.agent ?? null;
+          throw new ClaimError(
+            b.status === 'in_progress' && holder
+              ? `bead ${id} is already claimed by ${holder}`
+              : `bead ${id} is ${b.status}, not open: it cannot be claimed`,
+            holder,
+          );
+        }
+        const waiting = openBlockers(b, all);
+        if (waiting.length) throw new ClaimError(`bead ${id} is not ready: waiting on ${waiting.join(', ')}`, null);
+        b.assignee = assignee;
+        return { to: 'in_progress', note: `claimed by ${assignee.agent}${assignee.model ? ` (${assignee.model})` : ''}` };
+      },
+      { by: assignee.agent, ...opts },
+    );
+  }
+
+  // ---- convoys ----
+
+  async listConvoys(): Promise<Convoy[]> {
+    let names: string[];
+    try {
+      names = (await readdir(this.convoysDir)).filter((n) => n.endsWith('.json') && !n.startsWith('.'));
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      throw err;
+    }
+    return Promise.all(names.map((n) => this.readConvoyFile(join(this.convoysDir, n))));
+  }
+
+  async getConvoy(id: string): Promise<Convoy> {
+    const file = this.convoyPath(id);
+    if (!existsSync(file)) throw new NotFoundError('convoy', id, this.dir);
+    return this.readConvoyFile(file);
+  }
+
+  private async readConvoyFile(file: string): Promise<Convoy> {
+    return parseConvoyText(await readFile(file, 'utf8'), file);
+  }
+
+  async createConvoy(input: { id?: string; title: string; epic?: Convoy['epic']; beads?: string[]; branch?: string | null }): Promise<Convoy> {
+    return withDirLock(this.dir, async () => {
+      const at = this.stamp();
+      const id =
+        input.id ??
+        generateId(this.prefix, `convoy\n${input.title}\n${at}`, (c) => existsSync(this.convoyPath(c)) || existsSync(this.beadPath(c)));
+      if (input.id && existsSync(this.convoyPath(input.id))) throw new UsageError(`convoy ${input.id} already exists`);
+      const convoy = Convoy.parse({ ...input, id, createdAt: at, updatedAt: at });
+      await writeFileAtomic(this.convoyPath(id), serializeConvoy(convoy));
+      await this.maybeCommit([this.convoyPath(id)], `convoy ${id}: create "${convoy.title}"`);
+      return convoy;
+    });
+  }
+
+  async addToConvoy(id: string, beadIds: string[]): Promise<Convoy> {
+    return withDirLock(this.dir, async () => {
+      const convoy = await this.getConvoy(id);
+      for (const b of beadIds) if (!existsSync(this.beadPath(b))) throw new NotFoundError('bead', b, this.dir);
+      const next = Convoy.parse({ ...convoy, beads: [...new Set([...convoy.beads, ...beadIds])], updatedAt: this.stamp() });
+      await writeFileAtomic(this.convoyPath(id), serializeConvoy(next));
+      await this.maybeCommit([this.convoyPath(id)], `convoy ${id}: add ${beadIds.join(', ')}`);
+      return next;
+    });
+  }
+
+  private validate(candidate: unknown): Bead {
+    const parsed = Bead.safeParse(candidate);
+    if (!parsed.success) {
+      const id = (candidate as { id?: string }).id ?? '(new bead)';
+      throw new GthError(
+        `bead ${id} would be invalid, nothing written:\n${parsed.error.issues.map((i) => `  ${i.path.join('.') || '(root)'}: ${i.message}`).join('\n')}`,
+      );
+    }
+    return parsed.data;
+  }
+
+  private async maybeCommit(files: string[], message: string): Promise<void> {
+    if (!this.commit) return;
+    const root = dirname(this.dir);
+    await this.git.commitPaths(files.map((f) => relative(root, f)), message);
+  }
+}
+
+/** Top-level fields whose JSON differs (history and timestamps excluded). */
+export function changedFields(a: Bead, b: Bead): string[] {
+  const skip = new Set(['history', 'updatedAt']);
+  const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
+  return [...keys].filter(
+    (k) => !skip.has(k) && JSON.stringify((a as Record<string, unknown>)[k]) !== JSON.stringify((b as Record<string, unknown>)[k]),
+  );
+}

@@ -1,0 +1,335 @@
+// `gth bead …`, `gth convoy …`, `gth beads …` and `gth hooks install`: the bead store from the shell.
+import { Command, Option } from 'commander';
+import { readFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { BeadStore } from '../../beads/store.js';
+import { BEAD_TYPES, ROLES, STATUSES, DEP_KINDS, type Bead, type Dependency, type Status, type DepKind } from '../../beads/schema.js';
+import { readyBeads, convoyProgress } from '../../beads/graph.js';
+import { claimBead } from '../../beads/claim.js';
+import { checkBeads } from '../../beads/check.js';
+import { installHooks } from '../../beads/hooks.js';
+import { writeFileAtomic } from '../../beads/atomic.js';
+import { printJson, printTable } from '../output.js';
+import { UsageError, GthError } from '../../util/errors.js';
+
+interface TownOpts {
+  dir?: string;
+  commit?: boolean;
+  actor?: string;
+}
+
+function townDir(opts: TownOpts, env = process.env): string {
+  return resolve(opts.dir ?? env.GTH_TOWN ?? process.cwd());
+}
+
+export function storeFor(opts: TownOpts, env = process.env): BeadStore {
+  return new BeadStore({
+    dir: join(townDir(opts, env), 'beads'),
+    commit: opts.commit ?? env.GTH_COMMIT === '1',
+    actor: opts.actor,
+    env,
+  });
+}
+
+const townOptions = (cmd: Command): Command =>
+  cmd
+    .option('--dir <path>', 'town repository holding beads/ (default: $GTH_TOWN or the current folder)')
+    .option('--commit', 'commit each change with git (also GTH_COMMIT=1)')
+    .option('--actor <name>', 'who is acting, for the history (default: $GTH_ACTOR or "human")');
+
+function parseIntFlag(flag: string, min: number, max: number) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < min || n > max) throw new UsageError(`${flag} must be an integer from ${min} to ${max}, got "${value}"`);
+    return n;
+  };
+}
+
+function collect(value: string, previous: string[] = []): string[] {
+  return [...previous, value];
+}
+
+function parseDep(spec: string): Dependency {
+  const [id, kind = 'blocks'] = spec.split(':');
+  if (!id || !(DEP_KINDS as readonly string[]).includes(kind)) {
+    throw new UsageError(`--dep "${spec}": expected ID or ID:KIND with KIND one of ${DEP_KINDS.join(', ')}`);
+  }
+  return { id, kind: kind as DepKind };
+}
+
+function beadRow(b: Bead): (string | number)[] {
+  return [b.id, b.status, b.priority, b.type, b.role ?? '-', b.assignee?.agent ?? '-', b.title.slice(0, 60)];
+}
+const BEAD_HEADERS = ['id', 'status', 'pri', 'type', 'role', 'assignee', 'title'];
+
+function showBead(b: Bead): void {
+  const lines = [
+    `${b.id}  ${b.title}`,
+    `status: ${b.status}   priority: ${b.priority}   type: ${b.type}   role: ${b.role ?? '-'}   rig: ${b.rig ?? '-'}   convoy: ${b.convoy ?? '-'}`,
+    `assignee: ${b.assignee ? `${b.assignee.agent}${b.assignee.model ? ` (${b.assignee.model})` : ''}` : '-'}   branch: ${b.branch ?? '-'}   pr: ${b.pr ?? '-'}   tokens: ${b.tokenEstimate ?? '-'}`,
+    b.dependencies.length ? `depends on: ${b.dependencies.map((d) => `${d.id} (${d.kind})`).join(', ')}` : '',
+    b.labels.length ? `labels: ${b.labels.join(', ')}` : '',
+    b.description ? `\n${b.description}\n` : '',
+    b.acceptance.length ? `acceptance:\n${b.acceptance.map((a) => `  - ${a}`).join('\n')}` : '',
+    b.files.length ? `files: ${b.files.join(', ')}` : '',
+    'history:',
+    ...b.history.map((h) => `  ${h.at}  ${h.by}  ${h.from ?? '∅'} -> ${h.to ?? '∅'}${h.note ? `  ${h.note}` : ''}`),
+  ];
+  process.stdout.write(`${lines.filter(Boolean).join('\n')}\n`);
+}
+
+function registerBead(program: Command): void {
+  const bead = program.command('bead').description('create, inspect and move single beads');
+
+  townOptions(bead.command('create').description('create a bead'))
+    .requiredOption('--title <text>', 'title')
+    .option('--description <text>', 'description', '')
+    .addOption(new Option('--type <type>', 'bead type').choices([...BEAD_TYPES]).default('task'))
+    .addOption(new Option('--role <role>', 'role that works on it').choices([...ROLES]))
+    .option('--rig <name>', 'rig (repository) it touches')
+    .option('--convoy <id>', 'convoy it belongs to (also added to the convoy file)')
+    .option('--priority <0-4>', 'priority, 0 highest', parseIntFlag('--priority', 0, 4), 2)
+    .option('--dep <id[:kind]>', 'dependency (repeatable; kind defaults to blocks)', collect, [])
+    .option('--accept <text>', 'acceptance criterion (repeatable)', collect, [])
+    .option('--file <path>', 'file it touches (repeatable)', collect, [])
+    .option('--label <name>', 'label (repeatable)', collect, [])
+    .option('--tokens <n>', 'token estimate', parseIntFlag('--tokens', 0, 10_000_000))
+    .option('--json', 'print the bead as JSON')
+    .action(async (o) => {
+      const store = storeFor(o);
+      const deps = (o.dep as string[]).map(parseDep);
+      const existing = new Set((await store.list()).map((b) => b.id));
+      for (const d of deps) if (!existing.has(d.id)) throw new UsageError(`--dep: unknown bead id "${d.id}"`);
+      if (o.convoy) await store.getConvoy(o.convoy);
+      const b = await store.create({
+        title: o.title,
+        description: o.description,
+        type: o.type,
+        role: o.role ?? null,
+        rig: o.rig ?? null,
+        convoy: o.convoy ?? null,
+        priority: o.priority,
+        dependencies: deps,
+        acceptance: o.accept,
+        files: o.file,
+        labels: o.label,
+        tokenEstimate: o.tokens ?? null,
+      });
+      if (o.convoy) await store.addToConvoy(o.convoy, [b.id]);
+      if (o.json) printJson(b);
+      else process.stdout.write(`${b.id}\n`);
+    });
+
+  townOptions(bead.command('list').description('list beads'))
+    .addOption(new Option('--status <status>', 'only this status').choices([...STATUSES]))
+    .option('--convoy <id>', 'only this convoy')
+    .addOption(new Option('--role <role>', 'only this role').choices([...ROLES]))
+    .option('--json', 'JSON output')
+    .action(async (o) => {
+      let beads = await storeFor(o).list();
+      if (o.status) beads = beads.filter((b) => b.status === o.status);
+      if (o.convoy) beads = beads.filter((b) => b.convoy === o.convoy);
+      if (o.role) beads = beads.filter((b) => b.role === o.role);
+      beads.sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id));
+      if (o.json) printJson(beads);
+      else printTable(BEAD_HEADERS, beads.map(beadRow));
+    });
+
+  townOptions(bead.command('show').description('show one bead with its history').argument('<id>'))
+    .option('--json', 'JSON output')
+    .action(async (id, o) => {
+      const b = await storeFor(o).get(id);
+      if (o.json) printJson(b);
+      else showBead(b);
+    });
+
+  townOptions(bead.command('update').description('change fields or the status of a bead').argument('<id>'))
+    .addOption(new Option('--status <status>', 'move to this status (checked against the allowed transitions)').choices([...STATUSES]))
+    .option('--title <text>', 'new title')
+    .option('--description <text>', 'new description')
+    .option('--priority <0-4>', 'new priority', parseIntFlag('--priority', 0, 4))
+    .option('--assignee <agent>', 'assign to an agent')
+    .option('--model <model>', 'model of the assignee')
+    .option('--branch <name>', 'branch')
+    .option('--pr <number>', 'pull request number', parseIntFlag('--pr', 1, Number.MAX_SAFE_INTEGER))
+    .option('--add-label <name>', 'add a label (repeatable)', collect, [])
+    .option('--note <text>', 'note for the history')
+    .option('--json', 'print the bead as JSON')
+    .action(async (id, o) => {
+      const b = await storeFor(o).update(id, (d) => {
+        if (o.title) d.title = o.title;
+        if (o.description !== undefined) d.description = o.description;
+        if (o.priority !== undefined) d.priority = o.priority;
+        if (o.assignee) d.assignee = { agent: o.assignee, model: o.model ?? null };
+        if (o.branch) d.branch = o.branch;
+        if (o.pr) d.pr = o.pr;
+        for (const l of o.addLabel as string[]) if (!d.labels.includes(l)) d.labels.push(l);
+        return { to: o.status as Status | undefined, note: o.note };
+      });
+      if (o.json) printJson(b);
+      else process.stdout.write(`${b.id} ${b.status}\n`);
+    });
+
+  townOptions(bead.command('close').description('mark a bead done (or cancelled)').argument('<id>'))
+    .option('--cancel', 'cancel instead of done')
+    .option('--reason <text>', 'why, for the history')
+    .option('--json', 'print the bead as JSON')
+    .action(async (id, o) => {
+      const b = await storeFor(o).transition(id, o.cancel ? 'cancelled' : 'done', { note: o.reason });
+      if (o.json) printJson(b);
+      else process.stdout.write(`${b.id} ${b.status}\n`);
+    });
+
+  townOptions(bead.command('ready').description('open beads whose blockers are done, by priority then age'))
+    .option('--limit <n>', 'at most this many', parseIntFlag('--limit', 1, Number.MAX_SAFE_INTEGER))
+    .option('--json', 'JSON output')
+    .action(async (o) => {
+      let ready = readyBeads(await storeFor(o).list());
+      if (o.limit) ready = ready.slice(0, o.limit);
+      if (o.json) printJson(ready);
+      else printTable(BEAD_HEADERS, ready.map(beadRow));
+    });
+
+  townOptions(bead.command('claim').description('move a ready bead to in_progress for one agent').argument('<id>'))
+    .option('--agent <name>', 'agent claiming it (default: the actor)')
+    .option('--model <model>', 'model the agent runs')
+    .option('--push', 'commit and push to the town remote, retrying when the remote moved')
+    .option('--remote <name>', 'remote to push to', 'origin')
+    .option('--json', 'print the bead as JSON')
+    .action(async (id, o) => {
+      const store = storeFor(o);
+      const b = await claimBead(store, id, {
+        assignee: { agent: o.agent ?? store.actor, model: o.model ?? null },
+        push: o.push,
+        remote: o.remote,
+      });
+      if (o.json) printJson(b);
+      else process.stdout.write(`${b.id} claimed by ${b.assignee?.agent}\n`);
+    });
+}
+
+function registerConvoy(program: Command): void {
+  const convoy = program.command('convoy').description('groups of beads that ship together');
+
+  townOptions(convoy.command('create').description('create a convoy'))
+    .requiredOption('--title <text>', 'title')
+    .option('--epic <number>', 'epic issue number', parseIntFlag('--epic', 1, Number.MAX_SAFE_INTEGER))
+    .option('--repo <owner/name>', 'repository of the epic issue')
+    .option('--bead <id>', 'bead to include (repeatable)', collect, [])
+    .option('--json', 'print the convoy as JSON')
+    .action(async (o) => {
+      const store = storeFor(o);
+      for (const id of o.bead as string[]) await store.get(id);
+      const c = await store.createConvoy({
+        title: o.title,
+        epic: o.epic ? { issue: o.epic, repo: o.repo ?? null } : null,
+        beads: o.bead,
+      });
+      if (o.json) printJson(c);
+      else process.stdout.write(`${c.id}\n`);
+    });
+
+  townOptions(convoy.command('show').description('a convoy with its progress').argument('<id>'))
+    .option('--json', 'JSON output')
+    .action(async (id, o) => {
+      const store = storeFor(o);
+      const c = await store.getConvoy(id);
+      const beads = await store.list();
+      const progress = convoyProgress(c, beads);
+      if (o.json) return printJson({ ...c, progress });
+      const members = beads.filter((b) => c.beads.includes(b.id));
+      process.stdout.write(`${c.id}  ${c.title}${c.epic ? `  (epic #${c.epic.issue})` : ''}\n`);
+      process.stdout.write(`${progress.percentDone}% done; ${Object.entries(progress.counts).filter(([, n]) => n).map(([s, n]) => `${s} ${n}`).join(', ')}\n`);
+      printTable(BEAD_HEADERS, members.map(beadRow));
+      for (const w of progress.blocked) process.stdout.write(`${w.id} waits on ${w.waitingOn.join(', ')}\n`);
+      if (progress.missing.length) process.stdout.write(`missing bead files: ${progress.missing.join(', ')}\n`);
+    });
+
+  townOptions(convoy.command('list').description('all convoys with their progress'))
+    .option('--json', 'JSON output')
+    .action(async (o) => {
+      const store = storeFor(o);
+      const [convoys, beads] = await Promise.all([store.listConvoys(), store.list()]);
+      const rows = convoys.map((c) => ({ ...c, progress: convoyProgress(c, beads) }));
+      if (o.json) return printJson(rows);
+      printTable(['id', 'beads', 'done %', 'title'], rows.map((r) => [r.id, r.progress.total, r.progress.percentDone, r.title]));
+    });
+}
+
+function registerBeadsMaintenance(program: Command): void {
+  const beads = program.command('beads').description('whole-folder operations: check, bd import/export, merge driver');
+
+  townOptions(beads.command('check').description('validate every bead file: syntax, schema, duplicate ids, dangling deps, cycles'))
+    .option('--staged', 'check the bead files staged in git (used by the pre-commit hook)')
+    .option('--json', 'JSON output')
+    .action(async (o) => {
+      const report = await checkBeads(storeFor(o), { staged: o.staged });
+      if (o.json) printJson(report);
+      else if (report.problems.length) {
+        process.stderr.write(`gth beads check: ${report.problems.length} problem(s) in ${report.checked} file(s):\n`);
+        for (const p of report.problems) process.stderr.write(`  ${p.message}\n`);
+      } else process.stdout.write(`ok: ${report.checked} file(s) checked\n`);
+      if (report.problems.length) process.exitCode = 1;
+    });
+
+  townOptions(beads.command('import').description("import a bd issues.jsonl (e.g. .beads/issues.jsonl)").argument('<file>'))
+    .option('--json', 'JSON summary')
+    .action(async (file, o) => {
+      const { importBdJsonl } = await import('../../beads/bd-interop.js');
+      const text = await readFile(file, 'utf8').catch((err: Error) => {
+        throw new UsageError(`cannot read ${file}: ${err.message}`);
+      });
+      const { beads: imported, problems } = importBdJsonl(text, { file });
+      if (problems.length) {
+        throw new GthError(`${file}: nothing imported; ${problems.length} bad line(s):\n${problems.map((p) => `  line ${p.line}: ${p.message}`).join('\n')}`);
+      }
+      const store = storeFor(o);
+      const existing = new Set((await store.list()).map((b) => b.id));
+      const fresh = imported.filter((b) => !existing.has(b.id));
+      for (const b of fresh) await writeFileAtomic(store.beadPath(b.id), (await import('../../beads/serialize.js')).serializeBead(b));
+      const summary = { file, imported: fresh.length, skippedExisting: imported.length - fresh.length };
+      if (o.json) printJson(summary);
+      else process.stdout.write(`imported ${summary.imported} bead(s) from ${file}; ${summary.skippedExisting} already present\n`);
+    });
+
+  townOptions(beads.command('export').description('export beads as bd issues.jsonl'))
+    .option('--out <file>', 'write here instead of stdout')
+    .action(async (o) => {
+      const { exportBdJsonl } = await import('../../beads/bd-interop.js');
+      const text = exportBdJsonl(await storeFor(o).list());
+      if (o.out) await writeFileAtomic(resolve(o.out), text);
+      else process.stdout.write(text);
+    });
+
+  beads
+    .command('merge')
+    .description('git merge driver for one bead file: gth beads merge %O %A %B (result written to %A)')
+    .argument('<base>', 'common ancestor (%O)')
+    .argument('<ours>', 'our version, receives the result (%A)')
+    .argument('<theirs>', 'their version (%B)')
+    .action(async (base, ours, theirs) => {
+      const { mergeBeadFiles } = await import('../../beads/merge.js');
+      process.exitCode = await mergeBeadFiles(base, ours, theirs);
+    });
+}
+
+function registerHooks(program: Command): void {
+  const hooks = program.command('hooks').description('git hooks for the town repository');
+  hooks
+    .command('install')
+    .description('install the pre-commit bead check and register the bead merge driver')
+    .option('--dir <path>', 'town repository (default: $GTH_TOWN or the current folder)')
+    .option('--json', 'JSON output')
+    .action(async (o) => {
+      const r = await installHooks(townDir(o));
+      if (o.json) printJson(r);
+      else process.stdout.write(`pre-commit hook: ${r.hook}\nmerge driver: ${r.driver}\nattributes: ${r.attributes}\n`);
+    });
+}
+
+export function register(program: Command): void {
+  registerBead(program);
+  registerConvoy(program);
+  registerBeadsMaintenance(program);
+  registerHooks(program);
+}
