@@ -1,7 +1,9 @@
 // The list of command groups. Each area adds one import and one call here.
 import type { Command } from 'commander';
 import { register as registerBeads } from './beads.js';
+import { register as registerCost } from './cost.js';
 
 export function registerAll(program: Command): void {
   registerBeads(program);
+  registerCost(program);
 }

@@ -1,0 +1,47 @@
+// Loads config, prices and ledger, builds the report, and writes the HTML page atomically.
+import { randomBytes } from 'node:crypto';
+import { rename, writeFile, unlink } from 'node:fs/promises';
+import { dirname, join, basename, resolve } from 'node:path';
+import { loadRawConfig } from '../config/load.js';
+import { loadCostConfig, pricesPathFor } from './config.js';
+import { readLedger, resolveLedgerPath, type LedgerRead } from './ledger.js';
+import { loadPrices } from './prices.js';
+import { buildReport, type CostReport } from './report.js';
+import { loadChartJs, renderReportHtml } from './report-html.js';
+
+export interface CostReportInput {
+  since?: Date;
+  convoy?: string;
+  ledger?: string;
+  prices?: string;
+  env?: NodeJS.ProcessEnv;
+  cwd?: string;
+}
+
+export async function costReport(input: CostReportInput): Promise<{ report: CostReport; read: LedgerRead }> {
+  const env = input.env ?? process.env;
+  const cwd = input.cwd ?? process.cwd();
+  const raw = loadRawConfig(undefined, env, cwd);
+  const cost = loadCostConfig(raw);
+  const prices = loadPrices(input.prices ? resolve(cwd, input.prices) : pricesPathFor(cost, raw, cwd));
+  const ledger = input.ledger ? resolve(cwd, input.ledger) : resolveLedgerPath(env, cwd);
+  const read = await readLedger(ledger);
+  const report = buildReport(read.entries, read.problems, { ledger, since: input.since, convoy: input.convoy, cost, prices });
+  return { report, read };
+}
+
+/** Writes to a temp file beside the target, then renames, so readers never see half a page. */
+export async function writeFileAtomic(file: string, content: string): Promise<void> {
+  const tmp = join(dirname(file), `.${basename(file)}.${randomBytes(6).toString('hex')}.tmp`);
+  try {
+    await writeFile(tmp, content, 'utf8');
+    await rename(tmp, file);
+  } catch (err) {
+    await unlink(tmp).catch(() => undefined);
+    throw err;
+  }
+}
+
+export async function writeHtmlReport(report: CostReport, file: string): Promise<void> {
+  await writeFileAtomic(file, renderReportHtml(report, await loadChartJs()));
+}
