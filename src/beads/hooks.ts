@@ -24,7 +24,8 @@ export interface InstallResult {
 }
 
 export async function installHooks(repoDir: string, gth = selfCommand()): Promise<InstallResult> {
-  const git = simpleGit({ baseDir: repoDir });
+  // Registering a merge driver is exactly what this command is for, so allow it explicitly.
+  const git = simpleGit({ baseDir: repoDir, unsafe: { allowUnsafeMergeDriver: true } });
   const root = (await git.revparse(['--show-toplevel'])).trim();
   // --git-path honours core.hooksPath and worktrees; it answers relative to repoDir.
   const hooksDir = resolve(repoDir, (await git.revparse(['--git-path', 'hooks'])).trim());

@@ -37,6 +37,8 @@ export interface BeadStoreOptions {
   prefix?: string;
   now?: () => Date;
   env?: NodeJS.ProcessEnv;
+  /** Lock age (ms, at least 5000) after which a dead holder's lock is taken over; $GTH_LOCK_STALE_MS. */
+  lockStaleMs?: number;
 }
 
 export interface ChangeOptions {
@@ -58,6 +60,7 @@ export class BeadStore {
   readonly commit: boolean;
   readonly prefix: string;
   private readonly now: () => Date;
+  private readonly lockStaleMs: number | undefined;
   private gitCache?: TownGit;
 
   constructor(opts: BeadStoreOptions) {
@@ -68,6 +71,12 @@ export class BeadStore {
     this.commit = opts.commit ?? false;
     this.prefix = assertPrefix(opts.prefix ?? env.GTH_BEAD_PREFIX ?? defaultPrefix(dirname(this.dir)));
     this.now = opts.now ?? (() => new Date());
+    const stale = opts.lockStaleMs ?? Number(env.GTH_LOCK_STALE_MS);
+    this.lockStaleMs = Number.isFinite(stale) && stale > 0 ? Math.max(5000, stale) : undefined;
+  }
+
+  private locked<T>(fn: () => Promise<T>): Promise<T> {
+    return withDirLock(this.dir, fn, { staleMs: this.lockStaleMs });
   }
 
   get git(): TownGit {
@@ -133,7 +142,7 @@ export class BeadStore {
   }
 
   async create(input: NewBead, opts: ChangeOptions = {}): Promise<Bead> {
-    return withDirLock(this.dir, async () => {
+    return this.locked(async () => {
       const at = this.stamp();
       const id =
         input.id ?? generateId(this.prefix, `${input.title}\n${at}`, (candidate) => existsSync(this.beadPath(candidate)));
@@ -154,7 +163,7 @@ export class BeadStore {
 
   /** Writes many new beads under one lock and one commit; all are validated before any is written. */
   async createMany(inputs: (NewBead & { id: string })[], opts: ChangeOptions & { message?: string } = {}): Promise<Bead[]> {
-    return withDirLock(this.dir, async () => {
+    return this.locked(async () => {
       const at = this.stamp();
       const problems: string[] = [];
       const beads: Bead[] = [];
@@ -186,7 +195,7 @@ export class BeadStore {
     change: (bead: Bead) => { to?: Status; note?: string; message?: string } | void,
     opts: ChangeOptions = {},
   ): Promise<Bead> {
-    return withDirLock(this.dir, async () => {
+    return this.locked(async () => {
       const current = await this.get(id);
       const draft = structuredClone(current);
       const result = change(draft) ?? {};
@@ -264,7 +273,7 @@ export class BeadStore {
   }
 
   async createConvoy(input: { id?: string; title: string; epic?: Convoy['epic']; beads?: string[]; branch?: string | null }): Promise<Convoy> {
-    return withDirLock(this.dir, async () => {
+    return this.locked(async () => {
       const at = this.stamp();
       const id =
         input.id ??
@@ -278,7 +287,7 @@ export class BeadStore {
   }
 
   async addToConvoy(id: string, beadIds: string[]): Promise<Convoy> {
-    return withDirLock(this.dir, async () => {
+    return this.locked(async () => {
       const convoy = await this.getConvoy(id);
       for (const b of beadIds) if (!existsSync(this.beadPath(b))) throw new NotFoundError('bead', b, this.dir);
       const next = Convoy.parse({ ...convoy, beads: [...new Set([...convoy.beads, ...beadIds])], updatedAt: this.stamp() });
