@@ -1,0 +1,87 @@
+// The GitHub REST calls the app makes, behind one small interface so flows stay readable and testable.
+import type { ProbotOctokit } from 'probot';
+import type { RepoRef } from './events.js';
+import { findProgressComment } from './progress-comment.js';
+import type { ReviewResult } from './ports.js';
+
+export type Permission = 'admin' | 'maintain' | 'write' | 'triage' | 'read' | 'none';
+
+export interface GitHubApi {
+  permission(repo: RepoRef, username: string): Promise<Permission>;
+  comment(repo: RepoRef, issueNumber: number, body: string): Promise<void>;
+  /** Edits the app's progress comment in place, or creates it when there is none yet. */
+  upsertProgressComment(repo: RepoRef, issueNumber: number, body: string): Promise<{ id: number; created: boolean }>;
+  reactToComment(repo: RepoRef, commentId: number, content: 'eyes' | '+1' | 'confused'): Promise<void>;
+  pullRequest(repo: RepoRef, prNumber: number): Promise<{ headSha: string; headRef: string; baseRef: string; isFork: boolean }>;
+  createReview(repo: RepoRef, prNumber: number, commitId: string, review: ReviewResult): Promise<void>;
+  dispatchWorkflow(repo: RepoRef, workflow: string, ref: string, inputs: Record<string, string>): Promise<void>;
+  openIssuesWithLabel(repo: RepoRef, label: string): Promise<{ number: number; title: string; body: string }[]>;
+  /** Who most recently added `label` to the issue (from its event timeline), or null. */
+  lastLabeler(repo: RepoRef, issueNumber: number, label: string): Promise<{ login: string; isBot: boolean } | null>;
+}
+
+const EVENT = { approve: 'APPROVE', request_changes: 'REQUEST_CHANGES', comment: 'COMMENT' } as const;
+
+export function writeAccess(p: Permission): boolean {
+  return p === 'admin' || p === 'maintain' || p === 'write';
+}
+
+export function createGitHubApi(octokit: ProbotOctokit): GitHubApi {
+  const rest = octokit.rest;
+  return {
+    async permission(repo, username) {
+      const { data } = await rest.repos.getCollaboratorPermissionLevel({ ...repo, username });
+      // role_name distinguishes maintain/triage, which `permission` folds into write/read.
+      const role = data.role_name as Permission | undefined;
+      return role && ['admin', 'maintain', 'write', 'triage', 'read'].includes(role) ? role : (data.permission as Permission);
+    },
+    async comment(repo, issueNumber, body) {
+      await rest.issues.createComment({ ...repo, issue_number: issueNumber, body });
+    },
+    async upsertProgressComment(repo, issueNumber, body) {
+      const comments = await octokit.paginate(rest.issues.listComments, { ...repo, issue_number: issueNumber, per_page: 100 });
+      const mine = findProgressComment(comments);
+      if (mine) {
+        if (mine.body !== body) await rest.issues.updateComment({ ...repo, comment_id: mine.id, body });
+        return { id: mine.id, created: false };
+      }
+      const { data } = await rest.issues.createComment({ ...repo, issue_number: issueNumber, body });
+      return { id: data.id, created: true };
+    },
+    async reactToComment(repo, commentId, content) {
+      await rest.reactions.createForIssueComment({ ...repo, comment_id: commentId, content });
+    },
+    async pullRequest(repo, prNumber) {
+      const { data } = await rest.pulls.get({ ...repo, pull_number: prNumber });
+      const isFork = data.head.repo === null || data.head.repo.full_name !== data.base.repo.full_name;
+      return { headSha: data.head.sha, headRef: data.head.ref, baseRef: data.base.ref, isFork };
+    },
+    async createReview(repo, prNumber, commitId, review) {
+      await rest.pulls.createReview({
+        ...repo,
+        pull_number: prNumber,
+        commit_id: commitId,
+        event: EVENT[review.verdict],
+        body: review.summary,
+        comments: review.comments.map((c) => ({ path: c.path, line: c.line, side: 'RIGHT' as const, body: c.body })),
+      });
+    },
+    async dispatchWorkflow(repo, workflow, ref, inputs) {
+      await rest.actions.createWorkflowDispatch({ ...repo, workflow_id: workflow, ref, inputs });
+    },
+    async openIssuesWithLabel(repo, label) {
+      const issues = await octokit.paginate(rest.issues.listForRepo, { ...repo, labels: label, state: 'open', per_page: 100 });
+      // The issues API lists pull requests too; epics are issues only.
+      return issues
+        .filter((i) => !i.pull_request)
+        .map((i) => ({ number: i.number, title: i.title, body: i.body ?? '' }));
+    },
+    async lastLabeler(repo, issueNumber, label) {
+      const events = await octokit.paginate(rest.issues.listEvents, { ...repo, issue_number: issueNumber, per_page: 100 });
+      const labeled = events.filter((e) => e.event === 'labeled' && 'label' in e && e.label?.name === label);
+      const last = labeled.at(-1);
+      if (!last?.actor) return null;
+      return { login: last.actor.login, isBot: last.actor.type === 'Bot' };
+    },
+  };
+}

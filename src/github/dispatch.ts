@@ -1,0 +1,73 @@
+// Which runner workflow runs which bead, and dispatching each bead's job at most once.
+import type { Role } from '../beads/schema.js';
+import type { GitHubApi } from './api.js';
+import type { RepoRef } from './events.js';
+import type { OnceStore } from './once-store.js';
+import type { ConvoyProgress } from './ports.js';
+
+/** Job kinds = workflow files in .github/workflows/ (the `gth job <kind>` argument). */
+export const JOB_KINDS = ['refinery-tests', 'polecat', 'refinery-review', 'librarian'] as const;
+export type JobKind = (typeof JOB_KINDS)[number];
+
+export const WORKFLOW_FILE: Record<JobKind, string> = {
+  'refinery-tests': 'refinery-tests.yml',
+  polecat: 'polecat.yml',
+  'refinery-review': 'refinery-review.yml',
+  librarian: 'librarian.yml',
+};
+
+/** The job a bead of this role starts with; mayor/crew work in the app, not on a runner. */
+const KIND_FOR_ROLE: Partial<Record<Role, JobKind>> = {
+  refinery: 'refinery-tests',
+  polecat: 'polecat',
+  librarian: 'librarian',
+};
+
+export interface PlannedDispatch {
+  beadId: string;
+  kind: JobKind;
+  workflow: string;
+}
+
+/** Pure: the beads of a convoy that should get a runner job now. */
+export function selectDispatches(p: ConvoyProgress): PlannedDispatch[] {
+  const ready = p.ready ? new Set(p.ready) : null;
+  const out: PlannedDispatch[] = [];
+  for (const b of p.beads) {
+    const kind = b.role ? KIND_FOR_ROLE[b.role] : undefined;
+    if (!kind || b.status !== 'open') continue;
+    if (ready && !ready.has(b.id)) continue;
+    out.push({ beadId: b.id, kind, workflow: WORKFLOW_FILE[kind] });
+  }
+  return out;
+}
+
+/** True when a workflow_run came from one of our bead workflows. */
+export function isBeadWorkflowPath(path: string): boolean {
+  return Object.values(WORKFLOW_FILE).some((f) => path === `.github/workflows/${f}`);
+}
+
+/**
+ * Dispatches each selected bead once (remembered on disk), on the convoy branch so the job sees the
+ * bead files and its workflow_run names the convoy. A failed dispatch is forgotten so it can be retried.
+ */
+export async function dispatchReady(
+  api: GitHubApi,
+  dispatched: OnceStore,
+  repo: RepoRef,
+  progress: ConvoyProgress,
+): Promise<PlannedDispatch[]> {
+  const done: PlannedDispatch[] = [];
+  for (const d of selectDispatches(progress)) {
+    const key = `${repo.owner}/${repo.repo}/${d.beadId}/${d.kind}`;
+    if (!(await dispatched.claim(key))) continue;
+    try {
+      await api.dispatchWorkflow(repo, d.workflow, progress.branch, { bead: d.beadId, convoy: progress.convoyId });
+    } catch (err) {
+      await dispatched.release(key);
+      throw new Error(`dispatching ${d.workflow} for bead ${d.beadId} failed`, { cause: err });
+    }
+    done.push(d);
+  }
+  return done;
+}

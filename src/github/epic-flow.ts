@@ -1,0 +1,89 @@
+// The epic flow: check who labelled, plan once with the Mayor after the webhook is answered, keep one progress comment, dispatch jobs.
+import type { Logger } from 'pino';
+import { errorMessage } from '../util/errors.js';
+import { writeAccess, type GitHubApi } from './api.js';
+import { dispatchReady } from './dispatch.js';
+import type { Actor, RepoRef } from './events.js';
+import type { OnceStore } from './once-store.js';
+import { ConvoyProgress, type Engine } from './ports.js';
+import { renderPlanFailure, renderProgressComment } from './progress-comment.js';
+import type { WorkQueue } from './work-queue.js';
+
+export interface EpicDeps {
+  engine: Engine;
+  dispatched: OnceStore;
+  queue: WorkQueue;
+  log: Pick<Logger, 'info' | 'warn' | 'error'>;
+  /** Epics being planned or resumed right now in this process (label event and restart recovery must not both plan). */
+  inFlight: Set<string>;
+}
+
+export interface EpicTarget {
+  repo: RepoRef;
+  issue: { number: number; title: string; body: string };
+}
+
+export type Admission = { ok: true } | { ok: false; reason: string };
+
+/** Only people with write access start epics; bots never do (the app's own label edits must not loop). */
+export async function admitActor(api: GitHubApi, repo: RepoRef, actor: Actor): Promise<Admission> {
+  if (actor.isBot) return { ok: false, reason: `sender ${actor.login} is a bot` };
+  const perm = await api.permission(repo, actor.login);
+  return writeAccess(perm) ? { ok: true } : { ok: false, reason: `${actor.login} has ${perm} access, write is needed` };
+}
+
+/** Called from the webhook handler: returns at once; the work runs on the queue after GitHub gets its answer. */
+export function scheduleEpic(deps: EpicDeps, api: GitHubApi, target: EpicTarget): void {
+  deps.queue.push(`epic ${target.repo.owner}/${target.repo.repo}#${target.issue.number}`, () => runEpic(deps, api, target).then(() => undefined));
+}
+
+export type EpicOutcome = 'planned' | 'resumed' | 'finished' | 'failed' | 'busy' | 'no-planner' | 'no-convoy';
+
+/**
+ * Plans the epic unless a convoy already exists for it (then resumes it): refreshes the progress
+ * comment and dispatches the beads that are ready. Never plans while another run holds the same epic.
+ */
+export async function runEpic(
+  deps: EpicDeps,
+  api: GitHubApi,
+  target: EpicTarget,
+  mode: 'plan-or-resume' | 'resume-only' = 'plan-or-resume',
+): Promise<EpicOutcome> {
+  const { repo, issue } = target;
+  const key = `${repo.owner}/${repo.repo}#${issue.number}`;
+  if (deps.inFlight.has(key)) return 'busy';
+  deps.inFlight.add(key);
+  try {
+    const existing = deps.engine.convoys ? await deps.engine.convoys.findByEpic(repo, issue.number) : null;
+    let progress: ConvoyProgress;
+    let outcome: EpicOutcome;
+    if (existing) {
+      const { finished, ...rest } = existing;
+      progress = ConvoyProgress.parse(rest);
+      outcome = finished ? 'finished' : 'resumed';
+    } else {
+      if (mode === 'resume-only') return 'no-convoy';
+      if (!deps.engine.planner) {
+        await api.comment(repo, issue.number, renderPlanFailure('The Mayor (agent engine) is not available in this server yet.'));
+        return 'no-planner';
+      }
+      try {
+        const planned = await deps.engine.planner.planEpic({ repo, issueNumber: issue.number, title: issue.title, body: issue.body });
+        progress = ConvoyProgress.parse(planned);
+      } catch (err) {
+        deps.log.warn({ err, epic: key }, 'Mayor failed to plan epic');
+        await api.comment(repo, issue.number, renderPlanFailure(errorMessage(err)));
+        return 'failed';
+      }
+      outcome = 'planned';
+    }
+    await api.upsertProgressComment(repo, issue.number, renderProgressComment(progress));
+    if (outcome !== 'finished') {
+      const sent = await dispatchReady(api, deps.dispatched, repo, progress);
+      deps.log.info({ epic: key, convoy: progress.convoyId, dispatched: sent.map((d) => d.beadId) }, `epic ${outcome}`);
+    }
+    return outcome;
+  } finally {
+    deps.inFlight.delete(key);
+  }
+}

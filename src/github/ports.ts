@@ -1,0 +1,74 @@
+// The engine-facing interfaces the GitHub app calls (Mayor planner, reviewer, convoy lookup), injected so the engine plugs in later.
+import { z } from 'zod';
+import { BeadId, Role, Status } from '../beads/schema.js';
+import type { RepoRef } from './events.js';
+
+export const PlannedBead = z.strictObject({
+  id: BeadId,
+  title: z.string().min(1),
+  status: Status,
+  /** Which agent works it; beads with a role that has a workflow get dispatched to a runner. */
+  role: Role.nullable().optional(),
+});
+
+/** What the Mayor returns once beads are committed on the convoy branch (and what a lookup returns later). */
+export const ConvoyProgress = z.strictObject({
+  convoyId: BeadId,
+  branch: z.string().min(1),
+  beads: z.array(PlannedBead),
+  /** Bead ids runnable now (dependencies done). Absent: every `open` bead with a role counts as ready. */
+  ready: z.array(BeadId).optional(),
+});
+export type PlannedBead = z.infer<typeof PlannedBead>;
+export type ConvoyProgress = z.infer<typeof ConvoyProgress>;
+
+export interface EpicRequest {
+  repo: RepoRef;
+  issueNumber: number;
+  /** Untrusted text from the issue: the planner must pass it to the model as quoted data (see untrusted.ts). */
+  title: string;
+  /** Untrusted text from the issue: the planner must pass it to the model as quoted data (see untrusted.ts). */
+  body: string;
+}
+
+export interface EpicPlanner {
+  /** Plans the epic into a convoy, commits its beads on the convoy branch, and returns them. Throws on failure with nothing committed. */
+  planEpic(req: EpicRequest): Promise<ConvoyProgress>;
+}
+
+export interface ConvoyLookup {
+  /** The convoy planned for this epic issue, or null when none exists yet. */
+  findByEpic(repo: RepoRef, issueNumber: number): Promise<(ConvoyProgress & { finished: boolean }) | null>;
+  /** The epic issue a convoy branch belongs to (for workflow_run updates), or null. */
+  findByBranch(repo: RepoRef, branch: string): Promise<{ issueNumber: number } | null>;
+}
+
+export const ReviewComment = z.strictObject({ path: z.string().min(1), line: z.int().positive(), body: z.string().min(1) });
+export const ReviewResult = z.strictObject({
+  verdict: z.enum(['approve', 'request_changes', 'comment']),
+  summary: z.string().min(1),
+  comments: z.array(ReviewComment),
+});
+export type ReviewComment = z.infer<typeof ReviewComment>;
+export type ReviewResult = z.infer<typeof ReviewResult>;
+
+export interface ReviewRequest {
+  repo: RepoRef;
+  prNumber: number;
+  headSha: string;
+  headRef: string;
+  baseRef: string;
+  /** The requesting user's login (already checked for write access). */
+  requestedBy: string;
+}
+
+export interface Reviewer {
+  review(req: ReviewRequest): Promise<ReviewResult>;
+}
+
+/** Everything the app needs from the engine; absent parts make the matching flows answer "not available". */
+export interface Engine {
+  planner: EpicPlanner | null;
+  convoys: ConvoyLookup | null;
+  reviewer: Reviewer | null;
+}

@@ -1,0 +1,66 @@
+// Starts Probot's HTTP server with our app, configured from env; refuses to start when settings are missing.
+import { Probot, Server } from 'probot';
+import type { Logger } from 'pino';
+import { createLogger } from '../util/logger.js';
+import { readAppConfig, type AppConfig } from './config.js';
+import { createGithubApp, type GithubApp } from './app.js';
+import type { Engine } from './ports.js';
+
+export interface ServeOptions {
+  env?: NodeJS.ProcessEnv;
+  cwd?: string;
+  engine: Engine;
+  log?: Logger;
+  /** Run restart recovery once listening (default true). */
+  recover?: boolean;
+}
+
+export interface RunningServer {
+  config: AppConfig;
+  app: GithubApp;
+  port: number;
+  /** Resolves when restart recovery finished (or failed; errors are logged). */
+  recovered: Promise<void>;
+  stop(): Promise<void>;
+}
+
+export async function startServer(opts: ServeOptions): Promise<RunningServer> {
+  const env = opts.env ?? process.env;
+  const config = readAppConfig(env, opts.cwd);
+  const log = opts.log ?? createLogger({ ...env, GTH_LOG_LEVEL: env.GTH_LOG_LEVEL ?? 'info' }, 'gth-serve');
+  const ProbotWithConfig = Probot.defaults({
+    appId: config.appId,
+    privateKey: config.privateKey,
+    secret: config.webhookSecret,
+    log,
+  });
+  const server = new Server({
+    Probot: ProbotWithConfig,
+    log,
+    port: config.port,
+    host: config.host,
+    webhookPath: config.webhookPath,
+    webhookProxy: config.webhookProxyUrl ?? undefined,
+    enableStaticFiles: false,
+  });
+  const app = createGithubApp({ engine: opts.engine, stateDir: config.stateDir, epicLabel: config.epicLabel, log });
+  await server.load(app.appFn);
+  await server.start();
+  const recovered =
+    opts.recover === false
+      ? Promise.resolve()
+      : app.recover().then(
+          () => undefined,
+          (err: unknown) => log.error({ err }, 'restart recovery failed'),
+        );
+  return {
+    config,
+    app,
+    port: server.port,
+    recovered,
+    async stop() {
+      await server.stop();
+      await app.queue.idle();
+    },
+  };
+}

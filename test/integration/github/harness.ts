@@ -1,0 +1,87 @@
+// Starts the real `gth serve` server (Probot's Server on 127.0.0.1) against a nock GitHub with a stateful comment store.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import { startServer, type RunningServer } from '../../../src/github/serve.js';
+import type { Engine } from '../../../src/github/ports.js';
+import { FakeGitHub } from '../../support/github-fake.js';
+import { freePort, testPrivateKey } from '../../support/github-webhooks.js';
+
+export const SECRET = 'test-webhook-secret';
+
+export interface Comment {
+  id: number;
+  issue: number;
+  body: string;
+  user: { login: string; type: string };
+}
+
+export interface Harness {
+  url: string;
+  server: RunningServer;
+  fake: FakeGitHub;
+  comments: Comment[];
+  stateDir: string;
+  /** Permission the fake answers per user login (default "write"). */
+  permissions: Map<string, string>;
+  close(): Promise<void>;
+}
+
+const issueNo = (path: string): number => Number(/\/issues\/(\d+)/.exec(path)?.[1]);
+
+export async function startHarness(engine: Engine, opts: { recover?: boolean; stateDir?: string } = {}): Promise<Harness> {
+  const stateDir = opts.stateDir ?? (await mkdtemp(join(tmpdir(), 'gth-github-')));
+  const fake = new FakeGitHub();
+  const comments: Comment[] = [];
+  const permissions = new Map<string, string>();
+  let nextId = 9000;
+  fake
+    .on('repos/get-collaborator-permission-level', (req) => {
+      const user = /\/collaborators\/([^/]+)\/permission/.exec(req.path)![1]!;
+      const permission = permissions.get(user) ?? 'write';
+      return [200, { permission, role_name: permission, user: { login: user, id: 1, type: 'User' } }];
+    })
+    .on('issues/list-comments', (req) => [200, comments.filter((c) => c.issue === issueNo(req.path))])
+    .on('issues/create-comment', (req) => {
+      const c: Comment = { id: nextId++, issue: issueNo(req.path), body: (req.body as { body: string }).body, user: { login: 'gastown-hybrid[bot]', type: 'Bot' } };
+      comments.push(c);
+      return [201, c];
+    })
+    .on('issues/update-comment', (req) => {
+      const id = Number(/\/comments\/(\d+)/.exec(req.path)![1]);
+      const c = comments.find((x) => x.id === id);
+      if (!c) return [404, { message: 'Not Found' }];
+      c.body = (req.body as { body: string }).body;
+      return [200, c];
+    })
+    .on('actions/create-workflow-dispatch', () => [204])
+    .start();
+  const port = await freePort();
+  const server = await startServer({
+    env: {
+      APP_ID: '12345',
+      PRIVATE_KEY: testPrivateKey(),
+      WEBHOOK_SECRET: SECRET,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      GTH_STATE_DIR: stateDir,
+    },
+    engine,
+    log: pino({ level: 'silent' }),
+    recover: opts.recover ?? false,
+  });
+  return {
+    url: `http://127.0.0.1:${server.port}/api/github/webhooks`,
+    server,
+    fake,
+    comments,
+    stateDir,
+    permissions,
+    async close() {
+      await server.stop();
+      fake.stop();
+      if (!opts.stateDir) await rm(stateDir, { recursive: true, force: true });
+    },
+  };
+}

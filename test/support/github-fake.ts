@@ -1,0 +1,84 @@
+// A nock-backed stand-in for api.github.com: every request is checked against GitHub's REST description, then answered by operationId.
+import nock from 'nock';
+import { checkRequest } from './openapi-check.js';
+
+export interface GithubRequest {
+  method: string;
+  path: string;
+  body: unknown;
+  operationId: string | null;
+  problems: string[];
+}
+
+export type Reply = [status: number, body?: unknown];
+type Handler = (req: GithubRequest) => Reply;
+
+const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
+
+export class FakeGitHub {
+  readonly requests: GithubRequest[] = [];
+  private readonly handlers = new Map<string, Handler>();
+
+  constructor() {
+    // The app's installation token; Probot requests it before any installation call.
+    this.on('apps/create-installation-access-token', () => [
+      201,
+      { token: 'ghs_testtoken', expires_at: new Date(Date.now() + 3_600_000).toISOString(), permissions: {}, repository_selection: 'all' },
+    ]);
+  }
+
+  /** Answers the operation (e.g. "issues/create-comment") with the handler's [status, body]. */
+  on(operationId: string, handler: Handler): this {
+    this.handlers.set(operationId, handler);
+    return this;
+  }
+
+  start(): this {
+    nock.disableNetConnect();
+    nock.enableNetConnect(/^(127\.0\.0\.1|localhost)(:\d+)?$/);
+    const scope = nock('https://api.github.com').persist();
+    for (const method of METHODS) {
+      scope.intercept(() => true, method).reply((uri, body) => {
+        const parsed = typeof body === 'string' && body.length > 0 ? safeJson(body) : body === '' ? undefined : body;
+        const check = checkRequest({ method, path: uri, body: parsed });
+        const req: GithubRequest = { method, path: uri, body: parsed, operationId: check.operationId, problems: check.problems };
+        this.requests.push(req);
+        const handler = check.operationId ? this.handlers.get(check.operationId) : undefined;
+        if (!handler) {
+          req.problems.push(`${method} ${uri}: no fake answer for ${check.operationId ?? 'unknown operation'}`);
+          return [404, { message: 'Not Found (fake)' }];
+        }
+        const [status, resBody] = handler(req);
+        return [status, resBody ?? ''];
+      });
+    }
+    return this;
+  }
+
+  stop(): void {
+    nock.cleanAll();
+    nock.enableNetConnect();
+  }
+
+  /** Every request that disagreed with GitHub's REST description or had no fake answer. */
+  get violations(): string[] {
+    return this.requests.flatMap((r) => r.problems);
+  }
+
+  calls(operationId: string): GithubRequest[] {
+    return this.requests.filter((r) => r.operationId === operationId);
+  }
+
+  /** Requests other than the token exchange: what the app actually did. */
+  get actions(): GithubRequest[] {
+    return this.requests.filter((r) => r.operationId !== 'apps/create-installation-access-token');
+  }
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
