@@ -33,6 +33,19 @@ export const ServerPlan = z.strictObject({
   importance: z.int().nonnegative(),
   tokensPerSecond: z.number().positive(),
   tokensPerSecondSource: z.enum(['catalog', 'measured']),
+  /** Optional memory breakdown from the planner (MiB), with the seed's 0.11 MiB/token rule beside the computed KV. */
+  estimate: z
+    .strictObject({
+      weightsVramMiB: z.number().nonnegative(),
+      weightsRamMiB: z.number().nonnegative(),
+      kvMiB: z.number().nonnegative(),
+      computeMiB: z.number().nonnegative(),
+      overheadMiB: z.number().nonnegative(),
+      kvMiBPerToken: z.number().nonnegative(),
+      kvMiBPerTokenF16: z.number().nonnegative(),
+      seedRuleKvMiB: z.number().nonnegative(),
+    })
+    .optional(),
 });
 
 export const Assignment = z.strictObject({

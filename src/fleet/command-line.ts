@@ -1,0 +1,42 @@
+// Builds the exact llama-server arguments and the human-readable command line (taskset included) for a server.
+import type { ServerShape } from './estimator.js';
+import { formatCpuList } from './hardware.js';
+
+export interface CommandInput {
+  modelPath: string;
+  alias: string;
+  shape: ServerShape;
+  gpuLayers: number;
+  threads: number;
+  cpuCores: readonly number[];
+}
+
+/** Arguments without binary, --host, --port and --api-key (the runtime adds those). */
+export function llamaServerArgs(c: CommandInput): string[] {
+  const { shape } = c;
+  const args = [
+    '-m', c.modelPath,
+    '--alias', c.alias,
+    // -c is the total context; llama-server splits it evenly over the --parallel slots.
+    '-c', String(shape.slots * shape.ctxPerSlot),
+    '--parallel', String(shape.slots),
+    '-ngl', String(c.gpuLayers),
+    '-ctk', shape.cacheTypeK,
+    '-ctv', shape.cacheTypeV,
+    '--flash-attn', shape.flashAttention ? 'on' : 'off',
+    '--threads', String(c.threads),
+    '--threads-batch', String(c.threads),
+  ];
+  if (shape.nCpuMoe > 0) args.push('--n-cpu-moe', String(shape.nCpuMoe));
+  // A CUDA build would otherwise still grab VRAM for a CPU-only server.
+  if (shape.device === 'cpu') args.push('--device', 'none');
+  args.push('--metrics');
+  return args;
+}
+
+const quote = (a: string): string => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`);
+
+export function commandLine(args: readonly string[], cpuCores: readonly number[]): string {
+  const pin = cpuCores.length ? `taskset -c ${formatCpuList(cpuCores)} ` : '';
+  return `${pin}llama-server ${args.map(quote).join(' ')}`;
+}

@@ -1,0 +1,39 @@
+// Estimates a bead's prompt size: role brief + rig README + bead text + referenced files and their tests, plus a margin.
+import { countTokens } from 'gpt-tokenizer';
+import type { Bead } from '../beads/schema.js';
+import type { SwitcherConfig } from './switcher-schema.js';
+
+/** Token counts already taken from a rig checkout (see rig-context.ts); null means "not known here". */
+export interface RigTokens {
+  readmeTokens: number | null;
+  /** Tokens of a referenced file plus the tests that go with it, or null when the file is not in the rig. */
+  fileTokens(path: string): number | null;
+}
+
+export interface PromptEstimate {
+  tokens: number;
+  parts: { brief: number; readme: number; bead: number; files: number; margin: number };
+}
+
+/** The bead as the agent sees it: title, description, acceptance criteria and file list. */
+export function beadText(b: Pick<Bead, 'title' | 'description' | 'acceptance' | 'files'>): string {
+  return [b.title, b.description, ...b.acceptance.map((a) => `- ${a}`), ...b.files].join('\n');
+}
+
+export function estimatePromptTokens(
+  bead: Pick<Bead, 'title' | 'description' | 'acceptance' | 'files' | 'tokenEstimate'>,
+  cfg: SwitcherConfig['prompt'],
+  rig?: RigTokens,
+  count: (text: string) => number = countTokens,
+): PromptEstimate {
+  const brief = cfg.roleBriefTokens;
+  const readme = rig?.readmeTokens ?? cfg.rigReadmeTokens;
+  const text = count(beadText(bead));
+  let files = 0;
+  if (rig) for (const f of bead.files) files += rig.fileTokens(f) ?? 0;
+  const sum = brief + readme + text + files;
+  const margin = Math.ceil((sum * cfg.marginPercent) / 100);
+  // A Mayor-provided estimate can only raise ours: it may know about context we cannot see.
+  const tokens = Math.max(sum + margin, bead.tokenEstimate ?? 0);
+  return { tokens, parts: { brief, readme, bead: text, files, margin } };
+}

@@ -1,0 +1,85 @@
+// Turns a (model, device) demand into a fixed server spec: shape, memory, threads, pinned cores and speed.
+import type { Role } from '../beads/schema.js';
+import type { ModelEntry, Speed } from './catalog-schema.js';
+import type { HardwareProfile, PhysicalCore } from './hardware.js';
+import type { SwitcherConfig } from './switcher-schema.js';
+import type { ServerEstimate, ServerShape } from './estimator.js';
+
+export interface ServerSpec {
+  key: string;
+  id: string;
+  model: ModelEntry;
+  device: 'gpu' | 'cpu';
+  roles: Role[];
+  shape: ServerShape;
+  estimate: ServerEstimate;
+  gpuLayers: number;
+  threads: number;
+  cores: PhysicalCore[];
+  importance: number;
+  speed: Speed;
+  speedSource: 'catalog' | 'measured';
+  loadSeconds: number;
+}
+
+export type Measured = Record<string, Speed>;
+
+const ROLE_IMPORTANCE: Record<Role, number> = { polecat: 0, refinery: 1, librarian: 2, crew: 3, mayor: 3 };
+
+export function slug(name: string): string {
+  return name.toLowerCase().replace(/[^a-z0-9.]+/g, '-').replace(/^-|-$/g, '');
+}
+
+export function importanceOf(roles: readonly Role[]): number {
+  return Math.min(...roles.map((r) => ROLE_IMPORTANCE[r]));
+}
+
+/** Threads and core preference: CPU agents per their config, GPU servers only feed the GPU (more when experts run on the CPU). */
+export function threadPlan(
+  device: 'gpu' | 'cpu',
+  roles: readonly Role[],
+  nCpuMoe: number,
+  s: SwitcherConfig,
+): { want: number; prefer: 'p' | 'e'; onlyPreferred: boolean; fromTop: boolean } {
+  if (device === 'cpu') {
+    const agent = roles.map((r) => s.cpuAgents[r]).find((a) => a !== undefined) ?? { coreClass: 'p' as const, cores: 2, minCores: 1 };
+    return { want: agent.cores, prefer: agent.coreClass, onlyPreferred: true, fromTop: false };
+  }
+  if (nCpuMoe > 0) return { want: s.moeServerThreads, prefer: 'p', onlyPreferred: false, fromTop: true };
+  return { want: s.gpuServerThreads, prefer: 'e', onlyPreferred: false, fromTop: true };
+}
+
+/**
+ * Fixes each server's cores once for the whole plan, in importance order, preferring cores no earlier
+ * server holds; when a class runs out, cores are shared and the wave packer keeps those servers apart.
+ */
+export function assignCores(specs: ServerSpec[], usable: readonly PhysicalCore[], s: SwitcherConfig): void {
+  const taken = new Map<PhysicalCore, number>();
+  for (const spec of [...specs].sort((a, b) => a.importance - b.importance || a.key.localeCompare(b.key))) {
+    const plan = threadPlan(spec.device, spec.roles, spec.shape.nCpuMoe, s);
+    const rank = (c: PhysicalCore): number => (plan.fromTop ? -c.index : c.index);
+    const pool = usable
+      .filter((c) => !plan.onlyPreferred || c.cls === plan.prefer)
+      .sort(
+        (a, b) =>
+          (taken.get(a) ?? 0) - (taken.get(b) ?? 0) ||
+          Number(a.cls !== plan.prefer) - Number(b.cls !== plan.prefer) ||
+          rank(a) - rank(b),
+      );
+    const cores = pool.slice(0, Math.min(plan.want, pool.length));
+    for (const c of cores) taken.set(c, (taken.get(c) ?? 0) + 1);
+    spec.cores = cores;
+    // Never more threads than the physical cores the server is pinned to.
+    spec.threads = Math.max(1, cores.length);
+  }
+}
+
+export function speedFor(model: ModelEntry, device: 'gpu' | 'cpu', measured: Measured | undefined): { speed: Speed; source: 'catalog' | 'measured' } {
+  const m = measured?.[model.name];
+  if (m) return { speed: m, source: 'measured' };
+  return { speed: model.speed[device] ?? { gen: 1, prompt: 10 }, source: 'catalog' };
+}
+
+export function loadSecondsFor(model: ModelEntry, h: HardwareProfile): number {
+  return model.fileSizeMiB / h.diskMiBps;
+}
