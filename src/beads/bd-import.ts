@@ -71,7 +71,8 @@ export function importBdJsonl(text: string, opts: BdImportOptions = {}): BdImpor
       result.problems.push({ line, message: `${file}:${line}: not valid JSON at column ${spot.offset + 1}: ${spot.message}` });
       return;
     }
-    const imported = importBdRecord(record, { now, by, note: `${IMPORT_NOTE} (${file}:${line})` });
+    const order = keyOrder(record, body);
+    const imported = importBdRecord(record, { now, by, note: `${IMPORT_NOTE} (${file}:${line})`, order });
     if ('errors' in imported) {
       const id = isObject(record) && typeof record.id === 'string' ? ` ${record.id}` : '';
       for (const e of imported.errors) result.problems.push({ line, message: `${file}:${line}:${id}: ${e}` });
@@ -92,6 +93,8 @@ interface RecordContext {
   now: string;
   by: string;
   note: string;
+  /** The record's keys as written (default: as JSON.parse lists them). */
+  order?: string[];
 }
 
 /** One bd record -> one bead, or the list of everything wrong with it. */
@@ -157,7 +160,7 @@ export function importBdRecord(record: unknown, ctx: RecordContext): { bead: Bea
       ...(OUR_TYPE_TO_BD[type] !== bdType ? { issue_type: bdType } : {}),
       ...(dependencyTypes.length ? { dependency_types: Object.fromEntries(dependencyTypes) } : {}),
       fields,
-      order: Object.keys(record),
+      order: ctx.order ?? Object.keys(record),
     },
   };
   const parsed = Bead.safeParse(input);
@@ -233,6 +236,36 @@ function checkShapes(r: Record<string, unknown>): string[] {
     'an array of {depends_on_id, type}',
   );
   return errors;
+}
+
+/**
+ * JS objects list integer-like keys ("2024") first, whatever the text said; only then is the
+ * original order read from the text itself (the line is known to be valid JSON here).
+ */
+function keyOrder(record: unknown, text: string): string[] | undefined {
+  if (!isObject(record) || !Object.keys(record).some((k) => /^\d+$/.test(k))) return undefined;
+  const keys: string[] = [];
+  let depth = 0;
+  let expectKey = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (c === '"') {
+      let j = i + 1;
+      while (text[j] !== '"') j += text[j] === '\\' ? 2 : 1;
+      if (depth === 1 && expectKey) keys.push(JSON.parse(text.slice(i, j + 1)) as string);
+      expectKey = false;
+      i = j;
+    } else if (c === '{' || c === '[') {
+      depth++;
+      expectKey = c === '{' && depth === 1;
+    } else if (c === '}' || c === ']') {
+      depth--;
+    } else if (c === ',' && depth === 1) {
+      expectKey = true;
+    }
+  }
+  // A key written twice counts once, at its first place; JSON.parse kept its last value.
+  return [...new Set(keys)];
 }
 
 function isObject(v: unknown): v is Record<string, unknown> {
