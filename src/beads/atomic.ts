@@ -5,7 +5,7 @@ import { dirname, basename, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 
 /** Writes `content` to `path` so that readers see either the old or the new file, never a torn one. */
-export async function writeFileAtomic(path: string, content: string): Promise<void> {
+export async function writeFileAtomic(path: string, content: string, opts: { syncDir?: boolean } = {}): Promise<void> {
   const dir = dirname(path);
   await mkdir(dir, { recursive: true });
   const tmp = join(dir, `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
@@ -22,10 +22,11 @@ export async function writeFileAtomic(path: string, content: string): Promise<vo
     await unlink(tmp).catch(() => undefined);
     throw err;
   }
-  syncDir(dir);
+  if (opts.syncDir !== false) syncDir(dir);
 }
 
-function syncDir(dir: string): void {
+/** Makes earlier renames in `dir` durable; batch writers call it once after many writes. */
+export function syncDir(dir: string): void {
   // Makes the rename itself durable; not every file system allows fsync on a folder.
   try {
     const fd = openSync(dir, 'r');

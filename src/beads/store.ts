@@ -1,10 +1,10 @@
 // The bead store: one JSON file per bead in beads/, one per convoy in beads/convoys/, locked and atomic.
 import { readdir, readFile } from 'node:fs/promises';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join, relative, resolve, dirname } from 'node:path';
 import { Bead, Convoy, type BeadInput, type Status, type Assignee } from './schema.js';
 import { serializeBead, serializeConvoy, parseBeadText, parseConvoyText } from './serialize.js';
-import { writeFileAtomic } from './atomic.js';
+import { writeFileAtomic, syncDir } from './atomic.js';
 import { withDirLock } from './lock.js';
 import { generateId, defaultPrefix, assertPrefix } from './ids.js';
 import { assertTransition } from './transitions.js';
@@ -106,11 +106,12 @@ export class BeadStore {
       throw err;
     }
     const result: ScanResult = { beads: [], problems: [] };
-    const texts = await Promise.all(names.map((n) => readFile(join(this.dir, n), 'utf8')));
-    names.forEach((name, i) => {
+    // Synchronous reads: for thousands of small files they are several times faster than
+    // thousands of concurrent fs.promises reads, and `gth bead ready` must stay well under 1 s.
+    for (const name of names) {
       const file = join(this.dir, name);
       try {
-        const bead = parseBeadText(texts[i]!, file);
+        const bead = parseBeadText(readFileSync(file, 'utf8'), file);
         if (`${bead.id}.json` !== name) {
           result.problems.push({ file, message: `${file}: id "${bead.id}" does not match the file name` });
         }
@@ -118,7 +119,7 @@ export class BeadStore {
       } catch (err) {
         result.problems.push({ file, message: (err as Error).message });
       }
-    });
+    }
     return result;
   }
 
@@ -180,7 +181,14 @@ export class BeadStore {
         else problems.push(...parsed.error.issues.map((i) => `bead ${input.id}: ${i.path.join('.')}: ${i.message}`));
       }
       if (problems.length) throw new GthError(`nothing written; ${problems.length} problem(s):\n${problems.join('\n')}`);
-      for (const b of beads) await writeFileAtomic(this.beadPath(b.id), serializeBead(b));
+      // A few writes in flight at once: each waits on its own fsync.
+      const queue = [...beads];
+      await Promise.all(
+        Array.from({ length: Math.min(16, queue.length) }, async () => {
+          for (let b = queue.shift(); b; b = queue.shift()) await writeFileAtomic(this.beadPath(b.id), serializeBead(b), { syncDir: false });
+        }),
+      );
+      syncDir(this.dir);
       await this.maybeCommit(beads.map((b) => this.beadPath(b.id)), opts.message ?? `beads: create ${beads.length}`);
       return beads;
     });
