@@ -1,5 +1,5 @@
 // Starts Probot's HTTP server with our app, configured from env; refuses to start when settings are missing.
-import { Probot, Server } from 'probot';
+import { Probot, Server, type ProbotOctokit } from 'probot';
 import type { Logger } from 'pino';
 import { createLogger } from '../util/logger.js';
 import { readAppConfig, type AppConfig } from './config.js';
@@ -11,6 +11,8 @@ export interface ServeOptions {
   cwd?: string;
   engine: Engine;
   log?: Logger;
+  /** Octokit class override; tests turn off the write throttling (1-3 s between comments) that protects real GitHub. */
+  Octokit?: typeof ProbotOctokit;
   /** Run restart recovery once listening (default true). */
   recover?: boolean;
 }
@@ -33,6 +35,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     privateKey: config.privateKey,
     secret: config.webhookSecret,
     log,
+    ...(opts.Octokit ? { Octokit: opts.Octokit } : {}),
   });
   const server = new Server({
     Probot: ProbotWithConfig,

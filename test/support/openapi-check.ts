@@ -14,7 +14,6 @@ interface Spec {
   components: Json;
 }
 
-const METHODS = ['get', 'post', 'put', 'patch', 'delete'];
 
 let spec: Spec | null = null;
 function loadSpec(): Spec {

@@ -3,6 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
+import { ProbotOctokit } from 'probot';
 import { startServer, type RunningServer } from '../../../src/github/serve.js';
 import type { Engine } from '../../../src/github/ports.js';
 import { FakeGitHub } from '../../support/github-fake.js';
@@ -30,7 +31,7 @@ export interface Harness {
 
 const issueNo = (path: string): number => Number(/\/issues\/(\d+)/.exec(path)?.[1]);
 
-export async function startHarness(engine: Engine, opts: { recover?: boolean; stateDir?: string } = {}): Promise<Harness> {
+export async function startHarness(engine: Engine, opts: { recover?: boolean; stateDir?: string; setup?: (fake: FakeGitHub) => void } = {}): Promise<Harness> {
   const stateDir = opts.stateDir ?? (await mkdtemp(join(tmpdir(), 'gth-github-')));
   const fake = new FakeGitHub();
   const comments: Comment[] = [];
@@ -57,6 +58,7 @@ export async function startHarness(engine: Engine, opts: { recover?: boolean; st
     })
     .on('actions/create-workflow-dispatch', () => [204])
     .start();
+  opts.setup?.(fake);
   const port = await freePort();
   const server = await startServer({
     env: {
@@ -69,6 +71,8 @@ export async function startHarness(engine: Engine, opts: { recover?: boolean; st
     },
     engine,
     log: pino({ level: 'silent' }),
+    // Probot spaces writes 1-3 s apart to respect GitHub's secondary rate limits; the fake needs no such pause.
+    Octokit: ProbotOctokit.defaults((o: Record<string, any>) => ({ ...o, throttle: { ...o.throttle, enabled: false }, retry: { enabled: false } })),
     recover: opts.recover ?? false,
   });
   return {
