@@ -17,13 +17,14 @@ export interface FleetConfig {
   catalogSource: string;
 }
 
-/** Reads a catalog YAML file: either a list of models or a mapping with a `models` list. */
+/** Reads a catalog YAML file: a list of models, or a mapping with a `catalog` (or `models`) list. */
 export function loadCatalogFile(file: string): Catalog {
   if (!existsSync(file)) throw new ConfigError(`catalog file not found: ${file}`);
   const data = parseYamlFile(file) as unknown;
-  const list = Array.isArray(data) ? data : (data as Record<string, unknown>).models;
-  const parsed = Catalog.safeParse(list);
-  if (!parsed.success) throw new ConfigError(formatIssues(file, parsed.error, ['models']));
+  const map = data as Record<string, unknown>;
+  const key = Array.isArray(data) ? null : 'catalog' in map ? 'catalog' : 'models';
+  const parsed = Catalog.safeParse(key ? map[key] : data);
+  if (!parsed.success) throw new ConfigError(formatIssues(file, parsed.error, key ? [key] : []));
   return parsed.data;
 }
 

@@ -8,7 +8,7 @@ const SKIP_DIRS = new Set(['.git', 'node_modules', '.godot', '.import', 'dist', 
 const MAX_FILES = 20000;
 
 /** Relative paths of the rig's files (bounded, skipping VCS and build folders). */
-function listFiles(root: string): string[] {
+export function listFiles(root: string): string[] {
   const out: string[] = [];
   const stack = [root];
   while (stack.length && out.length < MAX_FILES) {
