@@ -47,13 +47,20 @@ export function startEnergySpan(opts: EnergyOptions): { stop(): Promise<EnergyRe
   let pending: Promise<void> = Promise.resolve();
   const sample = (): void => {
     if (!opts.sampler || failed) return;
-    const sampler = opts.sampler;
-    // Chain samples so they land in time order even when one reading is slow.
+    // Start the reading now and stamp it with the time it was asked for, not when it arrived.
+    const tMs = clock();
+    const reading = opts.sampler().then(
+      (watts) => ({ watts }),
+      (err: unknown) => ({ err }),
+    );
+    // Chain the bookkeeping so samples land in time order even when one reading is slow.
     pending = pending.then(async () => {
       try {
-        const watts = await sampler();
+        const r = await reading;
+        if ('err' in r) throw r.err;
+        const watts = r.watts;
         if (!Number.isFinite(watts) || watts < 0) throw new Error(`bad power reading ${watts}`);
-        samples.push({ tMs: clock(), watts });
+        samples.push({ tMs, watts });
       } catch (err) {
         failed = true;
         opts.logger?.warn({ err: (err as Error).message }, 'power sampling failed; using configured watts');

@@ -1,0 +1,83 @@
+import { describe, expect, it } from 'vitest';
+import { CostConfig } from '../../../src/cost/config.js';
+import { loadPrices } from '../../../src/cost/prices.js';
+import { buildReport, NO_CONVOY, type CostRow } from '../../../src/cost/report.js';
+import { formatReport } from '../../../src/cost/report-text.js';
+import { ENTRIES, TEST_COST_CONFIG, TEST_PRICES } from './ledger-fixture.js';
+
+const prices = loadPrices(TEST_PRICES);
+const cost = CostConfig.parse(TEST_COST_CONFIG);
+const row = (rows: CostRow[], key: string): CostRow => {
+  const r = rows.find((x) => x.key === key);
+  if (!r) throw new Error(`no row ${key}`);
+  return r;
+};
+
+describe('buildReport arithmetic (figures computed by hand in ledger-fixture.ts)', () => {
+  const report = buildReport(ENTRIES, [], { ledger: 'l.jsonl', cost, prices });
+
+  it('totals hybrid cost, all-cloud counterfactual, time, energy and tokens', () => {
+    const t = report.total;
+    expect(t.calls).toBe(4);
+    expect(t.localCalls).toBe(3);
+    expect(t.hybridUsd).toBeCloseTo(0.0644 + 0.001 + 0.005 + 0.0002, 12); // 0.0706
+    expect(t.allCloudUsd).toBeCloseTo(0.0644 + 0.00855 + 0.048 + 0.0008, 12); // 0.12175
+    expect(t.savedUsd).toBeCloseTo(0.12175 - 0.0706, 12);
+    expect(t.cloudUsd).toBeCloseTo(0.0644, 12);
+    expect(t.electricityUsd).toBeCloseTo(0.0062, 12);
+    expect(t.seconds).toBe(390);
+    expect(t.energyWh).toBe(31);
+    expect(t.tokensIn).toBe(29_000);
+    expect(t.tokensOut).toBe(1_000 + 3_000 + 2_000 + 500 + 1_500 + 100);
+  });
+
+  it('splits per role in role order', () => {
+    expect(report.byRole.map((r) => r.key)).toEqual(['mayor', 'refinery', 'polecat']);
+    expect(row(report.byRole, 'mayor')).toMatchObject({ calls: 1, localCalls: 0 });
+    expect(row(report.byRole, 'mayor').allCloudUsd).toBeCloseTo(0.0644, 12);
+    expect(row(report.byRole, 'polecat').hybridUsd).toBeCloseTo(0.0012, 12);
+    expect(row(report.byRole, 'polecat').allCloudUsd).toBeCloseTo(0.00935, 12);
+    expect(row(report.byRole, 'polecat').seconds).toBe(70);
+    expect(row(report.byRole, 'refinery').hybridUsd).toBeCloseTo(0.005, 12);
+    expect(row(report.byRole, 'refinery').allCloudUsd).toBeCloseTo(0.048, 12);
+    expect(report.counterfactual).toEqual({ refinery: 'cloud-pro', polecat: 'cloud-flash' });
+  });
+
+  it('splits per convoy, with calls outside any convoy last', () => {
+    expect(report.byConvoy.map((r) => r.key)).toEqual(['cv-a', 'cv-b', NO_CONVOY]);
+    expect(row(report.byConvoy, 'cv-a').hybridUsd).toBeCloseTo(0.0654, 12);
+    expect(row(report.byConvoy, 'cv-a').allCloudUsd).toBeCloseTo(0.07295, 12);
+    expect(row(report.byConvoy, 'cv-a').energyWh).toBe(5);
+    expect(row(report.byConvoy, NO_CONVOY).allCloudUsd).toBeCloseTo(0.0008, 12);
+  });
+
+  it('filters by --since and --convoy', () => {
+    const r = buildReport(ENTRIES, [], { ledger: 'l', cost, prices, since: new Date('2026-01-29T00:00:00Z'), convoy: 'cv-a' });
+    expect(r.entries).toBe(2);
+    expect(r.total.hybridUsd).toBeCloseTo(0.0654, 12);
+    expect(r.byConvoy.map((x) => x.key)).toEqual(['cv-a']);
+    expect(r.filters).toEqual({ since: '2026-01-29T00:00:00.000Z', convoy: 'cv-a' });
+    const s = buildReport(ENTRIES, [], { ledger: 'l', cost, prices, since: new Date('2026-01-29T10:30:00Z') });
+    expect(s.entries).toBe(1);
+    expect(s.total.allCloudUsd).toBeCloseTo(0.048, 12);
+  });
+
+  it('re-prices local calls when the counterfactual model changes', () => {
+    const r = buildReport(ENTRIES, [], { ledger: 'l', cost: CostConfig.parse({ counterfactual: { default: 'cloud-flash', roles: { polecat: 'cloud-pro', refinery: 'cloud-pro' } } }), prices });
+    // entry 2 at cloud-pro: (5000 x 2 + 1000 x 0.2 + 2000 x 12) / 1e6 = 0.0342; entry 4: (1000 x 2 + 100 x 12) / 1e6 = 0.0032
+    expect(row(r.byRole, 'polecat').allCloudUsd).toBeCloseTo(0.0342 + 0.0032, 12);
+  });
+
+  it('names the setting and price file when a counterfactual model has no price', () => {
+    const bad = CostConfig.parse({ counterfactual: { default: 'gpt-9', roles: {} } });
+    expect(() => buildReport(ENTRIES, [], { ledger: 'l', cost: bad, prices })).toThrow(/prices-test\.yml: models\.gpt-9: no price for model "gpt-9" \(needed by cost\.counterfactual\.default\)/);
+  });
+
+  it('renders a terminal table with the money and the skipped lines', () => {
+    const text = formatReport(buildReport(ENTRIES, [{ line: 7, message: 'not JSON' }], { ledger: 'l.jsonl', cost, prices }));
+    expect(text).toMatch(/^role\s+calls/m);
+    expect(text).toMatch(/^refinery\s+1\s+1\s+12000\s+2000\s+5m00s\s+25\.00\s+\$0\.00\s+\$0\.0050\s+\$0\.0050\s+\$0\.05\s+\$0\.04/m);
+    expect(text).toMatch(/^total\s+4\s+3\s+29000/m);
+    expect(text).toContain('skipped 1 corrupt ledger line(s): line 7 (not JSON)');
+  });
+});
