@@ -27,7 +27,7 @@ export function fitErrorMessage(model: ModelEntry, device: 'gpu' | 'cpu', m: Mis
     if (!isMisfit(sized)) fits.push(`${other.name} (${mib(device === 'gpu' ? sized.estimate.vramMiB : sized.estimate.ramMiB)})`);
   }
   const alt = fits.length
-    ? `would fit on the ${device.toUpperCase()}: ${fits.join(', ')}`
-    : `no catalog model fits on the ${device.toUpperCase()} with this profile`;
+    ? `Would fit on the ${device.toUpperCase()}: ${fits.join(', ')}`
+    : `No catalog model fits on the ${device.toUpperCase()} with this profile`;
   return `${parts.join('; ')}. ${alt}.`;
 }
