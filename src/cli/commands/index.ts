@@ -3,9 +3,13 @@ import type { Command } from 'commander';
 import { register as registerBeads } from './beads.js';
 import { register as registerCost } from './cost.js';
 import { register as registerPlan } from './plan.js';
+import { register as registerServe } from './serve.js';
+import { register as registerJob } from './job.js';
 
 export function registerAll(program: Command): void {
   registerBeads(program);
   registerCost(program);
   registerPlan(program);
+  registerServe(program);
+  registerJob(program);
 }

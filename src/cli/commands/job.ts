@@ -1,0 +1,53 @@
+// `gth job <kind> --bead <id>`: what a runner workflow runs; validates its arguments and hands them to the engine's job runner.
+import type { Command } from 'commander';
+import { JOB_KINDS } from '../../github/dispatch.js';
+import { JobRequest, JobResult, type JobRunner } from '../../github/jobs.js';
+import { formatIssues } from '../../config/load.js';
+import { GthError, UsageError } from '../../util/errors.js';
+import { printJson } from '../output.js';
+
+/** The engine's job runner. Plugging the engine in is this one line, e.g. `= createEngineJobRunner();`. */
+const ENGINE_JOB_RUNNER: JobRunner | null = null;
+
+interface JobFlags {
+  bead: string;
+  pr?: string;
+  convoy?: string;
+  json?: boolean;
+}
+
+export function register(program: Command, runner: JobRunner | null = ENGINE_JOB_RUNNER, env: NodeJS.ProcessEnv = process.env): void {
+  program
+    .command('job')
+    .description(`Run one runner job for a bead (what the workflows call). Kinds: ${JOB_KINDS.join(', ')}`)
+    .argument('<kind>', `job kind: ${JOB_KINDS.join(' | ')}`)
+    .requiredOption('--bead <id>', 'bead id to work on')
+    .option('--pr <number>', 'pull request number (refinery-review only)')
+    .option('--convoy <id>', 'convoy id (informational; the bead file names its convoy)')
+    .option('--json', 'print the result as JSON')
+    .action(async (kind: string, flags: JobFlags) => {
+      if (flags.pr !== undefined && !/^\d+$/.test(flags.pr)) throw new UsageError(`--pr: expected a pull request number, got "${flags.pr}"`);
+      const parsed = JobRequest.safeParse({
+        kind,
+        beadId: flags.bead,
+        pr: flags.pr === undefined ? null : Number(flags.pr),
+        convoy: flags.convoy ?? null,
+        cwd: process.cwd(),
+      });
+      if (!parsed.success) {
+        const names: Record<string, string> = { kind: '<kind>', beadId: '--bead', pr: '--pr', convoy: '--convoy' };
+        const text = formatIssues('gth job', parsed.error).replace(/gth job: (\w+)/g, (_m, f: string) => `gth job: ${names[f] ?? f}`);
+        throw new UsageError(text);
+      }
+      if (!runner) {
+        throw new GthError(
+          `engine not available yet: gth job ${parsed.data.kind} --bead ${parsed.data.beadId} did nothing ` +
+            '(no job runner is registered; see ENGINE_JOB_RUNNER in src/cli/commands/job.ts)',
+        );
+      }
+      const result = JobResult.parse(await runner.run(parsed.data, env));
+      if (flags.json) printJson({ request: parsed.data, ...result });
+      else process.stdout.write(`${result.ok ? 'ok' : 'failed'}: ${result.summary}\n`);
+      if (!result.ok) process.exitCode = 1;
+    });
+}
