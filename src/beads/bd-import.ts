@@ -215,6 +215,8 @@ function checkShapes(r: Record<string, unknown>): string[] {
   };
   const str = (v: unknown): boolean => typeof v === 'string';
   const strOrNull = (v: unknown): boolean => v === null || typeof v === 'string';
+  // Objects cannot keep this key as data through validation; refuse rather than drop it silently.
+  if (Object.hasOwn(r, '__proto__')) errors.push('__proto__: this key cannot be stored');
   want('id', str, 'a string', true);
   want('title', str, 'a string', true);
   want('description', strOrNull, 'a string');

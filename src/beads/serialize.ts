@@ -82,20 +82,25 @@ export function orderKeys(schema: z.ZodType, value: unknown): unknown {
     const shape = def.shape ?? {};
     const out: Record<string, unknown> = {};
     for (const [key, fieldSchema] of Object.entries(shape)) {
-      if (obj[key] !== undefined) out[key] = orderKeys(fieldSchema, obj[key]);
+      if (obj[key] !== undefined) put(out, key, orderKeys(fieldSchema, obj[key]));
     }
     for (const key of Object.keys(obj).sort()) {
-      if (!(key in shape) && obj[key] !== undefined) out[key] = obj[key];
+      if (!Object.hasOwn(shape, key) && obj[key] !== undefined) put(out, key, obj[key]);
     }
     return out;
   }
   if (def.type === 'record' && def.valueType) {
     const valueType = def.valueType;
     const out: Record<string, unknown> = {};
-    for (const key of Object.keys(obj).sort()) out[key] = orderKeys(valueType, obj[key]);
+    for (const key of Object.keys(obj).sort()) put(out, key, orderKeys(valueType, obj[key]));
     return out;
   }
   return value;
+}
+
+/** Plain data assignment, even for a key named "__proto__" (bd data is free-form). */
+function put(out: Record<string, unknown>, key: string, value: unknown): void {
+  Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
 }
 
 // ---------------------------------------------------------------------------------------------
