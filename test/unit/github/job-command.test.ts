@@ -1,0 +1,69 @@
+// `gth job`: argument validation (exit 2 naming the flag), delegation to a registered runner, and the honest no-engine failure.
+import { Command } from 'commander';
+import { describe, expect, it } from 'vitest';
+import { register } from '../../../src/cli/commands/job.js';
+import type { JobRequest, JobRunner } from '../../../src/github/jobs.js';
+import { UsageError } from '../../../src/util/errors.js';
+import { gth } from '../../support/cli.js';
+
+function program(runner: JobRunner | null): Command {
+  const p = new Command().exitOverride();
+  register(p, runner, { GTH_TEST: '1' });
+  p.commands.forEach((c) => c.exitOverride());
+  return p;
+}
+
+class RecordingRunner implements JobRunner {
+  readonly seen: JobRequest[] = [];
+  constructor(private readonly ok = true) {}
+  async run(req: JobRequest) {
+    this.seen.push(req);
+    return { ok: this.ok, summary: `did ${req.kind}` };
+  }
+}
+
+describe('gth job', () => {
+  it('hands a validated request to the registered runner', async () => {
+    const runner = new RecordingRunner();
+    await program(runner).parseAsync(['job', 'refinery-review', '--bead', 'gt-7k2f', '--pr', '12'], { from: 'user' });
+    expect(runner.seen).toEqual([{ kind: 'refinery-review', beadId: 'gt-7k2f', pr: 12, convoy: null, cwd: process.cwd() }]);
+  });
+
+  it('rejects bad arguments with a usage error that names the argument', async () => {
+    const runner = new RecordingRunner();
+    const fails = async (args: string[]) => {
+      try {
+        await program(runner).parseAsync(args, { from: 'user' });
+      } catch (err) {
+        expect(err).toBeInstanceOf(UsageError);
+        return (err as Error).message;
+      }
+      throw new Error('expected a usage error');
+    };
+    expect(await fails(['job', 'mayor', '--bead', 'gt-1'])).toMatch(/<kind>/);
+    expect(await fails(['job', 'polecat', '--bead', 'not an id'])).toMatch(/--bead/);
+    expect(await fails(['job', 'refinery-review', '--bead', 'gt-1'])).toMatch(/--pr is required for refinery-review/);
+    expect(await fails(['job', 'polecat', '--bead', 'gt-1', '--pr', '3'])).toMatch(/--pr/);
+    expect(await fails(['job', 'polecat', '--bead', 'gt-1', '--pr', 'x3'])).toMatch(/--pr: expected a pull request number/);
+    expect(runner.seen).toHaveLength(0);
+  });
+
+  it('sets exit code 1 when the runner reports failure', async () => {
+    const before = process.exitCode;
+    try {
+      await program(new RecordingRunner(false)).parseAsync(['job', 'polecat', '--bead', 'gt-1'], { from: 'user' });
+      expect(process.exitCode).toBe(1);
+    } finally {
+      process.exitCode = before;
+    }
+  });
+
+  it('the real CLI without an engine exits 1 saying so, and 2 on bad usage', async () => {
+    const none = await gth(['job', 'polecat', '--bead', 'gt-7k2f']);
+    expect(none.exitCode).toBe(1);
+    expect(String(none.stderr)).toContain('engine not available yet');
+    const bad = await gth(['job', 'polecat', '--bead', 'gt 7k2f']);
+    expect(bad.exitCode).toBe(2);
+    expect(String(bad.stderr)).toContain('--bead');
+  });
+});
