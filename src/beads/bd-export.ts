@@ -97,7 +97,7 @@ function knownValue(bead: Bead, key: string): unknown {
     case 'updated_at':
       return bead.updatedAt;
     case 'closed_at':
-      return bead.closedAt;
+      return bdClosedAtOf(bead);
     case 'labels':
       return bead.labels;
     case 'dependencies':
@@ -108,6 +108,15 @@ function knownValue(bead: Bead, key: string): unknown {
       throw new Error(`no bd mapping for key ${key}`);
   }
 }
+
+/** bd refuses a closed issue without closed_at and an open one with it (its data rule since bd-224). */
+export function bdClosedAtOf(bead: Bead): string | null {
+  const status = bdStatusOf(bead);
+  if (status === 'closed') return bead.closedAt ?? bead.updatedAt;
+  if (OPEN_BD_STATUSES.has(status)) return null;
+  return bead.closedAt;
+}
+const OPEN_BD_STATUSES = new Set(['open', 'in_progress', 'blocked']);
 
 /** bd keeps acceptance criteria as one text; one criterion is that text, several become a bullet list. */
 export function acceptanceText(acceptance: readonly string[]): string {

@@ -101,6 +101,15 @@ describe('exporting edited bd beads', () => {
     expect(Object.keys(rec)).toEqual([...Object.keys(BASE), 'closed_at']);
   });
 
+  it('keeps closed_at consistent with the status, as bd requires', () => {
+    const closed = one({ ...BASE, status: 'closed', closed_at: BASE.updated_at });
+    const reopened = JSON.parse(exportBdLine({ ...closed, status: 'open' }));
+    expect(reopened.status).toBe('open');
+    expect(reopened.closed_at).toBeNull();
+    const doneWithoutTime = JSON.parse(exportBdLine({ ...one(BASE), status: 'cancelled', updatedAt: '2026-01-09T00:00:00Z' }));
+    expect(doneWithoutTime).toMatchObject({ status: 'closed', closed_at: '2026-01-09T00:00:00Z' });
+  });
+
   it('a tombstone reopened by us exports as open, a still-cancelled one stays tombstone', () => {
     const b = one({ ...BASE, status: 'tombstone', deleted_at: BASE.updated_at });
     expect(JSON.parse(exportBdLine(b)).status).toBe('tombstone');
@@ -269,9 +278,12 @@ describe('round trip of generated bd records (property)', () => {
       },
       { requiredKeys: ['id', 'title', 'created_at', 'updated_at'] },
     )
-    .map(({ extra, dependencies, ...r }) => {
+    .map(({ extra, dependencies, closed_at, ...r }) => {
       const deps = dependencies?.map((d) => ({ issue_id: r.id, ...d }));
-      return { ...r, ...(deps ? { dependencies: deps } : {}), ...extra };
+      // bd's own rule: closed_at exactly when closed (other states, such as tombstone, may keep one).
+      const status = r.status ?? 'open';
+      const closed = status === 'closed' ? r.updated_at : ['open', 'in_progress', 'blocked'].includes(status) ? undefined : closed_at;
+      return { ...r, ...(closed ? { closed_at: closed } : {}), ...(deps ? { dependencies: deps } : {}), ...extra };
     });
 
   it('export(import(line)) === line', () => {
