@@ -126,7 +126,7 @@ export function importBdRecord(record: unknown, ctx: RecordContext): { bead: Bea
     if (kind !== depType) dependencyTypes.push([d.depends_on_id, depType]);
   }
 
-  // Unknown keys verbatim (fromEntries keeps even a "__proto__" key as plain data).
+  // Unknown keys verbatim; known keys in an empty form (null, "", []) too, so export can give that form back.
   const fields = Object.fromEntries(Object.entries(record).filter(([k]) => !KNOWN_BD_KEYS.has(k)));
   for (const key of EMPTY_FORM_KEYS) {
     if (Object.hasOwn(record, key) && isEmptyLike(record[key])) fields[key] = record[key];
