@@ -82,3 +82,12 @@ export function startEnergySpan(opts: EnergyOptions): { stop(): Promise<EnergyRe
     },
   };
 }
+
+/** Adapts a GPU reader such as src/runtime's NvidiaSmi (`read()` with `powerW`) into a PowerSampler. */
+export function powerSamplerFrom(reader: { read(): Promise<{ powerW: number | null } | null> }): PowerSampler {
+  return async () => {
+    const r = await reader.read();
+    if (!r || r.powerW === null) throw new Error('the GPU reading has no power.draw value');
+    return r.powerW;
+  };
+}

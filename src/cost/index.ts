@@ -2,9 +2,10 @@
 export { LedgerEntry, type LedgerProblem } from './ledger-schema.js';
 export { appendLedgerEntry, readLedger, parseLedger, resolveLedgerPath, type LedgerRead } from './ledger.js';
 export { PriceTable, ModelPrice, loadPrices, defaultPricesPath, modelPrice, tokenCost, electricityCost, type LoadedPrices } from './prices.js';
-export { integrateWh, configuredWh, startEnergySpan, type PowerSampler, type PowerSample, type EnergyResult } from './energy.js';
+export { integrateWh, configuredWh, startEnergySpan, powerSamplerFrom, type PowerSampler, type PowerSample, type EnergyResult } from './energy.js';
 export { CostConfig, loadCostConfig, pricesPathFor, counterfactualModel } from './config.js';
 export { LedgerMeter, type LedgerMeterOptions } from './meter.js';
+export { createLedgerMeter, type MeterSetup } from './setup.js';
 export { buildReport, counterfactualUsd, NO_CONVOY, type CostReport, type CostRow, type ReportOptions } from './report.js';
 export { formatReport } from './report-text.js';
 export { renderReportHtml, loadChartJs, CHART_IDS } from './report-html.js';

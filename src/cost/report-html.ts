@@ -64,7 +64,7 @@ export function renderReportHtml(report: CostReport, chartJs: string, generatedA
 (function () {
   var d = ${json};
   Chart.defaults.animation = false;
-  function money(v) { return '$' + Number(v).toFixed(Math.abs(v) < 0.01 && v !== 0 ? 4 : 2); }
+  function money(v) { return '$' + Number(v).toFixed(Math.abs(v) < 1 && v !== 0 ? 4 : 2); }
   function bars(id, labels, sets, yTitle, fmt) {
     return new Chart(document.getElementById(id), {
       type: 'bar',

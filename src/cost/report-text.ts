@@ -4,7 +4,8 @@ import type { CostReport, CostRow } from './report.js';
 
 export function usd(x: number): string {
   const abs = Math.abs(x);
-  const digits = abs !== 0 && abs < 0.01 ? 4 : 2;
+  // Below a dollar, cents hide the difference the report exists to show.
+  const digits = abs !== 0 && abs < 1 ? 4 : 2;
   return `${x < 0 ? '-' : ''}$${abs.toFixed(digits)}`;
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { configuredWh, integrateWh, startEnergySpan } from '../../../src/cost/energy.js';
+import { configuredWh, integrateWh, powerSamplerFrom, startEnergySpan } from '../../../src/cost/energy.js';
 
 describe('integrateWh', () => {
   it('integrates power over time with the trapezoid rule', () => {
@@ -36,5 +36,13 @@ describe('startEnergySpan', () => {
     expect(await a.stop()).toEqual({ wh: 1, source: 'configured' });
     const b = startEnergySpan({ watts: 0, intervalMs: 1000, clock: () => now });
     expect(await b.stop()).toEqual({ wh: 0, source: 'none' });
+  });
+});
+
+describe('powerSamplerFrom', () => {
+  it('reads powerW from a GPU reader and rejects readings without it', async () => {
+    expect(await powerSamplerFrom({ read: async () => ({ powerW: 231.5 }) })()).toBe(231.5);
+    await expect(powerSamplerFrom({ read: async () => ({ powerW: null }) })()).rejects.toThrow(/no power\.draw/);
+    await expect(powerSamplerFrom({ read: async () => null })()).rejects.toThrow(/no power\.draw/);
   });
 });

@@ -76,7 +76,7 @@ describe('buildReport arithmetic (figures computed by hand in ledger-fixture.ts)
   it('renders a terminal table with the money and the skipped lines', () => {
     const text = formatReport(buildReport(ENTRIES, [{ line: 7, message: 'not JSON' }], { ledger: 'l.jsonl', cost, prices }));
     expect(text).toMatch(/^role\s+calls/m);
-    expect(text).toMatch(/^refinery\s+1\s+1\s+12000\s+2000\s+5m00s\s+25\.00\s+\$0\.00\s+\$0\.0050\s+\$0\.0050\s+\$0\.05\s+\$0\.04/m);
+    expect(text).toMatch(/^refinery\s+1\s+1\s+12000\s+2000\s+5m00s\s+25\.00\s+\$0\.00\s+\$0\.0050\s+\$0\.0050\s+\$0\.0480\s+\$0\.0430/m);
     expect(text).toMatch(/^total\s+4\s+3\s+29000/m);
     expect(text).toContain('skipped 1 corrupt ledger line(s): line 7 (not JSON)');
   });

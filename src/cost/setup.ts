@@ -1,0 +1,33 @@
+// Builds the ledger meter from gastown.yml (cost section), the price table and $GTH_LEDGER.
+import type { Logger } from 'pino';
+import type { RawConfig } from '../config/load.js';
+import { loadCostConfig, pricesPathFor } from './config.js';
+import type { PowerSampler } from './energy.js';
+import { resolveLedgerPath } from './ledger.js';
+import { LedgerMeter } from './meter.js';
+import { loadPrices } from './prices.js';
+
+export interface MeterSetup {
+  raw: RawConfig;
+  env?: NodeJS.ProcessEnv;
+  /** The town repo root; the ledger defaults to .gastown-state/ledger.jsonl under it. */
+  townRoot?: string;
+  /** GPU power reader; without one, local calls are charged cost.localWatts. */
+  sampler?: PowerSampler;
+  logger?: Logger;
+  clock?: () => number;
+}
+
+export function createLedgerMeter(setup: MeterSetup): LedgerMeter {
+  const cwd = setup.townRoot ?? process.cwd();
+  const cost = loadCostConfig(setup.raw);
+  return new LedgerMeter({
+    ledgerPath: resolveLedgerPath(setup.env ?? process.env, cwd),
+    prices: loadPrices(pricesPathFor(cost, setup.raw, cwd)),
+    localWatts: cost.localWatts,
+    sampleMs: cost.powerSampleMs,
+    sampler: setup.sampler,
+    logger: setup.logger,
+    clock: setup.clock,
+  });
+}
