@@ -200,7 +200,8 @@ describe('convoys', () => {
       id: 'cv-1a2b',
     });
     const text = serializeConvoy(c);
-    expect(Object.keys(JSON.parse(text))).toEqual(['id', 'title', 'epic', 'beads', 'branch', 'createdAt', 'updatedAt']);
+    expect(Object.keys(JSON.parse(text))).toEqual(Object.keys(Convoy.shape));
+    expect(text.split('\n')[1]).toBe('  "id": "cv-1a2b",');
     expect(Object.keys(JSON.parse(text).epic)).toEqual(['repo', 'issue']);
     expect(parseConvoyText(text, 'beads/convoys/cv-1a2b.json')).toEqual(c);
   });
