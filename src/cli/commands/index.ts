@@ -5,6 +5,7 @@ import { register as registerCost } from './cost.js';
 import { register as registerPlan } from './plan.js';
 import { register as registerServe } from './serve.js';
 import { register as registerJob } from './job.js';
+import { register as registerDoctor } from './doctor.js';
 
 export function registerAll(program: Command): void {
   registerBeads(program);
@@ -12,4 +13,5 @@ export function registerAll(program: Command): void {
   registerPlan(program);
   registerServe(program);
   registerJob(program);
+  registerDoctor(program);
 }
