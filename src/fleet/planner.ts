@@ -1,7 +1,7 @@
 // Plans the fleet for a set of beads: model per bead, llama-server shapes, waves, headroom and wall time. Pure: no I/O.
 import type { Bead } from '../beads/schema.js';
 import { GthError } from '../util/errors.js';
-import { FleetPlan, type Assignment, type ServerPlan, type Wave } from './plan-schema.js';
+import type { Assignment, FleetPlan, ServerPlan, Wave } from './plan-schema.js';
 import type { FleetConfig } from './config.js';
 import { ramBudgetMiB, totalPhysicalCores, usableCores, vramBudgetMiB } from './hardware.js';
 import { estimatePromptTokens, type RigTokens } from './prompt-tokens.js';
@@ -47,7 +47,12 @@ function buildItems(beads: readonly Bead[], cfg: FleetConfig, opts: PlanOptions)
 
 function buildSpecs(items: readonly WorkItem[], cfg: FleetConfig, opts: PlanOptions): Map<string, ServerSpec> {
   const groups = new Map<string, WorkItem[]>();
-  for (const i of items) if (i.serverKey) groups.set(i.serverKey, [...(groups.get(i.serverKey) ?? []), i]);
+  for (const i of items) {
+    if (!i.serverKey) continue;
+    const g = groups.get(i.serverKey);
+    if (g) g.push(i);
+    else groups.set(i.serverKey, [i]);
+  }
   const specs = new Map<string, ServerSpec>();
   const misfits: string[] = [];
   for (const [key, group] of groups) {
@@ -191,12 +196,12 @@ export function planFleet(beads: readonly Bead[], cfg: FleetConfig, opts: PlanOp
   for (const s of servers) {
     if (s.shape.nCpuMoe > 0) warnings.push(`${s.model.name}: experts of ${s.shape.nCpuMoe} layers stay in RAM (--n-cpu-moe), so it decodes at CPU-bound speed`);
   }
-  const plan = {
+  // Built to the FleetPlan type directly: a zod pass over 10,000 assignments would cost a fifth of the time budget.
+  return {
     servers: servers.map((s) => toServerPlan(s, cfg)),
     waves,
     headroom: { vramMiB: r1(cfg.hardware.gpu.vramMiB - peakVram), ramMiB: r1(cfg.hardware.ramMiB - peakRam), cores: totalPhysicalCores(cfg.hardware) - peakCores },
     estWallSeconds: r1(waves.reduce((s, w) => s + w.estSeconds, 0)),
     warnings,
   };
-  return FleetPlan.parse(plan);
 }
