@@ -87,6 +87,8 @@ export const Convoy = z.strictObject({
     .default(null),
   beads: z.array(BeadId).default([]),
   branch: z.string().nullable().default(null),
+  /** Identifies the epic this convoy was planned from (a text hash or "owner/repo#12"), so a rerun resumes it. */
+  epicKey: z.string().min(1).nullable().default(null),
   createdAt: IsoTime,
   updatedAt: IsoTime,
 });

@@ -44,6 +44,8 @@ export interface BeadStoreOptions {
 export interface ChangeOptions {
   by?: string;
   note?: string;
+  /** Skip the per-change commit: the caller commits several files together. */
+  noCommit?: boolean;
 }
 
 export type NewBead = Omit<BeadInput, 'id' | 'createdAt' | 'updatedAt' | 'history' | 'status'> & { id?: string };
@@ -189,7 +191,7 @@ export class BeadStore {
         }),
       );
       syncDir(this.dir);
-      await this.maybeCommit(beads.map((b) => this.beadPath(b.id)), opts.message ?? `beads: create ${beads.length}`);
+      if (!opts.noCommit) await this.maybeCommit(beads.map((b) => this.beadPath(b.id)), opts.message ?? `beads: create ${beads.length}`);
       return beads;
     });
   }
@@ -280,7 +282,10 @@ export class BeadStore {
     return parseConvoyText(await readFile(file, 'utf8'), file);
   }
 
-  async createConvoy(input: { id?: string; title: string; epic?: Convoy['epic']; beads?: string[]; branch?: string | null }): Promise<Convoy> {
+  async createConvoy(
+    input: { id?: string; title: string; epic?: Convoy['epic']; beads?: string[]; branch?: string | null; epicKey?: string | null },
+    opts: Pick<ChangeOptions, 'noCommit'> = {},
+  ): Promise<Convoy> {
     return this.locked(async () => {
       const at = this.stamp();
       const id =
@@ -289,7 +294,7 @@ export class BeadStore {
       if (input.id && existsSync(this.convoyPath(input.id))) throw new UsageError(`convoy ${input.id} already exists`);
       const convoy = Convoy.parse({ ...input, id, createdAt: at, updatedAt: at });
       await writeFileAtomic(this.convoyPath(id), serializeConvoy(convoy));
-      await this.maybeCommit([this.convoyPath(id)], `convoy ${id}: create "${convoy.title}"`);
+      if (!opts.noCommit) await this.maybeCommit([this.convoyPath(id)], `convoy ${id}: create "${convoy.title}"`);
       return convoy;
     });
   }

@@ -1,0 +1,41 @@
+// What every role procedure gets from the engine: the store, the rig, git, models and a progress sink.
+import type { Logger } from 'pino';
+import type { Role } from '../../beads/schema.js';
+import type { BeadStore } from '../../beads/store.js';
+import type { LoadedRig } from '../rig/load.js';
+import type { RigGit } from './rig-git.js';
+import type { ModelRouter } from './router.js';
+
+export type EngineEvent =
+  | { kind: 'phase'; phase: string }
+  | { kind: 'bead'; beadId: string; status: string; model?: string; note?: string }
+  | { kind: 'model'; role: Role; model: string; beadId?: string; tokensPerSecond?: number };
+
+export interface EngineContext {
+  store: BeadStore;
+  rig: LoadedRig;
+  git: RigGit;
+  router: ModelRouter;
+  /** System prompt of a role for this rig (versioned brief + the rig's README and AGENTS.md). */
+  brief: (role: Role, rig: LoadedRig) => string;
+  /** Folder for agent worktrees, outside the rig's own work tree. */
+  worktrees: string;
+  /** Edit/test rounds per model before the switcher escalates. */
+  attemptsPerModel: number;
+  /** Token budget for a Polecat's context (from the fleet plan). */
+  contextBudget: number;
+  convoyId: string;
+  convoyBranch: string;
+  log: Logger;
+  emit: (e: EngineEvent) => void;
+  /** Environment for the rig's test command. */
+  testEnv?: NodeJS.ProcessEnv;
+}
+
+export const AGENT_BY = {
+  mayor: 'mayor',
+  crew: 'crew',
+  refinery: 'refinery',
+  polecat: 'polecat',
+  librarian: 'librarian',
+} as const satisfies Record<Role, string>;
