@@ -608,14 +608,14 @@ const esc = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;'
 
 interface CaseResult { name: string; status: 'pass' | 'fail' | 'error' | 'pending'; assertions: number; message: string; detail: string; time: number }
 
-export function runGut(argv: string[], cwd: string): number {
+export function runGut(argv: string[], cwd: string, print: (line: string) => void = (l) => print(l)): number {
   const opt = new Map<string, string>(); let root = cwd;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     if (a === '--path') root = join(cwd, argv[++i] ?? '.');
     else if (a.startsWith('-g')) { const [k, ...v] = a.slice(2).split('='); opt.set(k!, v.join('=')); }
   }
-  if (!existsSync(join(root, 'project.godot'))) { console.error(`ERROR: no project.godot in ${root}: not a Godot project`); return 1; }
+  if (!existsSync(join(root, 'project.godot'))) { print(`ERROR: no project.godot in ${root}: not a Godot project`); return 1; }
   const res = (p: string): string => (p.startsWith('res://') ? join(root, p.slice(6)) : join(root, p));
   const prefix = opt.get('prefix') ?? 'test_'; const suffix = opt.get('suffix') ?? '.gd';
   const dirs = (opt.get('dir') ?? 'res://test').split(',').filter(Boolean).map(res);
@@ -629,15 +629,15 @@ export function runGut(argv: string[], cwd: string): number {
     let cls: GdClass; let obj: GdObject;
     try {
       cls = rt.load(file);
-      if (cls.nativeBase !== 'GutTest') { console.log(`Ignoring ${name}: does not extend GutTest`); continue; }
+      if (cls.nativeBase !== 'GutTest') { print(`Ignoring ${name}: does not extend GutTest`); continue; }
       obj = rt.instantiate(cls, []);
       if (rt.findFunc(cls, 'before_all')) rt.callMethod(obj, 'before_all', []);
     } catch (err) {
       cases.push({ name: '(script)', status: 'error', assertions: 0, message: 'script error', detail: (err as Error).message, time: 0 });
-      console.log(`${name}\n  [ERROR] ${(err as Error).message}`);
+      print(`${name}\n  [ERROR] ${(err as Error).message}`);
       continue;
     }
-    console.log(name);
+    print(name);
     const tests = [...cls.decl.funcs.keys()].filter((n) => n.startsWith(opt.get('unit_test_name') ?? 'test'));
     for (const t of tests) {
       if (opt.get('test') && !t.includes(opt.get('test')!)) continue;
@@ -654,7 +654,7 @@ export function runGut(argv: string[], cwd: string): number {
         : log.pending !== null ? { name: t, status: 'pending', assertions: log.count, message: log.pending, detail: '', time }
         : { name: t, status: 'pass', assertions: log.count, message: '', detail: '', time };
       cases.push(c);
-      console.log(`  * ${t}${c.status === 'pass' ? '' : `  [${c.status.toUpperCase()}]`}${c.detail ? `\n    ${c.detail.split('\n').join('\n    ')}` : ''}`);
+      print(`  * ${t}${c.status === 'pass' ? '' : `  [${c.status.toUpperCase()}]`}${c.detail ? `\n    ${c.detail.split('\n').join('\n    ')}` : ''}`);
     }
     try { if (rt.findFunc(cls, 'after_all')) rt.callMethod(obj, 'after_all', []); } catch { /* reported by tests */ }
   }
@@ -673,8 +673,8 @@ export function runGut(argv: string[], cwd: string): number {
     const out = res(xmlFile); mkdirSync(dirname(out), { recursive: true });
     writeFileSync(out, `<?xml version="1.0" encoding="UTF-8"?>\n<testsuites name="GutTests" failures="${failed}" tests="${all.length}">\n${body.join('\n')}\n</testsuites>\n`);
   }
-  console.log(`\nTotals\n  Scripts ${suites.length}\n  Tests ${all.length}\n  Passing ${all.filter((c) => c.status === 'pass').length}\n  Failing ${failed}\n  Pending ${all.filter((c) => c.status === 'pending').length}`);
-  console.log(failed === 0 && all.length > 0 ? '---- All tests passed! ----' : '---- Some tests failed ----');
+  print(`\nTotals\n  Scripts ${suites.length}\n  Tests ${all.length}\n  Passing ${all.filter((c) => c.status === 'pass').length}\n  Failing ${failed}\n  Pending ${all.filter((c) => c.status === 'pending').length}`);
+  print(failed === 0 && all.length > 0 ? '---- All tests passed! ----' : '---- Some tests failed ----');
   return failed === 0 && all.length > 0 ? 0 : 1;
 }
 
