@@ -102,3 +102,13 @@ export function retryAfterFromGoogleBody(body: string): number | undefined {
   const m = /"retryDelay"\s*:\s*\\*"(\d+(?:\.\d+)?)s\\*"/.exec(body);
   return m ? Math.round(Number(m[1]) * 1000) : undefined;
 }
+
+/** Throws the signal's reason (an AbortError) when the caller has aborted. */
+export function throwIfAborted(signal: AbortSignal | undefined): void {
+  if (!signal?.aborted) return;
+  const reason: unknown = signal.reason;
+  if (reason instanceof Error) throw reason;
+  const err = new Error('the model call was aborted');
+  err.name = 'AbortError';
+  throw err;
+}

@@ -1,7 +1,8 @@
 // Gemini provider over @google/genai: JSON via responseJsonSchema, thinking level per role, our own retries.
 import { GoogleGenAI, ApiError, ThinkingLevel, type Content, type GenerateContentConfig, type GenerateContentResponse } from '@google/genai';
 import type { Logger } from 'pino';
-import { ProviderError, isConnectionReset, isRetryableStatus, isUnreachable, retryAfterFromGoogleBody } from './errors.js';
+import type { z } from 'zod';
+import { ProviderError, throwIfAborted, isConnectionReset, isRetryableStatus, isUnreachable, retryAfterFromGoogleBody } from './errors.js';
 import { withRetry, type RetryPolicy, type Sleep } from './retry.js';
 import { runChat, type RoundTripRequest } from './structured.js';
 import type { CallMeter, ChatProvider, ChatRequest, ChatResponse, RoundTrip, Usage } from './types.js';
@@ -68,6 +69,8 @@ export class GeminiProvider implements ChatProvider {
     });
   }
 
+  chat<S extends z.ZodType>(req: ChatRequest<S> & { schema: S }): Promise<ChatResponse<z.infer<S>>>;
+  chat(req: ChatRequest): Promise<ChatResponse>;
   chat(req: ChatRequest): Promise<ChatResponse> {
     return runChat(req, {
       provider: this.kind,
@@ -119,6 +122,7 @@ export class GeminiProvider implements ChatProvider {
               r.onProgress?.({ tokens: chunk.usageMetadata?.candidatesTokenCount ?? chunks, text });
             }
           }
+          throwIfAborted(r.signal);
           if (!last) throw new Error('the stream ended without any chunk');
           return this.finish(last, text, start, ttftMs);
         } catch (err) {

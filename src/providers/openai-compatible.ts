@@ -1,9 +1,10 @@
 // OpenAI-compatible provider (llama-server's /v1): JSON via response_format json_schema, our own retries.
 import OpenAI, { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from 'openai';
-import type { ChatCompletionCreateParamsBase } from 'openai/resources/chat/completions/completions';
+import type { ChatCompletionCreateParamsBase, ChatCompletionMessage as OpenAIMessage } from 'openai/resources/chat/completions/completions';
 import { countTokens } from 'gpt-tokenizer';
 import type { Logger } from 'pino';
-import { ProviderError, isConnectionReset, isRetryableStatus, isUnreachable, retryAfterFromHeaders } from './errors.js';
+import type { z } from 'zod';
+import { ProviderError, throwIfAborted, isConnectionReset, isRetryableStatus, isUnreachable, retryAfterFromHeaders } from './errors.js';
 import { withRetry, type RetryPolicy, type Sleep } from './retry.js';
 import { runChat, type RoundTripRequest } from './structured.js';
 import type { CallMeter, ChatProvider, ChatRequest, ChatResponse, RoundTrip, Usage } from './types.js';
@@ -49,6 +50,16 @@ export function openaiUsage(u: WireUsage | null | undefined, timings?: WireTimin
   };
 }
 
+/**
+ * llama-server counts reasoning_content inside completion_tokens without a breakdown; move the
+ * counted thinking tokens out of `completion` when the server did not split them itself.
+ */
+export function splitThinking(u: Usage, thinkingTokens: number): Usage {
+  if (u.thinking > 0 || thinkingTokens <= 0) return u;
+  const thinking = Math.min(thinkingTokens, u.completion);
+  return { ...u, completion: u.completion - thinking, thinking };
+}
+
 export class OpenAICompatibleProvider implements ChatProvider {
   readonly kind = 'openai-compatible' as const;
   readonly model: string;
@@ -75,6 +86,8 @@ export class OpenAICompatibleProvider implements ChatProvider {
     this.client = new OpenAI({ baseURL: opts.baseUrl, apiKey: opts.apiKey || 'no-key', maxRetries: 0, timeout: opts.timeoutMs });
   }
 
+  chat<S extends z.ZodType>(req: ChatRequest<S> & { schema: S }): Promise<ChatResponse<z.infer<S>>>;
+  chat(req: ChatRequest): Promise<ChatResponse>;
   chat(req: ChatRequest): Promise<ChatResponse> {
     return runChat(req, { provider: this.kind, model: this.model, local: this.local, meter: this.opts.meter, roundTrip: (r) => this.roundTrip(r) });
   }
@@ -98,9 +111,11 @@ export class OpenAICompatibleProvider implements ChatProvider {
         try {
           if (!r.stream) {
             const res = await this.client.chat.completions.create({ ...this.params(r), stream: false }, { signal: r.signal });
-            const text = res.choices[0]?.message?.content ?? '';
+            const message = res.choices[0]?.message as (OpenAIMessage & { reasoning_content?: string | null }) | undefined;
+            const text = message?.content ?? '';
             const timings = (res as unknown as { timings?: WireTimings }).timings;
-            const usage = openaiUsage(res.usage, timings) ?? this.estimate(r, text, 1);
+            const reasoning = message?.reasoning_content ?? '';
+            const usage = splitThinking(openaiUsage(res.usage, timings) ?? this.estimate(r, text, 1), reasoning ? countTokens(reasoning) : 0);
             return { text, usage, latencyMs: this.clock() - start, model: res.model || this.model };
           }
           const stream = await this.client.chat.completions.create(
@@ -109,6 +124,7 @@ export class OpenAICompatibleProvider implements ChatProvider {
           );
           let text = '';
           let chunks = 0;
+          let thinkingChunks = 0;
           let ttftMs: number | undefined;
           let usage: Usage | undefined;
           let model = this.model;
@@ -116,17 +132,28 @@ export class OpenAICompatibleProvider implements ChatProvider {
             if (chunk.model) model = chunk.model;
             const timings = (chunk as unknown as { timings?: WireTimings }).timings;
             usage = openaiUsage(chunk.usage, timings) ?? usage;
-            const piece = chunk.choices[0]?.delta?.content;
+            const delta = chunk.choices[0]?.delta as { content?: string | null; reasoning_content?: string | null } | undefined;
+            // Reasoning models (DeepSeek-R1 distills) stream their thinking as reasoning_content first:
+            // report it as progress so a long think does not look like a hang, but keep it out of the text.
+            if (delta?.reasoning_content) {
+              ttftMs ??= this.clock() - start;
+              thinkingChunks++;
+              r.onProgress?.({ tokens: chunks + thinkingChunks, text });
+            }
+            const piece = delta?.content;
             if (piece) {
               ttftMs ??= this.clock() - start;
               text += piece;
               chunks++;
               emitted = true;
               // llama-server sends one token per chunk, so the chunk count is the token count.
-              r.onProgress?.({ tokens: chunks, text });
+              r.onProgress?.({ tokens: chunks + thinkingChunks, text });
             }
           }
-          return { text, usage: usage ?? this.estimate(r, text, chunks), latencyMs: this.clock() - start, ttftMs, model };
+          // The SDK ends a stream quietly when its signal aborts; the caller must still see the abort.
+          throwIfAborted(r.signal);
+          const counted = usage ?? this.estimate(r, text, chunks + thinkingChunks);
+          return { text, usage: splitThinking(counted, thinkingChunks), latencyMs: this.clock() - start, ttftMs, model };
         } catch (err) {
           throw this.mapError(err, r.signal);
         }

@@ -1,4 +1,5 @@
 // Test-only ChatProvider that answers from a script, through the real repair round and meter hooks.
+import type { z } from 'zod';
 import { runChat, type RoundTripRequest } from '../../src/providers/structured.js';
 import type { CallMeter, ChatProvider, ChatRequest, ChatResponse, ProviderKind, Usage } from '../../src/providers/types.js';
 
@@ -43,6 +44,8 @@ export class ScriptedProvider implements ChatProvider {
     this.local = opts.local ?? this.kind === 'openai-compatible';
   }
 
+  chat<S extends z.ZodType>(req: ChatRequest<S> & { schema: S }): Promise<ChatResponse<z.infer<S>>>;
+  chat(req: ChatRequest): Promise<ChatResponse>;
   chat(req: ChatRequest): Promise<ChatResponse> {
     return runChat(req, { provider: this.kind, model: this.model, local: this.local, meter: this.opts.meter, roundTrip: (r) => this.roundTrip(r) });
   }

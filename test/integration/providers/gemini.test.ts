@@ -278,4 +278,25 @@ describe('GeminiProvider over HTTP', () => {
       /prices\.yml: models\.gemini-4-hyper: no price for model "gemini-4-hyper"/,
     );
   });
+
+  it('retries a connection reset and times out a silent server naming providers.timeoutMs', async () => {
+    const sleeps: number[] = [];
+    nock(HOST)
+      .post(`/v1beta/models/${PRO}:generateContent`)
+      .replyWithError({ code: 'ECONNRESET', message: 'socket hang up' })
+      .post(`/v1beta/models/${PRO}:generateContent`)
+      .reply(200, body('back', { prompt: 5, out: 1 }), JSON_HEADERS);
+    expect((await provider({ random: () => 0.5 }, sleeps).chat({ messages: [{ role: 'user', content: 'x' }], meta })).text).toBe('back');
+    expect(sleeps).toEqual([50]);
+
+    nock(HOST)
+      .post(`/v1beta/models/${PRO}:generateContent`)
+      .delay(2_000)
+      .reply(200, body('late', { prompt: 5, out: 1 }), JSON_HEADERS);
+    const slept: number[] = [];
+    await expect(provider({ timeoutMs: 200 }, slept).chat({ messages: [{ role: 'user', content: 'x' }], meta })).rejects.toThrow(
+      /gemini model "gemini-3-pro-preview" timed out after 200 ms \(providers\.timeoutMs\)/,
+    );
+    expect(slept).toEqual([]);
+  });
 });

@@ -238,4 +238,38 @@ describe('retries against a purpose-built server', () => {
     const f = await llama({ hang: true });
     await expect(local(`${f.url}/v1`, { timeoutMs: 300 }).chat({ messages: [{ role: 'user', content: 'x' }], meta })).rejects.toThrow(/timed out after 300 ms \(providers\.timeoutMs\)/);
   });
+
+  it('keeps reasoning_content out of the text, counts it as thinking, and shows it as progress', async () => {
+    const sse = (delta: Record<string, unknown>, extra: Record<string, unknown> = {}): string =>
+      `data: ${JSON.stringify({ id: 'c1', object: 'chat.completion.chunk', created: 1769680000, model: 'r1-distill-32b', choices: [{ index: 0, delta, finish_reason: null }], ...extra })}\n\n`;
+    const s = await scriptedServer([
+      (_q, res) => {
+        res.writeHead(200, { 'Content-Type': 'text/event-stream' });
+        res.write(sse({ role: 'assistant', content: null }));
+        for (const t of ['Check ', 'the ', 'tests.']) res.write(sse({ reasoning_content: t }));
+        for (const t of ['LGTM', '.']) res.write(sse({ content: t }));
+        res.write(`data: ${JSON.stringify({ id: 'c1', object: 'chat.completion.chunk', created: 1769680000, model: 'r1-distill-32b', choices: [], usage: { prompt_tokens: 40, completion_tokens: 5, total_tokens: 45 } })}\n\n`);
+        res.end('data: [DONE]\n\n');
+      },
+    ]);
+    const seen: { tokens: number; text: string }[] = [];
+    const res = await local(s.url, { model: 'r1-distill-32b' }).chat({ messages: [{ role: 'user', content: 'review' }], stream: true, onProgress: (p) => seen.push(p), meta: { role: 'refinery' } });
+    expect(res.text).toBe('LGTM.');
+    expect(res.usage).toEqual({ prompt: 40, completion: 2, cached: 0, thinking: 3 });
+    expect(seen.map((p) => p.tokens)).toEqual([1, 2, 3, 4, 5]);
+    expect(seen.map((p) => p.text)).toEqual(['', '', '', 'LGTM', 'LGTM.']);
+  });
+
+  it('stops at once, without retrying, when the caller aborts', async () => {
+    const f = await llama({ script: { rules: [], default: 'one two three four five six seven eight' }, slowMs: 50 });
+    const ac = new AbortController();
+    const sleeps: number[] = [];
+    const p = local(`${f.url}/v1`, {}, sleeps).chat({
+      messages: [{ role: 'user', content: 'x' }], stream: true, signal: ac.signal, meta,
+      onProgress: (pr) => { if (pr.tokens === 2) ac.abort(); },
+    });
+    await expect(p).rejects.toThrow(/abort/i);
+    expect(sleeps).toEqual([]);
+    expect(f.requests).toHaveLength(1);
+  });
 });

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, expectTypeOf, it } from 'vitest';
 import { z } from 'zod';
 import { StructuredOutputError } from '../../../src/providers/errors.js';
 import { parseJsonAnswer, toJsonSchema, validateAnswer } from '../../../src/providers/structured.js';
@@ -48,6 +48,8 @@ describe('repair round', () => {
     const res = await p.chat({ messages: [{ role: 'user', content: 'x' }], schema: Plan, schemaName: 'plan', meta });
     expect(res.rounds).toBe(1);
     expect(p.requests[0]!.json?.name).toBe('plan');
+    // With a schema, `json` carries the schema's type.
+    expectTypeOf(res.json).toEqualTypeOf<{ title: string; beads: string[] } | undefined>();
   });
 
   it('fails clearly, naming the model and the error, when the repair is invalid too', async () => {
