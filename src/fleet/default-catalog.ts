@@ -36,6 +36,7 @@ const MODELS: ModelEntryInput[] = [
       embeddingLength: 3584, feedForwardLength: 18944, vocabSize: 152064, contextLength: 32768,
     },
     speed: { gpu: { gen: 100, prompt: 2000 } },
+    fallback: 'Qwen3-8B',
   },
   {
     name: 'Qwen3-Coder-30B-A3B-Instruct',
@@ -51,6 +52,7 @@ const MODELS: ModelEntryInput[] = [
       moe: { count: 128, used: 8, shared: 0, feedForwardLength: 768, leadingDenseLayers: 0 },
     },
     speed: { gpu: { gen: 16, prompt: 250 } },
+    fallback: 'DeepSeek-Coder-V2-Lite-Instruct',
   },
   {
     name: 'DeepSeek-Coder-V2-Lite-Instruct',
@@ -66,6 +68,7 @@ const MODELS: ModelEntryInput[] = [
       moe: { count: 64, used: 6, shared: 2, feedForwardLength: 1408, leadingDenseLayers: 1 },
     },
     speed: { gpu: { gen: 20, prompt: 300 } },
+    fallback: 'Qwen2.5-Coder-7B-Instruct',
   },
   {
     name: 'gemma-3-4b-it',
@@ -94,6 +97,7 @@ const MODELS: ModelEntryInput[] = [
       embeddingLength: 5120, feedForwardLength: 27648, vocabSize: 152064, contextLength: 131072,
     },
     speed: { cpu: { gen: 4, prompt: 40 } },
+    fallback: 'Qwen3-8B',
   },
   {
     name: 'Qwen3-8B',
@@ -121,6 +125,7 @@ const MODELS: ModelEntryInput[] = [
       embeddingLength: 2048, feedForwardLength: 8192, vocabSize: 49152, contextLength: 8192, tiedEmbeddings: true,
     },
     speed: { cpu: { gen: 30, prompt: 150 }, gpu: { gen: 180, prompt: 5000 } },
+    fallback: 'Qwen3-8B',
   },
 ];
 

@@ -15,8 +15,15 @@ import { planFleet } from './planner.js';
 import { loadRigTokens } from './rig-context.js';
 import { sampleConvoy } from './sample-convoy.js';
 import type { Measured } from './server-spec.js';
+import { loadRuntimeSettings } from '../runtime/config.js';
+import { readMeasuredSpeeds } from '../runtime/speeds.js';
+import { readUnhealthyModels } from '../runtime/state-store.js';
 
-export const MeasuredFile = z.record(z.string(), Speed);
+/** `{ "model": { gen, prompt } }`, or the runtime's `{ models: { "model": { gen, prompt, ... } } }`. */
+export const MeasuredFile = z.union([
+  z.strictObject({ models: z.record(z.string(), z.looseObject({ gen: Speed.shape.gen, prompt: Speed.shape.prompt })) }),
+  z.record(z.string(), Speed),
+]);
 
 export interface PlanRunOptions {
   beadsDir?: string;
@@ -44,19 +51,33 @@ export function readMeasured(file: string, config: FleetConfig): Measured {
   } catch (err) {
     throw new ConfigError(`${file}: not valid JSON: ${(err as Error).message}`, { cause: err });
   }
-  const parsed = MeasuredFile.safeParse(data);
+  const runtimeShape = typeof data === 'object' && data !== null && 'models' in data;
+  const parsed = (runtimeShape ? MeasuredFile.options[0] : MeasuredFile.options[1]).safeParse(data);
   if (!parsed.success) {
     throw new ConfigError(parsed.error.issues.map((i) => `${file}: ${i.path.join('.') || '(root)'}: ${i.message}`).join('\n'));
   }
-  const problems = checkMeasured(parsed.data, config.catalog);
+  const raw: Record<string, { gen: number; prompt: number }> = 'models' in parsed.data ? (parsed.data.models as Record<string, { gen: number; prompt: number }>) : (parsed.data as Measured);
+  const problems = checkMeasured(raw, config.catalog);
   if (problems.length) throw new ConfigError(problems.map((p) => `${file}: ${p}`).join('\n'));
-  return parsed.data;
+  return Object.fromEntries(Object.entries(raw).map(([k, v]) => [k, { gen: v.gen, prompt: v.prompt }]));
+}
+
+/** What the runtime learnt: measured speeds (positive, catalog models only) and models it marked unhealthy. */
+export function readRuntimeState(stateDir: string, config: FleetConfig): { measured: Measured; unhealthy: string[]; warnings: string[] } {
+  const warnings: string[] = [];
+  const measured: Measured = {};
+  for (const [name, speed] of Object.entries(readMeasuredSpeeds(stateDir))) {
+    if (!config.catalog.some((m) => m.name === name)) warnings.push(`${stateDir}: measured speed for "${name}", which is not in the catalog, ignored`);
+    else if (speed.gen > 0 && speed.prompt > 0) measured[name] = speed;
+  }
+  return { measured, unhealthy: Object.keys(readUnhealthyModels(stateDir)), warnings };
 }
 
 export async function runPlan(o: PlanRunOptions = {}): Promise<PlanRun> {
   const env = o.env ?? process.env;
   const cwd = o.cwd ?? process.cwd();
-  const config = loadFleetConfig(loadRawConfig(o.configFile, env, cwd), cwd);
+  const raw = loadRawConfig(o.configFile, env, cwd);
+  const config = loadFleetConfig(raw, cwd);
   // GGUF headers on disk beat catalog numbers.
   const modelsDir = resolve(cwd, config.hardware.modelsDir);
   const fromHeaders: string[] = [];
@@ -85,8 +106,15 @@ export async function runPlan(o: PlanRunOptions = {}): Promise<PlanRun> {
     if (!existsSync(dir)) throw new UsageError(`--rig: folder not found: ${dir}`);
     rig = loadRigTokens(dir);
   }
-  const measuredFile = o.measuredFile ? resolve(cwd, o.measuredFile) : env.GTH_MEASURED ? resolve(cwd, env.GTH_MEASURED) : undefined;
-  if (o.measuredFile && !existsSync(measuredFile!)) throw new UsageError(`--measured: file not found: ${measuredFile}`);
-  const measured = measuredFile && existsSync(measuredFile) ? readMeasured(measuredFile, cfg) : undefined;
-  return { plan: planFleet(beads, cfg, { rig, measured }), config: cfg, source, fromHeaders };
+  // The runtime's state folder holds measured tokens/s and crash-marked models; --measured overrides the speeds.
+  const state = readRuntimeState(loadRuntimeSettings(raw, env, cwd).stateDir, cfg);
+  let measured = state.measured;
+  if (o.measuredFile) {
+    const file = resolve(cwd, o.measuredFile);
+    if (!existsSync(file)) throw new UsageError(`--measured: file not found: ${file}`);
+    measured = { ...measured, ...readMeasured(file, cfg) };
+  }
+  const plan = planFleet(beads, cfg, { rig, measured, unhealthy: state.unhealthy });
+  plan.warnings.push(...state.warnings);
+  return { plan, config: cfg, source, fromHeaders };
 }

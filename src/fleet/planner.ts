@@ -17,6 +17,8 @@ import { fitErrorMessage } from './fit-error.js';
 export interface PlanOptions {
   rig?: RigTokens;
   measured?: Measured;
+  /** Models the runtime marked unhealthy; their beads go to the catalog fallback. */
+  unhealthy?: readonly string[];
   /** Token counter (gpt-tokenizer by default). */
   count?: (text: string) => number;
 }
@@ -35,10 +37,11 @@ function buildItems(beads: readonly Bead[], cfg: FleetConfig, opts: PlanOptions)
   const planned = beads.filter((b) => OPEN.has(b.status) && b.type !== 'epic');
   const all = new Map(beads.map((b) => [b.id, b]));
   const { level, count, warnings } = levelsOf(planned, all);
+  const unhealthy = new Set(opts.unhealthy ?? []);
   const items = planned.map((bead): WorkItem => {
     const role = roleOf(bead);
     const promptTokens = estimatePromptTokens(bead, cfg.switcher.prompt, opts.rig, opts.count).tokens;
-    const choice = chooseModel(role, promptTokens, cfg.switcher, cfg.catalog);
+    const choice = chooseModel(role, promptTokens, cfg.switcher, cfg.catalog, unhealthy);
     const serverKey = choice.device === 'cloud' ? null : `${choice.device}:${choice.model.name}`;
     return { bead, role, promptTokens, outputTokens: cfg.switcher.outputTokens[role] ?? 0, choice, level: level.get(bead.id)!, serverKey };
   });

@@ -17,8 +17,11 @@ export function roleOf(b: Pick<Bead, 'role' | 'type'>): Role {
   return 'polecat';
 }
 
-/** First rule of the role whose prompt limit and model context hold the bead; cloud when none does. */
-export function chooseModel(role: Role, promptTokens: number, s: SwitcherConfig, catalog: Catalog): Choice {
+/**
+ * First rule of the role whose prompt limit and model context hold the bead; cloud when none does.
+ * `unhealthy` models (the runtime saw them crash repeatedly) go to their fallback like flagged ones.
+ */
+export function chooseModel(role: Role, promptTokens: number, s: SwitcherConfig, catalog: Catalog, unhealthy: ReadonlySet<string> = new Set()): Choice {
   const output = s.outputTokens[role] ?? 0;
   const skipped: string[] = [];
   for (const rule of s.rules) {
@@ -30,10 +33,11 @@ export function chooseModel(role: Role, promptTokens: number, s: SwitcherConfig,
     let model = findModel(catalog, rule.model);
     if (!model) continue; // config-check reports unknown names before planning
     let swap = '';
-    if (model.hallucinatesTooMuch && model.fallback) {
+    const flag = model.hallucinatesTooMuch ? 'is flagged as hallucinating too much' : unhealthy.has(model.name) ? 'is marked unhealthy by the runtime' : '';
+    if (flag && model.fallback) {
       const fb = findModel(catalog, model.fallback);
       if (fb && fb.speed[rule.device]) {
-        swap = `${model.name} is flagged as hallucinating too much, using ${fb.name}; `;
+        swap = `${model.name} ${flag}, using ${fb.name}; `;
         model = fb;
       }
     }

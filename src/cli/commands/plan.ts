@@ -19,7 +19,7 @@ export function register(program: Command): void {
     .option('--beads <dir>', 'bead folder to plan (default: a built-in sample convoy)')
     .option('--rig <dir>', 'rig checkout: README and referenced files/tests are counted into prompt sizes')
     .option('--config <file>', 'gastown.yml with hardware, catalog/catalogFile and switcher sections (default: $GTH_CONFIG or ./gastown.yml)')
-    .option('--measured <file>', 'measured tokens/s per model, JSON {"model": {"gen": n, "prompt": n}} (default: $GTH_MEASURED)')
+    .option('--measured <file>', 'measured tokens/s per model, JSON {"model": {"gen": n, "prompt": n}} (default: the runtime state folder\'s measured-speeds.json)')
     .option('--json', 'print the FleetPlan as JSON on stdout')
     .action(async (flags: PlanFlags) => {
       const run = await runPlan({ beadsDir: flags.beads, rigDir: flags.rig, configFile: flags.config, measuredFile: flags.measured });

@@ -24,7 +24,7 @@ const gth = (args: string[], env: Record<string, string> = {}) =>
   execa('node', ['--import', tsx, join(root, 'src/cli/main.ts'), ...args], {
     cwd: tmp,
     reject: false,
-    env: { GTH_CONFIG: '', GTH_MEASURED: '', ...env },
+    env: { GTH_CONFIG: '', GTH_STATE_DIR: join(tmp, 'state'), ...env },
     extendEnv: true,
   });
 
