@@ -73,7 +73,7 @@ export function createGithubApp(opts: GithubAppOptions): GithubApp {
         // Re-reads the convoy, edits the progress comment in place and dispatches what became ready.
         queue.push(`update ${ev.headBranch}`, async () => {
           await runEpic(epicDeps, api, { repo: ev.repo, issue: { number: epic.issueNumber, title: '', body: '' } }, 'resume-only');
-        });
+        }, 'epic');
         return `progress update queued for #${epic.issueNumber}`;
       }
       case 'pr-review':

@@ -34,7 +34,7 @@ export async function admitActor(api: GitHubApi, repo: RepoRef, actor: Actor): P
 
 /** Called from the webhook handler: returns at once; the work runs on the queue after GitHub gets its answer. */
 export function scheduleEpic(deps: EpicDeps, api: GitHubApi, target: EpicTarget): void {
-  deps.queue.push(`epic ${target.repo.owner}/${target.repo.repo}#${target.issue.number}`, () => runEpic(deps, api, target).then(() => undefined));
+  deps.queue.push(`epic ${target.repo.owner}/${target.repo.repo}#${target.issue.number}`, () => runEpic(deps, api, target).then(() => undefined), 'epic');
 }
 
 export type EpicOutcome = 'planned' | 'resumed' | 'finished' | 'failed' | 'busy' | 'no-planner' | 'no-convoy';

@@ -31,7 +31,7 @@ export async function handleReviewCommand(
     return 'refused';
   }
   await api.reactToComment(ev.repo, ev.commentId, 'eyes');
-  deps.queue.push(`review ${ev.repo.owner}/${ev.repo.repo}#${ev.prNumber}`, () => runReview(deps, api, ev));
+  deps.queue.push(`review ${ev.repo.owner}/${ev.repo.repo}#${ev.prNumber}`, () => runReview(deps, api, ev), 'review');
   return 'accepted';
 }
 

@@ -103,4 +103,21 @@ describe('WorkQueue', () => {
     expect(seen).toEqual(['a', 'c']);
     expect(errors).toHaveLength(1);
   });
+
+  it('a task held in one lane does not hold up another lane', async () => {
+    const q = new WorkQueue({ error: () => undefined } as never);
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    const seen: string[] = [];
+    q.push('plan', async () => {
+      await held;
+      seen.push('plan');
+    }, 'epic');
+    q.push('review', async () => void seen.push('review'), 'review');
+    await new Promise((r) => setTimeout(r, 20));
+    expect(seen).toEqual(['review']);
+    release();
+    await q.idle();
+    expect(seen).toEqual(['review', 'plan']);
+  });
 });
