@@ -608,7 +608,7 @@ const esc = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;'
 
 interface CaseResult { name: string; status: 'pass' | 'fail' | 'error' | 'pending'; assertions: number; message: string; detail: string; time: number }
 
-export function runGut(argv: string[], cwd: string, print: (line: string) => void = (l) => print(l)): number {
+export function runGut(argv: string[], cwd: string, print: (line: string) => void = (l) => console.log(l)): number {
   const opt = new Map<string, string>(); let root = cwd;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
