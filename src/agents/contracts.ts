@@ -21,7 +21,8 @@ export const MayorPlanBead = z.object({
   title: nonEmpty('title'),
   description: z.string().default(''),
   type: BeadType.default('task'),
-  role: Role.exclude(['mayor']),
+  // The Mayor plans and Crew answers questions; beads are work for the other three roles.
+  role: Role.exclude(['mayor', 'crew']),
   rig: nonEmpty('rig'),
   files: z.array(RigPath).default([]),
   acceptance: z.array(nonEmpty('acceptance criterion')).min(1, 'give at least one acceptance criterion'),

@@ -78,6 +78,8 @@ describe('planToBeads', () => {
     if (result.ok) return;
     expect(result.problems.map((p) => p.split(':')[0])).toEqual(['beads[0].role', 'beads[0].files[0]', 'beads[0].acceptance', 'beads[0].priority']);
     expect(calls).toBe(0);
+    const crew = planToBeads(plan([bead('a', [], { role: 'crew' })]), { newId: () => 'ab-x1', now: NOW, convoy: null });
+    expect(crew.ok).toBe(false);
   });
 
   it('fails whole when the id generator returns an invalid or repeated id', () => {
