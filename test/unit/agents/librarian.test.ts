@@ -1,5 +1,8 @@
 // Librarian: comment stripping, the no-code-change check, finding undocumented members and placing docs.
 import { describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { AEROBEAT_MINI } from './helpers/godot-shim.js';
 import { codeLines } from '../../../src/agents/librarian/strip.js';
 import { checkNoCodeChange, formatCodeChanges } from '../../../src/agents/librarian/no-code-change.js';
 import { findDocGaps, insertDocComments } from '../../../src/agents/librarian/doc-gaps.js';
@@ -131,5 +134,18 @@ describe('insertDocComments', () => {
     expect(checkNoCodeChange({ 'a.gd': COMBO }, { 'a.gd': out }).ok).toBe(true);
     const left = findDocGaps(out).map((g) => g.key);
     expect(left).toEqual(['signal:combo_broken', 'var:milestone_every', 'func:multiplier_for', 'inner_class:Snapshot']);
+  });
+});
+
+describe('Librarian on the sample rig', () => {
+  it('finds only the undocumented reset() and documents it without touching code', () => {
+    const scorer = readFileSync(join(AEROBEAT_MINI, 'scripts/beat_scorer.gd'), 'utf8');
+    const combo = readFileSync(join(AEROBEAT_MINI, 'scripts/combo_counter.gd'), 'utf8');
+    expect(findDocGaps(combo)).toEqual([]);
+    expect(findDocGaps(scorer).map((g) => g.key)).toEqual(['func:reset']);
+    const out = insertDocComments(scorer, { 'func:reset': 'Clears the score, hits and misses.' }).source;
+    expect(out).toContain('\n\n## Clears the score, hits and misses.\nfunc reset() -> void:\n');
+    expect(checkNoCodeChange({ 's.gd': scorer }, { 's.gd': out }).ok).toBe(true);
+    expect(findDocGaps(out)).toEqual([]);
   });
 });
