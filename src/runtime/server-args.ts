@@ -25,11 +25,9 @@ export interface LaunchOptions {
   cpuOnly: boolean;
 }
 
+/** The plan's modelFile against the models folder (the contract); the `-m` value in args is replaced by it. */
 export function resolveModelPath(plan: ServerPlan, modelsDir: string): string {
-  const idx = plan.args.findIndex((a) => MODEL_FLAGS.has(a));
-  const named = idx >= 0 ? plan.args[idx + 1] : undefined;
-  const file = named ?? plan.modelFile;
-  return isAbsolute(file) ? file : join(modelsDir, file);
+  return isAbsolute(plan.modelFile) ? plan.modelFile : join(modelsDir, plan.modelFile);
 }
 
 export function buildLaunch(plan: ServerPlan, o: LaunchOptions): Launch {

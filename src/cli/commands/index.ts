@@ -6,6 +6,7 @@ import { register as registerPlan } from './plan.js';
 import { register as registerServe } from './serve.js';
 import { register as registerJob } from './job.js';
 import { register as registerDoctor } from './doctor.js';
+import { register as registerRuntime } from './runtime.js';
 
 export function registerAll(program: Command): void {
   registerBeads(program);
@@ -14,4 +15,5 @@ export function registerAll(program: Command): void {
   registerServe(program);
   registerJob(program);
   registerDoctor(program);
+  registerRuntime(program);
 }

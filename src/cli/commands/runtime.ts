@@ -1,0 +1,205 @@
+// `gth runtime up|down|status`: start the planned llama-servers, stop them from any shell, show their state.
+import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { Command } from 'commander';
+import { execa } from 'execa';
+import { loadRawConfig } from '../../config/load.js';
+import { FleetPlan, type ServerPlan } from '../../fleet/plan-schema.js';
+import { runPlan } from '../../fleet/plan-run.js';
+import { GthError, UsageError } from '../../util/errors.js';
+import { createLogger } from '../../util/logger.js';
+import { loadRuntimeSettings, type RuntimeSettings } from '../../runtime/config.js';
+import { runtimeDown, runtimeStatus, type RuntimeStatus } from '../../runtime/control.js';
+import { Supervisor } from '../../runtime/supervisor.js';
+import { isAlive, logsDir, readSupervisorState, runtimeDir, writeJsonAtomic } from '../../runtime/state-store.js';
+import { printJson, printTable } from '../output.js';
+
+interface UpFlags {
+  plan?: string;
+  beads?: string;
+  rig?: string;
+  config?: string;
+  wave?: string;
+  server?: string[];
+  detach?: boolean;
+  json?: boolean;
+}
+
+const readyMarker = (stateDir: string): string => join(runtimeDir(stateDir), 'up-ready.json');
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+function readPlanFile(file: string): FleetPlan {
+  const path = resolve(file);
+  if (!existsSync(path)) throw new UsageError(`--plan: file not found: ${path}`);
+  let data: unknown;
+  try {
+    data = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (err) {
+    throw new UsageError(`--plan ${path}: not valid JSON: ${(err as Error).message}`, { cause: err });
+  }
+  const parsed = FleetPlan.safeParse(data);
+  if (!parsed.success) {
+    throw new UsageError(parsed.error.issues.map((i) => `--plan ${path}: ${i.path.join('.') || '(root)'}: ${i.message}`).join('\n'));
+  }
+  return parsed.data;
+}
+
+/** --server ids, else the servers of --wave (default 0), else every server in the plan. */
+export function selectServers(plan: FleetPlan, wave: number | undefined, ids: string[] | undefined): ServerPlan[] {
+  const byId = new Map(plan.servers.map((s) => [s.id, s]));
+  if (ids && ids.length) {
+    const unknown = ids.filter((id) => !byId.has(id));
+    if (unknown.length) throw new UsageError(`--server: unknown server id(s) ${unknown.join(', ')}; the plan has ${[...byId.keys()].join(', ') || 'none'}`);
+    return ids.map((id) => byId.get(id)!);
+  }
+  if (plan.waves.length === 0) return plan.servers;
+  const index = wave ?? 0;
+  const w = plan.waves.find((x) => x.index === index);
+  if (!w) throw new UsageError(`--wave ${index}: the plan has waves ${plan.waves.map((x) => x.index).join(', ')}`);
+  return w.servers.map((id) => {
+    const s = byId.get(id);
+    if (!s) throw new GthError(`plan: wave ${index} names server ${id}, which is not in plan.servers`);
+    return s;
+  });
+}
+
+function settingsFor(configFile: string | undefined): RuntimeSettings {
+  return loadRuntimeSettings(loadRawConfig(configFile, process.env, process.cwd()), process.env, process.cwd());
+}
+
+function printStatus(st: RuntimeStatus): void {
+  const sup = st.supervisor;
+  process.stdout.write(`state: ${st.stateDir}\n`);
+  process.stdout.write(`supervisor: ${sup ? `pid ${sup.pid} ${sup.alive ? 'running' : 'not running'}, GPU: ${sup.gpu}` : 'not running'}\n`);
+  if (st.servers.length === 0) process.stdout.write('servers: none\n');
+  else {
+    printTable(
+      ['id', 'model', 'device', 'status', 'health', 'pid', 'url', 'restarts', 'VRAM MiB', 'RAM MiB'],
+      st.servers.map((s) => [s.id, s.model, s.device, s.status, s.health, s.pid ?? '-', s.url, s.restarts, Math.round(s.vramMiB), Math.round(s.ramMiB)]),
+    );
+  }
+  if (st.pressure.paused) process.stdout.write(`new local work PAUSED: ${st.pressure.reason ?? ''}\n`);
+  for (const [model, u] of Object.entries(st.unhealthy)) process.stdout.write(`unhealthy: ${model} since ${u.since ?? '?'}: ${u.reason ?? ''}\n`);
+  for (const [model, sp] of Object.entries(st.measuredSpeeds)) {
+    process.stdout.write(`measured: ${model} ${sp.gen.toFixed(1)} tok/s generation, ${sp.prompt.toFixed(1)} tok/s prompt\n`);
+  }
+}
+
+/** Re-runs `up` without --detach as a background process and waits until it reports ready or fails. */
+async function upDetached(flags: UpFlags, settings: RuntimeSettings): Promise<void> {
+  const argv = process.argv.slice(2).filter((a) => a !== '--detach' && a !== '-d');
+  const logPath = join(logsDir(settings.stateDir), 'supervisor.log');
+  const { mkdirSync, rmSync } = await import('node:fs');
+  mkdirSync(logsDir(settings.stateDir), { recursive: true });
+  rmSync(readyMarker(settings.stateDir), { force: true });
+  const fd = openSync(logPath, 'a');
+  const child = execa(process.execPath, [...process.execArgv, process.argv[1] ?? '', ...argv], {
+    detached: true, stdin: 'ignore', stdout: fd as 3, stderr: fd as 3, cleanup: false, reject: false,
+  });
+  closeSync(fd);
+  let exited = false;
+  void child.then(() => (exited = true));
+  const deadline = Date.now() + settings.readyTimeoutMs * 4 + 30_000;
+  while (Date.now() < deadline) {
+    if (existsSync(readyMarker(settings.stateDir))) {
+      const marker = JSON.parse(readFileSync(readyMarker(settings.stateDir), 'utf8')) as { pid: number };
+      if (marker.pid === child.pid) {
+        child.unref();
+        const st = await runtimeStatus(settings.stateDir);
+        if (flags.json) printJson(st);
+        else printStatus(st);
+        return;
+      }
+    }
+    if (exited) {
+      const tail = readFileSync(logPath, 'utf8').trimEnd().split('\n').slice(-20).join('\n');
+      throw new GthError(`runtime up failed (log: ${logPath}):\n${tail}`);
+    }
+    await sleep(100);
+  }
+  throw new GthError(`runtime up did not report ready in time (log: ${logPath})`);
+}
+
+async function upForeground(flags: UpFlags, settings: RuntimeSettings, servers: ServerPlan[]): Promise<void> {
+  const sup = new Supervisor({ settings, logger: createLogger(process.env, 'runtime') });
+  let stopping: Promise<void> | null = null;
+  const stop = (): Promise<void> => (stopping ??= sup.shutdown(true));
+  const onSignal = (): void => void stop().then(() => process.exit(0));
+  process.once('SIGTERM', onSignal);
+  process.once('SIGINT', onSignal);
+  try {
+    await sup.init();
+    if (!sup.gpu.available) process.stderr.write(`gth: no NVIDIA GPU (${sup.gpu.reason}); running CPU-only\n`);
+    await sup.up(servers);
+  } catch (err) {
+    await stop();
+    process.removeListener('SIGTERM', onSignal);
+    process.removeListener('SIGINT', onSignal);
+    throw err;
+  }
+  writeJsonAtomic(readyMarker(settings.stateDir), { pid: process.pid, at: new Date().toISOString() });
+  const st = await runtimeStatus(settings.stateDir);
+  if (flags.json) printJson(st);
+  else {
+    printStatus(st);
+    process.stdout.write('supervising; Ctrl-C or `gth runtime down` stops the servers\n');
+  }
+  // Stays alive until a signal: the supervisor's timers keep the event loop running.
+  await new Promise<void>(() => undefined);
+}
+
+export function register(program: Command): void {
+  const runtime = program.command('runtime').description('supervise the local llama-server processes chosen by the fleet plan');
+
+  runtime
+    .command('up')
+    .description('start the planned llama-servers, wait until ready, and supervise them (restarts, VRAM watch, speeds)')
+    .option('--plan <file>', 'FleetPlan JSON (from `gth plan --json`); default: plan now from --beads/--rig')
+    .option('--beads <dir>', 'bead folder to plan when --plan is not given')
+    .option('--rig <dir>', 'rig checkout for prompt sizes when planning')
+    .option('--config <file>', 'gastown.yml (default: $GTH_CONFIG or ./gastown.yml)')
+    .option('--wave <n>', 'start the servers of this wave (default 0)')
+    .option('--server <id...>', 'start only these server ids')
+    .option('-d, --detach', 'run the supervisor in the background and return once the servers are ready')
+    .option('--json', 'print the resulting status as JSON')
+    .action(async (flags: UpFlags) => {
+      const wave = flags.wave === undefined ? undefined : Number(flags.wave);
+      if (wave !== undefined && (!Number.isInteger(wave) || wave < 0)) throw new UsageError(`--wave: expected a wave index, got '${flags.wave}'`);
+      const settings = settingsFor(flags.config);
+      const other = readSupervisorState(settings.stateDir);
+      if (other && isAlive(other.pid) && other.pid !== process.pid) {
+        throw new GthError(`the runtime is already up (supervisor pid ${other.pid}); run \`gth runtime down\` first`);
+      }
+      const plan = flags.plan ? readPlanFile(flags.plan) : (await runPlan({ beadsDir: flags.beads, rigDir: flags.rig, configFile: flags.config })).plan;
+      const servers = selectServers(plan, wave, flags.server);
+      if (servers.length === 0) throw new UsageError('the plan has no local servers to start for this selection');
+      if (flags.detach) await upDetached(flags, settings);
+      else await upForeground(flags, settings, servers);
+    });
+
+  runtime
+    .command('down')
+    .description('stop the supervisor and every llama-server it started (works from any shell)')
+    .option('--config <file>', 'gastown.yml (default: $GTH_CONFIG or ./gastown.yml)')
+    .option('--json', 'print what was stopped as JSON')
+    .action(async (flags: { config?: string; json?: boolean }) => {
+      const settings = settingsFor(flags.config);
+      const result = await runtimeDown(settings.stateDir, {
+        graceMs: settings.stopGraceMs,
+        supervisorWaitMs: settings.drainTimeoutMs + settings.stopGraceMs * 4 + 5000,
+      });
+      if (flags.json) printJson(result);
+      else process.stdout.write(result.stopped.length ? `stopped: ${result.stopped.join(', ')}\n` : 'nothing was running\n');
+    });
+
+  runtime
+    .command('status')
+    .description('show the supervised servers, their health, VRAM pressure, unhealthy models and measured speeds')
+    .option('--config <file>', 'gastown.yml (default: $GTH_CONFIG or ./gastown.yml)')
+    .option('--json', 'print the status as JSON')
+    .action(async (flags: { config?: string; json?: boolean }) => {
+      const st = await runtimeStatus(settingsFor(flags.config).stateDir);
+      if (flags.json) printJson(st);
+      else printStatus(st);
+    });
+}
