@@ -76,7 +76,7 @@ describe('systemd units', () => {
 });
 
 describe('download-models.sh', () => {
-  const entries = (DEFAULT_CATALOG_INPUT as { name: string; file: string }[]).slice(0, 3);
+  const entries = DEFAULT_CATALOG_INPUT.slice(0, 3).map((e) => ({ name: e.name, file: e.file }));
   const content = (file: string): string => `GGUF bytes of ${file}\n`.repeat(1000);
   const sha = (s: string): string => createHash('sha256').update(s).digest('hex');
   let server: Server;
@@ -110,7 +110,7 @@ describe('download-models.sh', () => {
     hf = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`;
     work = await mkdtemp(join(tmpdir(), 'gth-models-'));
     // A catalog in the real format whose `source` names the stand-in repositories.
-    const catalog = (DEFAULT_CATALOG_INPUT as Record<string, unknown>[]).slice(0, 3).map((e) => ({
+    const catalog = DEFAULT_CATALOG_INPUT.slice(0, 3).map((e) => ({
       ...e,
       source: `config.json from upstream; test/${String(e.name)}-GGUF (1 GB)`,
     }));
