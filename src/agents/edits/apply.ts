@@ -1,5 +1,5 @@
 // Applies parsed edit blocks inside a worktree: exact matches only, never a guess, never outside the worktree.
-import { existsSync, readFileSync, realpathSync } from 'node:fs';
+import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, relative, resolve, sep } from 'node:path';
 import { writeFileAtomic } from '../fs.js';
 import type { EditBlock } from './parse.js';
@@ -47,6 +47,7 @@ export function safePath(root: string, path: string): { abs: string } | { error:
   const realProbe = realpathSync(probe);
   if (realProbe !== realRoot && !realProbe.startsWith(realRoot + sep)) return { error: 'the path leaves the repository through a symbolic link' };
   if (existsSync(abs)) {
+    if (statSync(abs).isDirectory()) return { error: 'the path is a folder, not a file' };
     const realFile = realpathSync(abs);
     if (!realFile.startsWith(realRoot + sep)) return { error: 'the file is a symbolic link to outside the repository' };
   }

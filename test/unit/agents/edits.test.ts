@@ -128,12 +128,13 @@ describe('applyEditBlocks', () => {
   it('refuses paths outside the worktree, absolute paths, .git, and symlinks that leave it', () => {
     const outside = mkdtempSync(join(tmpdir(), 'outside-'));
     symlinkSync(outside, join(root, 'linked'));
-    const text = ['../escape.gd', '/tmp/abs.gd', '.git/config', 'linked/evil.gd']
+    const text = ['../escape.gd', '/tmp/abs.gd', '.git/config', 'linked/evil.gd', 'scripts/']
       .map((p) => `${p}\n<<<<<<< SEARCH\n=======\nx\n>>>>>>> REPLACE\n`)
       .join('');
     const { blocks } = parseEditBlocks(text);
     const outcome = applyEditBlocks(root, blocks);
-    expect(outcome.results.map((r) => r.status)).toEqual(['unsafe_path', 'unsafe_path', 'unsafe_path', 'unsafe_path']);
+    expect(outcome.results.map((r) => r.status)).toEqual(['unsafe_path', 'unsafe_path', 'unsafe_path', 'unsafe_path', 'unsafe_path']);
+    expect(outcome.results[4]!.message).toContain('is a folder');
     expect(existsSync(join(root, '..', 'escape.gd'))).toBe(false);
     expect(existsSync(join(outside, 'evil.gd'))).toBe(false);
   });
