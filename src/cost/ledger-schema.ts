@@ -27,6 +27,8 @@ export const LedgerEntry = z.object({
     electricityUsd: z.number().nonnegative(),
     totalUsd: z.number().nonnegative(),
   }),
+  /** Present when the call failed (after retries); its time and energy still count. */
+  error: z.string().optional(),
 });
 export type LedgerEntry = z.infer<typeof LedgerEntry>;
 

@@ -35,15 +35,20 @@ export class LedgerMeter implements CallMeter {
     const span = call.local
       ? startEnergySpan({ sampler: this.opts.sampler, watts: this.opts.localWatts, intervalMs: this.opts.sampleMs ?? 1000, clock, logger: this.opts.logger })
       : undefined;
-    let result: RoundTrip;
+    let result: RoundTrip | undefined;
+    let failure: unknown;
     let energy: EnergyResult = { wh: 0, source: 'none' };
     try {
       result = await run();
+    } catch (err) {
+      failure = err;
     } finally {
       if (span) energy = await span.stop();
     }
     const seconds = (clock() - t0) / 1000;
-    const cloudUsd = price ? tokenCost(price, result.usage) : 0;
+    // A failed call used time (and, locally, power) but no billable tokens: it is recorded too.
+    const usage = result?.usage ?? { prompt: 0, completion: 0, cached: 0, thinking: 0 };
+    const cloudUsd = price ? tokenCost(price, usage) : 0;
     const electricityUsd = electricityCost(this.opts.prices, energy.wh);
     const entry: LedgerEntry = {
       v: 1,
@@ -54,12 +59,13 @@ export class LedgerMeter implements CallMeter {
       provider: call.provider,
       model: call.model,
       local: call.local,
-      tokens: { in: result.usage.prompt, out: result.usage.completion, cached: result.usage.cached, thinking: result.usage.thinking },
+      tokens: { in: usage.prompt, out: usage.completion, cached: usage.cached, thinking: usage.thinking },
       seconds: round(seconds, 3),
-      ...(result.ttftMs !== undefined ? { ttftSeconds: round(result.ttftMs / 1000, 3) } : {}),
+      ...(result?.ttftMs !== undefined ? { ttftSeconds: round(result.ttftMs / 1000, 3) } : {}),
       energyWh: round(energy.wh, 6),
       energySource: energy.source,
       money: { cloudUsd: round(cloudUsd, 8), electricityUsd: round(electricityUsd, 8), totalUsd: round(cloudUsd + electricityUsd, 8) },
+      ...(failure !== undefined ? { error: errorText(failure) } : {}),
     };
     try {
       await appendLedgerEntry(this.opts.ledgerPath, entry);
@@ -67,6 +73,12 @@ export class LedgerMeter implements CallMeter {
       // The answer is already paid for; losing it to a full disk would waste it twice.
       this.opts.logger?.error({ err: (err as Error).message, ledger: this.opts.ledgerPath }, 'could not append to the cost ledger');
     }
+    if (failure !== undefined || !result) throw failure;
     return result;
   }
+}
+
+function errorText(err: unknown): string {
+  const text = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+  return text.length > 300 ? `${text.slice(0, 297)}...` : text;
 }

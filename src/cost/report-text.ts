@@ -25,7 +25,8 @@ function cells(r: CostRow): (string | number)[] {
 export function formatReport(report: CostReport): string {
   const out: string[] = [];
   const filters = [report.filters.since ? `since ${report.filters.since}` : '', report.filters.convoy ? `convoy ${report.filters.convoy}` : ''].filter(Boolean).join(', ');
-  out.push(`Cost report for ${report.ledger}${filters ? ` (${filters})` : ''}: ${report.entries} calls`);
+  const failed = report.total.failedCalls ? ` (${report.total.failedCalls} failed)` : '';
+  out.push(`Cost report for ${report.ledger}${filters ? ` (${filters})` : ''}: ${report.entries} calls${failed}`);
   out.push('');
   out.push(formatTable(['role', ...HEADERS], [...report.byRole.map((r) => [r.key, ...cells(r)]), ['total', ...cells(report.total)]]));
   out.push('');

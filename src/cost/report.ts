@@ -9,6 +9,8 @@ export interface CostRow {
   key: string;
   calls: number;
   localCalls: number;
+  /** Calls that failed; their time and energy are included, they had no tokens. */
+  failedCalls: number;
   tokensIn: number;
   /** Visible output plus thinking tokens. */
   tokensOut: number;
@@ -48,7 +50,7 @@ export interface ReportOptions {
 export const NO_CONVOY = '(no convoy)';
 
 function emptyRow(key: string): CostRow {
-  return { key, calls: 0, localCalls: 0, tokensIn: 0, tokensOut: 0, seconds: 0, energyWh: 0, cloudUsd: 0, electricityUsd: 0, hybridUsd: 0, allCloudUsd: 0, savedUsd: 0 };
+  return { key, calls: 0, localCalls: 0, failedCalls: 0, tokensIn: 0, tokensOut: 0, seconds: 0, energyWh: 0, cloudUsd: 0, electricityUsd: 0, hybridUsd: 0, allCloudUsd: 0, savedUsd: 0 };
 }
 
 /** What one entry would have cost all-cloud: a cloud call costs what it cost; a local one is re-priced. */
@@ -63,6 +65,7 @@ export function counterfactualUsd(e: LedgerEntry, opts: Pick<ReportOptions, 'cos
 function add(row: CostRow, e: LedgerEntry, allCloud: number): void {
   row.calls += 1;
   row.localCalls += e.local ? 1 : 0;
+  row.failedCalls += e.error !== undefined ? 1 : 0;
   row.tokensIn += e.tokens.in;
   row.tokensOut += e.tokens.out + e.tokens.thinking;
   row.seconds += e.seconds;
