@@ -30,7 +30,14 @@ export function createGitHubApi(octokit: ProbotOctokit): GitHubApi {
   const rest = octokit.rest;
   return {
     async permission(repo, username) {
-      const { data } = await rest.repos.getCollaboratorPermissionLevel({ ...repo, username });
+      let data;
+      try {
+        ({ data } = await rest.repos.getCollaboratorPermissionLevel({ ...repo, username }));
+      } catch (err) {
+        // GitHub answers 404 for accounts that are not collaborators at all: that is no access, not an outage.
+        if ((err as { status?: number }).status === 404) return 'none';
+        throw err;
+      }
       // role_name distinguishes maintain/triage, which `permission` folds into write/read.
       const role = data.role_name as Permission | undefined;
       return role && ['admin', 'maintain', 'write', 'triage', 'read'].includes(role) ? role : (data.permission as Permission);

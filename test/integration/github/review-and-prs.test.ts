@@ -51,6 +51,16 @@ describe('/refinery review', () => {
     expect(h.fake.violations).toEqual([]);
   });
 
+  it('treats a non-collaborator (GitHub answers 404) as no access', async () => {
+    const reviewer = new ScriptedReviewer(REVIEW);
+    h = await startHarness({ planner: null, convoys: null, reviewer });
+    h.fake.on('repos/get-collaborator-permission-level', () => [404, { message: 'Not Found' }]);
+    await deliver(h.url, SECRET, 'issue_comment', reviewCommand('stranger'));
+    await h.server.app.queue.idle();
+    expect(reviewer.calls).toHaveLength(0);
+    expect(h.comments[0]!.body).toContain('(yours: none)');
+  });
+
   it('acknowledges a writer with a reaction, then posts a PR review with line comments on the head commit', async () => {
     const reviewer = new ScriptedReviewer(REVIEW);
     h = await startHarness({ planner: null, convoys: null, reviewer });
