@@ -1,7 +1,7 @@
 // Stand-in for `godot --headless -s addons/gut/gut_cmdln.gd`: interprets the GDScript subset fixture rigs use, runs GUT tests, writes JUnit XML.
 // Godot cannot be installed on this machine. This is a small real interpreter (ints are BigInt so `7 / 2 == 3`,
-// typed vars/params coerce int<->float, signals, preload/class_name, GUT asserts), not a pattern matcher:
-// a wrong implementation fails its tests. Unsupported syntax (await, lambdas, match, $Node) is a parse error.
+// typed vars/params coerce int<->float, signals, enums, match, preload/class_name, GUT asserts), not a pattern matcher:
+// a wrong implementation fails its tests. Unsupported syntax (await, lambdas, inner classes, $Node) is a parse error.
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 
@@ -84,12 +84,13 @@ type Stmt =
   | { t: 'var'; n: string; type: string | null; e: Expr | null; line: number } | { t: 'assign'; op: string; target: Expr; e: Expr; line: number }
   | { t: 'expr'; e: Expr; line: number } | { t: 'if'; branches: { c: Expr; body: Stmt[] }[]; orelse: Stmt[] | null; line: number }
   | { t: 'for'; n: string; e: Expr; body: Stmt[]; line: number } | { t: 'while'; c: Expr; body: Stmt[]; line: number }
-  | { t: 'ret'; e: Expr | null; line: number } | { t: 'pass' | 'break' | 'continue'; line: number };
+  | { t: 'ret'; e: Expr | null; line: number } | { t: 'pass' | 'break' | 'continue'; line: number }
+  | { t: 'match'; e: Expr; arms: { pats: (Expr | null)[]; body: Stmt[] }[]; line: number };
 interface FuncDecl { name: string; params: { n: string; type: string | null; def: Expr | null }[]; ret: string | null; body: Stmt[]; isStatic: boolean; line: number }
 interface ClassDecl { file: string; className: string | null; ext: string | null; consts: Map<string, Expr>; vars: { n: string; type: string | null; e: Expr | null }[]; signals: string[]; funcs: Map<string, FuncDecl> }
 
 const PREC: Record<string, number> = { or: 2, '||': 2, and: 3, '&&': 3, in: 5, '==': 5, '!=': 5, '<': 5, '>': 5, '<=': 5, '>=': 5, '|': 6, '^': 7, '&': 8, '<<': 9, '>>': 9, '+': 10, '-': 10, '*': 11, '/': 11, '%': 11, '**': 13 };
-const UNSUPPORTED = new Set(['await', 'yield', 'match', 'lambda', 'setget', 'onready', 'export', 'tool', 'remote', 'master', 'puppet']);
+const UNSUPPORTED = new Set(['await', 'yield', 'lambda', 'setget', 'onready', 'export', 'tool', 'remote', 'master', 'puppet']);
 
 class Parser {
   p = 0;
@@ -123,10 +124,45 @@ class Parser {
       else if (tok.v === 'const') { const n = this.ident(); if (this.eat(':')) { if (!this.is('=')) this.type(); } else this.eat(':='); this.eat('='); c.consts.set(n, this.expr()); this.endStmt(); }
       else if (tok.v === 'var' || (tok.v === 'static' && this.is('var'))) { this.eat('var'); c.vars.push(this.varRest(true)); }
       else if (tok.v === 'func' || (tok.v === 'static' && this.is('func'))) { this.eat('func'); const f = this.func(tok.v === 'static'); c.funcs.set(f.name, f); }
-      else if (tok.v === 'class' || tok.v === 'enum') this.err(`"${tok.v}" declarations are not supported by the gut-checker stand-in.`);
+      else if (tok.v === 'enum') this.enumDecl(c);
+      else if (tok.v === 'class') this.err(`"${tok.v}" declarations are not supported by the gut-checker stand-in.`);
       else this.err(`Unexpected "${tok.v}" in class body.`);
     }
     return c;
+  }
+  /** `enum Name {A, B = 5}` becomes a Dictionary constant; an unnamed enum adds one constant per value. */
+  enumDecl(c: ClassDecl): void {
+    const line = this.cur.line; const name = this.kind() === 'name' ? this.ident() : null; const entries: [Expr, Expr][] = [];
+    this.expect('{');
+    let next = 0n;
+    while (!this.eat('}')) {
+      const n = this.ident();
+      if (this.eat('=')) { const v = this.expr(); if (v.t !== 'lit' || typeof v.v !== 'bigint') this.err('Enum values must be integer literals.'); next = v.v; }
+      entries.push([{ t: 'lit', v: n, line }, { t: 'lit', v: next, line }]);
+      if (!name) c.consts.set(n, { t: 'lit', v: next, line });
+      next++;
+      if (!this.is('}')) this.expect(',');
+    }
+    if (name) c.consts.set(name, { t: 'dict', entries, line });
+    this.endStmt();
+  }
+  /** `match x:` with literal patterns, several per arm, and `_`; no fallthrough, as in Godot 4. */
+  matchRest(line: number): Stmt {
+    const e = this.expr(); this.expect(':');
+    if (this.kind() !== 'nl') this.err('Expected a newline after "match ...:".');
+    this.p++;
+    if (this.kind() !== 'indent') this.err('Expected an indented block of match patterns.');
+    this.p++;
+    const arms: { pats: (Expr | null)[]; body: Stmt[] }[] = [];
+    while (this.kind() !== 'dedent' && this.kind() !== 'eof') {
+      if (this.kind() === 'nl') { this.p++; continue; }
+      const pats: (Expr | null)[] = [];
+      do pats.push(this.eat('_') ? null : this.binary(2)); while (this.eat(','));
+      this.expect(':');
+      arms.push({ pats, body: this.suite() });
+    }
+    this.p++;
+    return { t: 'match', e, arms, line };
   }
   varRest(end: boolean): { t: 'var'; n: string; type: string | null; e: Expr | null; line: number } {
     const line = this.cur.line; const n = this.ident(); let type: string | null = null; let e: Expr | null = null;
@@ -169,6 +205,7 @@ class Parser {
     }
     if (this.eat('for')) { const n = this.ident(); if (this.eat(':')) this.type(); this.expect('in'); const e = this.expr(); this.expect(':'); return { t: 'for', n, e, body: this.suite(), line }; }
     if (this.eat('while')) { const c = this.expr(); this.expect(':'); return { t: 'while', c, body: this.suite(), line }; }
+    if (this.eat('match')) return this.matchRest(line);
     const s = this.simple();
     this.endStmt();
     return s;
@@ -361,6 +398,11 @@ export class Runtime {
         for (const b of s.branches) if (truthy(this.eval(b.c, fr))) return this.block(b.body, fr);
         return s.orelse ? this.block(s.orelse, fr) : undefined;
       }
+      case 'match': {
+        const v = this.eval(s.e, fr);
+        for (const arm of s.arms) if (arm.pats.some((p) => p === null || eq(this.eval(p, fr), v))) return this.block(arm.body, fr);
+        return;
+      }
       case 'while': while (truthy(this.eval(s.c, fr))) { const r = this.block(s.body, fr); if (r?.kind === 'break') break; if (r?.kind === 'ret') return r; } return;
       case 'for': {
         const it = this.eval(s.e, fr);
@@ -437,6 +479,7 @@ export class Runtime {
           if (this.findFunc(o.cls, e.n)) return new Callable(o, e.n);
         }
         if (o instanceof GdClass && o.consts.has(e.n)) return o.consts.get(e.n)!;
+        if (o instanceof Map && o.has(e.n)) return o.get(e.n)!;
         return this.err(`Invalid access to property or key '${e.n}' on a base object of type '${typeName(o)}'.`);
       }
       case 'call': return this.call(e, fr);

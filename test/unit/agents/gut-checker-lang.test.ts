@@ -133,6 +133,39 @@ func test_pending():
     expect(r.byName.test_pending!.status).toBe('skipped');
   });
 
+  it('supports enums (named and unnamed) and match with several patterns and _', () => {
+    const judge = `class_name Judge
+extends RefCounted
+
+enum Grade { PERFECT, GREAT = 5, MISS }
+enum { LEFT, RIGHT }
+
+
+func points(grade: int) -> int:
+	match grade:
+		Grade.PERFECT:
+			return 300
+		Grade.GREAT, 6:
+			return 200
+		_:
+			return 0
+`;
+    const test = `extends GutTest
+
+
+func test_enums_and_match():
+	var j := Judge.new()
+	assert_eq(Judge.Grade.MISS, 6)
+	assert_eq(Judge.RIGHT, 1)
+	assert_eq(j.points(Judge.Grade.PERFECT), 300)
+	assert_eq(j.points(6), 200)
+	assert_eq(j.points(99), 0)
+`;
+    const r = run({ 'scripts/judge.gd': judge, 'test/test_judge.gd': test });
+    expect(r.byName.test_enums_and_match!.detail).toBeNull();
+    expect(r.code).toBe(0);
+  });
+
   it('exits 0 only when every test passes, and keeps one test-script instance like GUT', () => {
     const test = `extends GutTest
 
