@@ -1,6 +1,7 @@
 // Builds the provider for a role from the `providers` config and the environment (keys come from env).
 import type { Logger } from 'pino';
 import { ConfigError } from '../config/load.js';
+import { createLogger } from '../util/logger.js';
 import type { ProvidersConfig } from './config.js';
 import { GeminiProvider } from './gemini.js';
 import { OpenAICompatibleProvider } from './openai-compatible.js';
@@ -33,7 +34,7 @@ export function createCloudProvider(role: 'mayor' | 'crew', cfg: ProvidersConfig
     meter: deps.meter,
     sleep: deps.sleep,
     random: deps.random,
-    logger: deps.logger,
+    logger: deps.logger ?? createLogger(env),
     modelSetting: `providers.gemini.models.${role}`,
     keySetting: keyVar,
   });
@@ -56,7 +57,7 @@ export function createLocalProvider(model: string, cfg: ProvidersConfig, deps: P
     meter: deps.meter,
     sleep: deps.sleep,
     random: deps.random,
-    logger: deps.logger,
+    logger: deps.logger ?? createLogger(env),
     baseUrlSetting: baseUrl ? 'the llama-server base URL' : 'providers.local.baseUrl',
     keySetting: keyVar ?? 'providers.local.apiKeyEnv',
   });

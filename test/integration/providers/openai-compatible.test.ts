@@ -97,6 +97,15 @@ describe('OpenAI-compatible provider against the stand-in llama-server', () => {
     expect(res.usage.prompt).toBe(Math.ceil('You are a Polecat.\nwrite the combo meter'.length / 4));
   });
 
+  it('is built from the providers config by the factory, with the key from the named variable', async () => {
+    const f = await llama({ apiKey: 'k-123', script: { rules: [], default: 'from config' } });
+    const cfg = ProvidersConfig.parse({ local: { baseUrl: `${f.url}/v1`, apiKeyEnv: 'LLAMA_API_KEY' }, retry: { maxRetries: 0 } });
+    const p = createLocalProvider('qwen3-coder-7b', cfg, { env: { LLAMA_API_KEY: 'k-123', GTH_LOG_LEVEL: 'silent' } });
+    expect(p.local).toBe(true);
+    expect((await p.chat({ messages: [{ role: 'user', content: 'x' }], meta })).text).toBe('from config');
+    expect((f.requests[0] as { model: string }).model).toBe('qwen3-coder-7b');
+  });
+
   it('streams with a progress callback per token and the usage chunk at the end', async () => {
     const reply = 'extends Node2D and counts hits';
     const f = await llama({ script: { rules: [], default: reply }, slowMs: 5 });
