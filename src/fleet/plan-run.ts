@@ -6,6 +6,8 @@ import type { Bead } from '../beads/schema.js';
 import { BeadStore } from '../beads/store.js';
 import { ConfigError, loadRawConfig } from '../config/load.js';
 import { UsageError } from '../util/errors.js';
+import { createLogger } from '../util/logger.js';
+import type { Logger } from 'pino';
 import type { FleetPlan } from './plan-schema.js';
 import { Speed } from './catalog-schema.js';
 import { loadFleetConfig, type FleetConfig } from './config.js';
@@ -32,6 +34,7 @@ export interface PlanRunOptions {
   measuredFile?: string;
   env?: NodeJS.ProcessEnv;
   cwd?: string;
+  logger?: Logger;
 }
 
 export interface PlanRun {
@@ -76,6 +79,8 @@ export function readRuntimeState(stateDir: string, config: FleetConfig): { measu
 export async function runPlan(o: PlanRunOptions = {}): Promise<PlanRun> {
   const env = o.env ?? process.env;
   const cwd = o.cwd ?? process.cwd();
+  const log = o.logger ?? createLogger(env, 'gth-plan');
+  const started = Date.now();
   const raw = loadRawConfig(o.configFile, env, cwd);
   const config = loadFleetConfig(raw, cwd);
   // GGUF headers on disk beat catalog numbers.
@@ -84,7 +89,10 @@ export async function runPlan(o: PlanRunOptions = {}): Promise<PlanRun> {
   const catalog = await Promise.all(
     config.catalog.map(async (m) => {
       const r = await withHeader(m, modelsDir);
-      if (r.fromHeader) fromHeaders.push(m.name);
+      if (r.fromHeader) {
+        fromHeaders.push(m.name);
+        log.info({ model: m.name, file: m.file, layers: r.model.arch.layers, kvHeads: r.model.arch.kvHeads }, 'architecture read from GGUF header');
+      }
       return r.model;
     }),
   );
@@ -114,7 +122,9 @@ export async function runPlan(o: PlanRunOptions = {}): Promise<PlanRun> {
     if (!existsSync(file)) throw new UsageError(`--measured: file not found: ${file}`);
     measured = { ...measured, ...readMeasured(file, cfg) };
   }
+  log.info({ measured: Object.keys(measured), unhealthy: state.unhealthy, beads: beads.length, source }, 'planning');
   const plan = planFleet(beads, cfg, { rig, measured, unhealthy: state.unhealthy });
   plan.warnings.push(...state.warnings);
+  log.info({ servers: plan.servers.length, waves: plan.waves.length, ms: Date.now() - started }, 'planned');
   return { plan, config: cfg, source, fromHeaders };
 }

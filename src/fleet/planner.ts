@@ -8,7 +8,7 @@ import { estimatePromptTokens, type RigTokens } from './prompt-tokens.js';
 import { chooseModel, roleOf } from './switcher.js';
 import { levelsOf } from './levels.js';
 import { isMisfit, roundCtx, sizeServer } from './server-sizing.js';
-import { assignCores, importanceOf, loadSecondsFor, slug, speedFor, type Measured, type ServerSpec } from './server-spec.js';
+import { assignCores, importanceOf, loadSecondsFor, slug, speedFor, threadPlan, type Measured, type ServerSpec } from './server-spec.js';
 import { packWaves, type WaveDraft, type WorkItem } from './waves.js';
 import { llamaServerArgs, commandLine } from './command-line.js';
 import { modelPath } from './gguf-arch.js';
@@ -96,6 +96,13 @@ function buildSpecs(items: readonly WorkItem[], cfg: FleetConfig, opts: PlanOpti
   }
   if (misfits.length) throw new FleetFitError(misfits.join('\n'));
   assignCores([...specs.values()], usableCores(cfg.hardware), cfg.switcher);
+  for (const spec of specs.values()) {
+    // Catalog CPU speeds assume the configured core count; fewer cores decode proportionally slower.
+    const want = threadPlan(spec.device, spec.roles, 0, cfg.switcher).want;
+    if (spec.device === 'cpu' && spec.speedSource === 'catalog' && spec.threads < want) {
+      spec.speed = { gen: spec.speed.gen * (spec.threads / want), prompt: spec.speed.prompt * (spec.threads / want) };
+    }
+  }
   return specs;
 }
 

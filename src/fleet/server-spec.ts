@@ -40,18 +40,19 @@ export function threadPlan(
   roles: readonly Role[],
   nCpuMoe: number,
   s: SwitcherConfig,
-): { want: number; prefer: 'p' | 'e'; onlyPreferred: boolean; fromTop: boolean } {
+): { want: number; min: number; prefer: 'p' | 'e'; onlyPreferred: boolean; fromTop: boolean } {
   if (device === 'cpu') {
     const agent = roles.map((r) => s.cpuAgents[r]).find((a) => a !== undefined) ?? { coreClass: 'p' as const, cores: 2, minCores: 1 };
-    return { want: agent.cores, prefer: agent.coreClass, onlyPreferred: true, fromTop: false };
+    return { want: agent.cores, min: agent.minCores, prefer: agent.coreClass, onlyPreferred: true, fromTop: false };
   }
-  if (nCpuMoe > 0) return { want: s.moeServerThreads, prefer: 'p', onlyPreferred: false, fromTop: true };
-  return { want: s.gpuServerThreads, prefer: 'e', onlyPreferred: false, fromTop: true };
+  if (nCpuMoe > 0) return { want: s.moeServerThreads, min: 1, prefer: 'p', onlyPreferred: false, fromTop: true };
+  return { want: s.gpuServerThreads, min: 1, prefer: 'e', onlyPreferred: false, fromTop: true };
 }
 
 /**
- * Fixes each server's cores once for the whole plan, in importance order, preferring cores no earlier
- * server holds; when a class runs out, cores are shared and the wave packer keeps those servers apart.
+ * Fixes each server's cores once for the whole plan, in importance order. A server takes only cores no
+ * earlier server holds when at least half of what it wants (and its minimum) is free, so it can run beside
+ * them; otherwise it takes its full count, sharing cores, and the wave packer keeps the sharers apart.
  */
 export function assignCores(specs: ServerSpec[], usable: readonly PhysicalCore[], s: SwitcherConfig): void {
   const taken = new Map<PhysicalCore, number>();
@@ -66,7 +67,9 @@ export function assignCores(specs: ServerSpec[], usable: readonly PhysicalCore[]
           Number(a.cls !== plan.prefer) - Number(b.cls !== plan.prefer) ||
           rank(a) - rank(b),
       );
-    const cores = pool.slice(0, Math.min(plan.want, pool.length));
+    const want = Math.min(plan.want, pool.length);
+    const free = pool.filter((c) => !taken.has(c));
+    const cores = free.length >= Math.max(plan.min, Math.ceil(want / 2)) ? free.slice(0, want) : pool.slice(0, want);
     for (const c of cores) taken.set(c, (taken.get(c) ?? 0) + 1);
     spec.cores = cores;
     // Never more threads than the physical cores the server is pinned to.

@@ -65,6 +65,18 @@ describe('waves follow dependencies and budgets', () => {
     expect(plan.headroom.cores).toBe(2);
   });
 
+  it('lets polecats and the Librarian run side by side on separate cores', () => {
+    const plan = planFleet([bead('ab-w1', { tokenEstimate: 4000 }), bead('ab-w2', { tokenEstimate: 9000 }), bead('ab-d1', { role: 'librarian' })], defaultConfig());
+    expect(plan.waves).toHaveLength(1);
+    const [small, mid, lib] = ['Qwen2.5-Coder-3B-Instruct', 'Qwen2.5-Coder-7B-Instruct', 'SmolLM2-1.7B-Instruct'].map((m) => plan.servers.find((s) => s.model === m)!);
+    expect(small!.cpuCores).toEqual([19]);
+    expect(mid!.cpuCores).toEqual([18]);
+    expect(lib!.cpuCores).toEqual([16, 17]);
+    expect(lib!.threads).toBe(2);
+    // The catalog's 30 tok/s assume four E-cores; two decode at half that.
+    expect(lib!.tokensPerSecond).toBe(15);
+  });
+
   it('keeps MoE experts in RAM with --n-cpu-moe when the 30B coder must fit 10 GB', () => {
     const plan = planFleet([bead('ab-long', { tokenEstimate: 20000 })], defaultConfig());
     const s = plan.servers[0]!;
