@@ -145,6 +145,13 @@ describe('a profile that fits no model', () => {
     expect(message).not.toMatch(/Would fit on the GPU: .*Qwen2\.5-Coder-7B-Instruct/);
   });
 
+  it('reports RAM misses for CPU agents the same way', () => {
+    const cfg = defaultConfig({ hardware: { ramMiB: 24000, ramReserveMiB: 8000 } });
+    expect(() => planFleet([bead('ab-r9', { role: 'refinery' })], cfg)).toThrow(
+      /DeepSeek-R1-Distill-Qwen-32B on the CPU needs ([\d,]+) MiB of RAM but the profile leaves 16,000 MiB .*misses by [\d,]+ MiB\. Would fit on the CPU: Qwen3-8B \([\d,]+ MiB\), SmolLM2-1\.7B-Instruct/,
+    );
+  });
+
   it('says nothing fits when no catalog model does', () => {
     const cfg = defaultConfig({ hardware: { gpu: { vramMiB: 1800, desktopReserveMiB: 1700 } } });
     expect(() => planFleet([bead('ab-f2', { tokenEstimate: 3000 })], cfg)).toThrow(/misses by [\d,]+ MiB\. No catalog model fits on the GPU/);
