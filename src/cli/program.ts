@@ -3,7 +3,7 @@ import { Command, CommanderError } from 'commander';
 import { registerAll } from './commands/index.js';
 import { GthError, UsageError, errorMessage } from '../util/errors.js';
 
-export function buildProgram(): Command {
+export async function buildProgram(argv: readonly string[] = []): Promise<Command> {
   const program = new Command();
   program
     .name('gth')
@@ -11,7 +11,7 @@ export function buildProgram(): Command {
     .version('0.1.0')
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
-  registerAll(program);
+  await registerAll(program, argv);
   // Sub-commands inherit exitOverride so usage errors surface as CommanderError.
   const inherit = (cmd: Command): void => {
     for (const sub of cmd.commands) {
@@ -26,7 +26,7 @@ export function buildProgram(): Command {
 
 /** Runs the CLI and returns the exit code: 0 ok, 1 failure, 2 bad usage. */
 export async function runCli(argv: string[]): Promise<number> {
-  const program = buildProgram();
+  const program = await buildProgram(argv);
   try {
     await program.parseAsync(argv, { from: 'user' });
     return typeof process.exitCode === 'number' ? process.exitCode : 0;

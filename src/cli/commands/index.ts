@@ -1,19 +1,33 @@
-// The list of command groups. Each area adds one import and one call here.
+// The command groups, loaded lazily: only the module of the command being run is imported, so
+// `gth bead ready` does not pay for Probot, the OpenAI and Gemini SDKs or Chart.js at start-up.
 import type { Command } from 'commander';
-import { register as registerBeads } from './beads.js';
-import { register as registerCost } from './cost.js';
-import { register as registerPlan } from './plan.js';
-import { register as registerServe } from './serve.js';
-import { register as registerJob } from './job.js';
-import { register as registerDoctor } from './doctor.js';
-import { register as registerRuntime } from './runtime.js';
 
-export function registerAll(program: Command): void {
-  registerBeads(program);
-  registerCost(program);
-  registerPlan(program);
-  registerServe(program);
-  registerJob(program);
-  registerDoctor(program);
-  registerRuntime(program);
+type Registrar = () => Promise<{ register: (program: Command) => void }>;
+
+/** Top-level command name -> the module that registers it. Add one line per new command group. */
+export const COMMAND_MODULES: Record<string, Registrar> = {
+  bead: () => import('./beads.js'),
+  convoy: () => import('./beads.js'),
+  beads: () => import('./beads.js'),
+  hooks: () => import('./beads.js'),
+  cost: () => import('./cost.js'),
+  plan: () => import('./plan.js'),
+  serve: () => import('./serve.js'),
+  job: () => import('./job.js'),
+  doctor: () => import('./doctor.js'),
+  runtime: () => import('./runtime.js'),
+  'run-epic': () => import('./run-epic.js'),
+};
+
+/** Registers the group for `argv[0]` when it names one; otherwise every group (for help and errors). */
+export async function registerAll(program: Command, argv: readonly string[] = []): Promise<void> {
+  const first = argv.find((a) => !a.startsWith('-'));
+  const loaders = first && COMMAND_MODULES[first] ? [COMMAND_MODULES[first]] : [...new Set(Object.values(COMMAND_MODULES))];
+  const seen = new Set<unknown>();
+  for (const load of loaders) {
+    const mod = await load();
+    if (seen.has(mod.register)) continue;
+    seen.add(mod.register);
+    mod.register(program);
+  }
 }

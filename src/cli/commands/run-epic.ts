@@ -1,0 +1,85 @@
+// `gth run-epic <epic.md> --rig <path>`: a whole convoy through the engine on this machine, with live progress.
+import type { Command } from 'commander';
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { printJson, printTable } from '../output.js';
+import { UsageError } from '../../util/errors.js';
+import { createLogger } from '../../util/logger.js';
+
+interface RunEpicFlags {
+  rig: string;
+  dir?: string;
+  config?: string;
+  dryRun?: boolean;
+  commit?: boolean;
+  attempts: string;
+  json?: boolean;
+}
+
+export function register(program: Command): void {
+  program
+    .command('run-epic')
+    .description('run one epic end to end locally: Crew, Mayor, tests first, Polecats, reviews, Librarian')
+    .argument('<epic>', 'markdown file with the epic text')
+    .requiredOption('--rig <path>', 'rig repository (a git clone with an origin remote and .gastown/rig.yml)')
+    .option('--dir <path>', 'town repository holding beads/ and plans/ (default: $GTH_TOWN or the current folder)')
+    .option('--config <file>', 'gastown.yml (default: ./gastown.yml or built-in defaults)')
+    .option('--dry-run', 'ask the Mayor for the plan and show it, but write and push nothing')
+    .option('--commit', 'commit plan and bead changes to the town repository')
+    .option('--attempts <n>', 'edit/test rounds per model before escalating', '3')
+    .option('--json', 'print the final summary as JSON')
+    .action(async (epicFile: string, o: RunEpicFlags) => {
+      const attempts = Number(o.attempts);
+      if (!Number.isInteger(attempts) || attempts < 1 || attempts > 20) throw new UsageError(`--attempts must be an integer from 1 to 20, got "${o.attempts}"`);
+      const epicText = await readFile(epicFile, 'utf8').catch((err: Error) => {
+        throw new UsageError(`cannot read the epic file ${epicFile}: ${err.message}`);
+      });
+      const town = resolve(o.dir ?? process.env.GTH_TOWN ?? process.cwd());
+      // Heavy modules load only when this command runs, so other commands start fast.
+      const [{ loadRawConfig }, { loadFleetConfig }, { loadProvidersConfig }, { loadRuntimeSettings }, { createLedgerMeter }, { LiveRouter }, { runEpic }, { briefText }, { ProgressView }] =
+        await Promise.all([
+          import('../../config/load.js'),
+          import('../../fleet/config.js'),
+          import('../../providers/config.js'),
+          import('../../runtime/config.js'),
+          import('../../cost/setup.js'),
+          import('../../agents/engine/live-router.js'),
+          import('../../agents/engine/run-epic.js'),
+          import('../../agents/briefs/load.js'),
+          import('../progress-view.js'),
+        ]);
+      const raw = loadRawConfig(o.config, process.env, town);
+      const log = createLogger();
+      const settings = loadRuntimeSettings(raw, process.env, town);
+      const router = new LiveRouter({
+        fleet: loadFleetConfig(raw, town),
+        providers: loadProvidersConfig(raw),
+        stateDir: settings.stateDir,
+        deps: { meter: createLedgerMeter({ raw, townRoot: town, logger: log }), logger: log, log },
+      });
+      const view = new ProgressView(process.stderr);
+      const summary = await runEpic({
+        epicText,
+        rigDir: o.rig,
+        townDir: town,
+        router,
+        brief: briefText,
+        stateDir: settings.stateDir,
+        dryRun: o.dryRun,
+        commit: o.commit,
+        attemptsPerModel: attempts,
+        log,
+        emit: (e) => view.onEvent(e),
+      });
+      view.close();
+      if (o.json) return printJson(summary);
+      process.stdout.write(`convoy ${summary.convoyId} on ${summary.convoyBranch}${summary.resumed ? ' (resumed)' : ''}${summary.dryRun ? ' (dry run: nothing written)' : ''}\n`);
+      printTable(['bead', 'role', 'status', 'branch', 'title'], summary.beads.map((b) => [b.id, b.role ?? '-', b.status, b.branch ?? '-', b.title.slice(0, 50)]));
+      if (summary.convoyTests) {
+        const c = summary.convoyTests.counts;
+        process.stdout.write(`convoy tests: ${summary.convoyTests.passed ? 'passing' : 'FAILING'} (${c.passed ?? 0} passed, ${c.failed ?? 0} failed)\n`);
+      }
+      process.stdout.write(`model attempts: ${summary.attempts}; cost: gth cost report --convoy ${summary.convoyId}\n`);
+      if (summary.beads.some((b) => b.status === 'failed')) process.exitCode = 1;
+    });
+}
