@@ -57,32 +57,36 @@ describe('gth cost report', () => {
   it('reads $GTH_LEDGER and --ledger', async () => {
     const other = join(town, 'other.jsonl');
     writeFileSync(other, `${JSON.stringify(ENTRIES[2])}\n`);
-    const viaEnv = await gth(['cost', 'report', '--json'], { cwd: town, env: { GTH_LEDGER: other } });
+    const [viaEnv, viaFlag] = await Promise.all([
+      gth(['cost', 'report', '--json'], { cwd: town, env: { GTH_LEDGER: other } }),
+      gth(['cost', 'report', '--json', '--ledger', 'other.jsonl'], { cwd: town }),
+    ]);
     expect((JSON.parse(String(viaEnv.stdout)) as CostReport).total.allCloudUsd).toBeCloseTo(0.048, 12);
-    const viaFlag = await gth(['cost', 'report', '--json', '--ledger', 'other.jsonl'], { cwd: town });
     expect((JSON.parse(String(viaFlag.stdout)) as CostReport).entries).toBe(1);
   });
 
-  it('exits 2 on a bad --since and 1 with the setting named when a price is missing', async () => {
-    const bad = await gth(['cost', 'report', '--since', 'last tuesday'], { cwd: town });
-    expect(bad.exitCode).toBe(2);
-    expect(String(bad.stderr)).toMatch(/--since: expected a date/);
-
-    const cfgTown = mkdtempSync(join(tmpdir(), 'gth-cost-cli-noprice-'));
+  it('exits 2 on a bad --since and 1 with the setting named when a price or config value is bad', async () => {
+    const noPrice = mkdtempSync(join(tmpdir(), 'gth-cost-cli-noprice-'));
+    const badCfg = mkdtempSync(join(tmpdir(), 'gth-cost-cli-badcfg-'));
     try {
-      writeFileSync(join(cfgTown, 'gastown.yml'), `cost:\n  prices: ${TEST_PRICES}\n  counterfactual: { default: gemini-9-ultra }\n`);
-      writeFileSync(join(cfgTown, 'l.jsonl'), `${JSON.stringify(ENTRIES[1])}\n`);
-      const r = await gth(['cost', 'report', '--ledger', 'l.jsonl'], { cwd: cfgTown });
+      writeFileSync(join(noPrice, 'gastown.yml'), `cost:\n  prices: ${TEST_PRICES}\n  counterfactual: { default: gemini-9-ultra }\n`);
+      writeFileSync(join(badCfg, 'gastown.yml'), 'cost:\n  localWatts: -5\n  bogus: 1\n');
+      for (const d of [noPrice, badCfg]) writeFileSync(join(d, 'l.jsonl'), `${JSON.stringify(ENTRIES[1])}\n`);
+      const [bad, r, c] = await Promise.all([
+        gth(['cost', 'report', '--since', 'last tuesday'], { cwd: town }),
+        gth(['cost', 'report', '--ledger', 'l.jsonl'], { cwd: noPrice }),
+        gth(['cost', 'report', '--ledger', 'l.jsonl'], { cwd: badCfg }),
+      ]);
+      expect(bad.exitCode).toBe(2);
+      expect(String(bad.stderr)).toMatch(/--since: expected a date/);
       expect(r.exitCode).toBe(1);
       expect(String(r.stderr)).toMatch(/prices-test\.yml: models\.gemini-9-ultra: no price for model "gemini-9-ultra" \(needed by cost\.counterfactual\.default\)/);
-
-      writeFileSync(join(cfgTown, 'gastown.yml'), 'cost:\n  localWatts: -5\n  bogus: 1\n');
-      const c = await gth(['cost', 'report', '--ledger', 'l.jsonl'], { cwd: cfgTown });
       expect(c.exitCode).toBe(1);
       expect(String(c.stderr)).toMatch(/gastown\.yml: cost\.localWatts:/);
       expect(String(c.stderr)).toMatch(/bogus/);
     } finally {
-      rmSync(cfgTown, { recursive: true, force: true });
+      rmSync(noPrice, { recursive: true, force: true });
+      rmSync(badCfg, { recursive: true, force: true });
     }
   });
 });
