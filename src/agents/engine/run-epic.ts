@@ -8,6 +8,7 @@ import { runRigTests } from '../rig/run-tests.js';
 import { rigGit } from './rig-git.js';
 import type { ModelRouter } from './router.js';
 import { askCrew } from './crew.js';
+import { quoteUntrusted } from '../../github/untrusted.js';
 import { planEpic, epicFromText, type Epic } from './mayor.js';
 import { recoverInterrupted, testsFirst, workConvoy } from './convoy-run.js';
 import { convoyWorktree } from './refinery.js';
@@ -59,7 +60,7 @@ export async function runEpic(opts: RunEpicOptions): Promise<RunEpicSummary> {
     emit({ kind: 'phase', phase: 'crew' });
     const crewChoice = await opts.router.choose('crew', 0);
     const crew = crewChoice
-      ? [{ rig: rig.config.name, question: `What in this rig relates to: ${epic.title}?`, answer: await askCrew(crewChoice, rig, `What in this rig relates to this epic, and which scripts, tests and conventions does it involve?\n\n<epic>\n${epic.body}\n</epic>`, opts.brief) }]
+      ? [{ rig: rig.config.name, question: `What in this rig relates to: ${epic.title}?`, answer: await askCrew(crewChoice, rig, `What in this rig relates to this epic, and which scripts, tests and conventions does it involve?\n\n${quoteUntrusted('Epic', epic.body)}`, opts.brief) }]
       : [];
     emit({ kind: 'phase', phase: 'mayor' });
     const mayor = await opts.router.choose('mayor', 0);
