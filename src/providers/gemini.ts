@@ -141,13 +141,14 @@ export class GeminiProvider implements ChatProvider {
 
   private finish(res: GenerateContentResponse, text: string, start: number, ttftMs: number | undefined): RoundTrip {
     const candidate = res.candidates?.[0];
-    if (!candidate) {
+    // A stream's last chunk may carry only usage; text already received is the answer then.
+    if (!candidate && text === '') {
       const reason = res.promptFeedback?.blockReason;
       throw new ProviderError(`gemini model "${this.model}" returned no candidate${reason ? ` (prompt blocked: ${reason})` : ''}`, {
         provider: 'gemini', model: this.model, retryable: false,
       });
     }
-    if (candidate.finishReason && !['STOP', 'MAX_TOKENS'].includes(candidate.finishReason) && text === '') {
+    if (candidate?.finishReason && !['STOP', 'MAX_TOKENS'].includes(candidate.finishReason) && text === '') {
       throw new ProviderError(`gemini model "${this.model}" stopped with ${candidate.finishReason} and no text`, {
         provider: 'gemini', model: this.model, retryable: false,
       });

@@ -299,4 +299,23 @@ describe('GeminiProvider over HTTP', () => {
     );
     expect(slept).toEqual([]);
   });
+
+  it('reports a blocked prompt, and takes usage from a usage-only last stream chunk', async () => {
+    nock(HOST)
+      .post(`/v1beta/models/${PRO}:generateContent`)
+      .reply(200, { promptFeedback: { blockReason: 'PROHIBITED_CONTENT' }, usageMetadata: { promptTokenCount: 12, totalTokenCount: 12 }, modelVersion: PRO, responseId: 'bLoCkEd' }, JSON_HEADERS);
+    await expect(provider().chat({ messages: [{ role: 'user', content: 'x' }], meta })).rejects.toThrow(/returned no candidate \(prompt blocked: PROHIBITED_CONTENT\)/);
+
+    const sse = (o: unknown): string => `data: ${JSON.stringify(o)}\r\n\r\n`;
+    nock(HOST)
+      .post(`/v1beta/models/${FLASH}:streamGenerateContent`)
+      .query({ alt: 'sse' })
+      .reply(200, () => Readable.from([
+        sse({ candidates: [{ content: { role: 'model', parts: [{ text: 'All good.' }] }, index: 0 }], modelVersion: FLASH }),
+        sse({ usageMetadata: { promptTokenCount: 30, candidatesTokenCount: 3, totalTokenCount: 33 }, modelVersion: FLASH }),
+      ]), { 'Content-Type': 'text/event-stream' });
+    const res = await provider({ model: FLASH }).chat({ messages: [{ role: 'user', content: 'x' }], stream: true, meta: { role: 'crew' } });
+    expect(res.text).toBe('All good.');
+    expect(res.usage).toEqual({ prompt: 30, completion: 3, cached: 0, thinking: 0 });
+  });
 });
