@@ -9,7 +9,8 @@
 #       GTH_LLAMA_CACHE   cache root (default ~/.cache/gastown-hybrid/llama.cpp)
 #       GTH_LLAMA_JOBS    parallel build jobs (default 2)
 #       GTH_LLAMA_CUDA    force "on" or "off" (default: auto-detect)
-# Prints the binary path on success; build output goes to <cache>/<pin>/build.log.
+# Quiet on success (build output goes to <cache>/<pin>/build.log); on failure prints the log's tail.
+# `build-llama-server.sh --path` only prints where the binary is (or will be) and builds nothing.
 set -euo pipefail
 
 PIN="${GTH_LLAMA_PIN:-3.21.1}"
@@ -18,8 +19,11 @@ DEST="$ROOT/$PIN"
 JOBS="${GTH_LLAMA_JOBS:-2}"
 BIN="$DEST/bin/llama-server"
 
-if [[ -x "$BIN" && -f "$DEST/.complete" ]]; then
+if [[ "${1:-}" == "--path" ]]; then
   echo "$BIN"
+  exit 0
+fi
+if [[ -x "$BIN" && -f "$DEST/.complete" ]]; then
   exit 0
 fi
 
@@ -64,4 +68,3 @@ cmake --build "$DEST/build" --target llama-server -j "$JOBS" >>"$LOG" 2>&1 || fa
 mkdir -p "$DEST/bin"
 cp "$DEST/build/bin/llama-server" "$BIN.tmp" && mv "$BIN.tmp" "$BIN"
 printf '%s\n' "node-llama-cpp@$PIN ${CUDA_FLAGS[*]}" >"$DEST/.complete"
-echo "$BIN"

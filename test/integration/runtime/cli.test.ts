@@ -1,0 +1,89 @@
+// `gth runtime up|status|down` as real child processes: detached and foreground up, down from a second process.
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import { describe, expect, it } from 'vitest';
+import { GTH_ARGV, gth } from '../../support/cli.js';
+import { readServerStates, readSupervisorState } from '../../../src/runtime/state-store.js';
+import { alive, makeModel, plan, sandbox, STANDIN, until } from './harness.js';
+
+function setup(): { box: ReturnType<typeof sandbox>; env: NodeJS.ProcessEnv; planFile: string } {
+  const box = sandbox();
+  makeModel(box.modelsDir, 'a.gguf');
+  makeModel(box.modelsDir, 'b.gguf');
+  const planFile = join(box.dir, 'plan.json');
+  writeFileSync(planFile, JSON.stringify({
+    servers: [plan('a', { vramMiB: 2000 }), plan('b', { vramMiB: 1500, importance: 2 })],
+    waves: [{ index: 0, servers: ['a', 'b'], assignments: [], estSeconds: 1 }, { index: 1, servers: ['b'], assignments: [], estSeconds: 1 }],
+    headroom: { vramMiB: 0, ramMiB: 0, cores: 0 }, estWallSeconds: 2, warnings: [],
+  }));
+  const config = join(box.dir, 'gastown.yml');
+  writeFileSync(config, `runtime:\n  binary: ${STANDIN}\n  healthIntervalMs: 500\n  stopGraceMs: 3000\nhardware:\n  modelsDir: ${box.modelsDir}\n`);
+  return { box, planFile, env: { ...box.env, GTH_CONFIG: config, GTH_STATE_DIR: box.stateDir } };
+}
+
+describe('gth runtime', { timeout: 180_000 }, () => {
+  it('up --detach returns when ready; status shows it; down from another process stops everything', async () => {
+    const { box, env, planFile } = setup();
+    const up = await gth(['runtime', 'up', '--plan', planFile, '--detach', '--json'], { env, cwd: box.dir });
+    expect(up.stderr).toBe('');
+    expect(up.exitCode).toBe(0);
+    const upJson = JSON.parse(String(up.stdout)) as { servers: { id: string; status: string; health: string; pid: number }[]; supervisor: { pid: number } };
+    expect(upJson.servers.map((s) => [s.id, s.status, s.health])).toEqual([['a', 'ready', 'ok'], ['b', 'ready', 'ok']]);
+    expect(String(up.stdout)).not.toContain('apiKey');
+    const supPid = upJson.supervisor.pid;
+    expect(alive(supPid)).toBe(true);
+
+    const status = await gth(['runtime', 'status'], { env, cwd: box.dir });
+    expect(status.exitCode).toBe(0);
+    expect(String(status.stdout)).toMatch(/^a\s+model-a\s+gpu\s+ready\s+ok/m);
+
+    const again = await gth(['runtime', 'up', '--plan', planFile], { env, cwd: box.dir });
+    expect(again.exitCode).toBe(1);
+    expect(String(again.stderr)).toContain(`the runtime is already up (supervisor pid ${supPid})`);
+
+    const down = await gth(['runtime', 'down'], { env, cwd: box.dir });
+    expect(down.exitCode).toBe(0);
+    expect(String(down.stdout).trim()).toBe('stopped: a, b');
+    for (const s of upJson.servers) expect(alive(s.pid)).toBe(false);
+    expect(alive(supPid)).toBe(false);
+    expect(readServerStates(box.stateDir)).toEqual([]);
+    expect(readSupervisorState(box.stateDir)).toBeUndefined();
+  });
+
+  it('foreground up supervises until `down` from a second process; --wave picks servers', async () => {
+    const { box, env, planFile } = setup();
+    const [node, ...rest] = GTH_ARGV;
+    const fg = execa(node!, [...rest, 'runtime', 'up', '--plan', planFile, '--wave', '1'], { env, cwd: box.dir, reject: false });
+    await until(() => readServerStates(box.stateDir).some((s) => s.status === 'ready'), 30_000, 'server b ready');
+    const [b] = readServerStates(box.stateDir);
+    expect(b?.id).toBe('b');
+    const down = await gth(['runtime', 'down', '--json'], { env, cwd: box.dir });
+    expect(JSON.parse(String(down.stdout))).toEqual({ supervisorPid: fg.pid, stopped: ['b'] });
+    const r = await fg;
+    expect([r.exitCode, r.signal, String(r.stderr).slice(-500)]).toEqual([0, undefined, ""]);
+    expect(String(r.stdout)).toContain('supervising; Ctrl-C or `gth runtime down` stops the servers');
+    expect(alive(b!.pid)).toBe(false);
+  });
+
+  it('exits 1 naming the missing model and leaves nothing running; bad flags exit 2', async () => {
+    const { box, env, planFile } = setup();
+    const p = JSON.parse(readFileSync(planFile, 'utf8')) as { servers: { modelFile: string }[] };
+    p.servers[1]!.modelFile = 'missing.gguf';
+    writeFileSync(planFile, JSON.stringify(p));
+    const up = await gth(['runtime', 'up', '--plan', planFile], { env, cwd: box.dir });
+    expect(up.exitCode).toBe(1);
+    expect(String(up.stderr)).toContain(`model file for server b not found: ${join(box.modelsDir, 'missing.gguf')}`);
+    expect(readServerStates(box.stateDir)).toEqual([]);
+    expect(readSupervisorState(box.stateDir)).toBeUndefined();
+
+    const wave = await gth(['runtime', 'up', '--plan', planFile, '--wave', '7'], { env, cwd: box.dir });
+    expect(wave.exitCode).toBe(2);
+    expect(String(wave.stderr)).toContain('--wave 7: the plan has waves 0, 1');
+    const bad = await gth(['runtime', 'up', '--plan', join(box.dir, 'nope.json')], { env, cwd: box.dir });
+    expect(bad.exitCode).toBe(2);
+    expect(String(bad.stderr)).toContain(`--plan: file not found: ${join(box.dir, 'nope.json')}`);
+    const down = await gth(['runtime', 'down'], { env, cwd: box.dir });
+    expect(String(down.stdout).trim()).toBe('nothing was running');
+  });
+});
