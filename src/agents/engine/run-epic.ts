@@ -1,5 +1,6 @@
 // `gth run-epic`: one epic end to end on one machine — Crew, Mayor, tests first, Polecats, reviews, Librarian.
 import { join, resolve } from 'node:path';
+import { existsSync } from 'node:fs';
 import type { Logger } from 'pino';
 import type { Role, Bead } from '../../beads/schema.js';
 import { BeadStore } from '../../beads/store.js';
@@ -46,6 +47,7 @@ export interface RunEpicSummary {
 export async function runEpic(opts: RunEpicOptions): Promise<RunEpicSummary> {
   const epic: Epic = epicFromText(opts.epicText);
   const rigDir = resolve(opts.rigDir);
+  if (!existsSync(rigDir)) throw new UsageError(`--rig ${rigDir} is not a git repository (no such folder)`);
   const git = rigGit(rigDir);
   if (!(await git.isRepo())) throw new UsageError(`--rig ${rigDir} is not a git repository`);
   if (!(await git.hasRemote('origin'))) throw new UsageError(`--rig ${rigDir} has no "origin" remote to push agent branches to`);
