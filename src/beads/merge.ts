@@ -2,7 +2,7 @@
 import { readFile } from 'node:fs/promises';
 import { Bead, Convoy, type HistoryEntry, type Attempt } from './schema.js';
 import { parseBeadText, parseConvoyText, serializeBead, serializeConvoy } from './serialize.js';
-import { writeFileAtomic } from './atomic.js';
+import { writeFileAtomic } from '../util/atomic-write.js';
 import { GthError, errorMessage } from '../util/errors.js';
 
 export interface MergeResult<T> {

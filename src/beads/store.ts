@@ -4,7 +4,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join, relative, resolve, dirname } from 'node:path';
 import { Bead, Convoy, type BeadInput, type Status, type Assignee } from './schema.js';
 import { serializeBead, serializeConvoy, parseBeadText, parseConvoyText } from './serialize.js';
-import { writeFileAtomic, syncDir } from './atomic.js';
+import { writeFileAtomic, syncDir } from '../util/atomic-write.js';
 import { withDirLock } from './lock.js';
 import { generateId, defaultPrefix, assertPrefix } from './ids.js';
 import { assertTransition } from './transitions.js';

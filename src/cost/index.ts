@@ -9,4 +9,4 @@ export { createLedgerMeter, type MeterSetup } from './setup.js';
 export { buildReport, counterfactualUsd, NO_CONVOY, type CostReport, type CostRow, type ReportOptions } from './report.js';
 export { formatReport } from './report-text.js';
 export { renderReportHtml, loadChartJs, CHART_IDS } from './report-html.js';
-export { costReport, writeHtmlReport, writeFileAtomic, type CostReportInput } from './run-report.js';
+export { costReport, writeHtmlReport, type CostReportInput } from './run-report.js';

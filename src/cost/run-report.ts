@@ -1,7 +1,6 @@
 // Loads config, prices and ledger, builds the report, and writes the HTML page atomically.
-import { randomBytes } from 'node:crypto';
-import { rename, writeFile, unlink } from 'node:fs/promises';
-import { dirname, join, basename, resolve } from 'node:path';
+import { writeFileAtomic } from '../util/atomic-write.js';
+import { resolve } from 'node:path';
 import { loadRawConfig } from '../config/load.js';
 import { loadCostConfig, pricesPathFor } from './config.js';
 import { readLedger, resolveLedgerPath, type LedgerRead } from './ledger.js';
@@ -31,17 +30,6 @@ export async function costReport(input: CostReportInput): Promise<{ report: Cost
 }
 
 /** Writes to a temp file beside the target, then renames, so readers never see half a page. */
-export async function writeFileAtomic(file: string, content: string): Promise<void> {
-  const tmp = join(dirname(file), `.${basename(file)}.${randomBytes(6).toString('hex')}.tmp`);
-  try {
-    await writeFile(tmp, content, 'utf8');
-    await rename(tmp, file);
-  } catch (err) {
-    await unlink(tmp).catch(() => undefined);
-    throw err;
-  }
-}
-
 export async function writeHtmlReport(report: CostReport, file: string): Promise<void> {
   await writeFileAtomic(file, renderReportHtml(report, await loadChartJs()));
 }

@@ -1,7 +1,7 @@
 // Applies parsed edit blocks inside a worktree: exact matches only, never a guess, never outside the worktree.
 import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, relative, resolve, sep } from 'node:path';
-import { writeFileAtomic } from '../fs.js';
+import { writeFileAtomicSync } from '../../util/atomic-write.js';
 import type { EditBlock } from './parse.js';
 import { closestWindow, findMatches } from './match.js';
 
@@ -129,7 +129,7 @@ export function applyEditBlocks(root: string, blocks: EditBlock[], options: Appl
   if (ok || !options.allOrNothing) {
     for (const [key, state] of files) {
       if (!state.changed) continue;
-      writeFileAtomic(absOf.get(key)!, state.lines.join(state.eol));
+      writeFileAtomicSync(absOf.get(key)!, state.lines.join(state.eol));
       written.push(key);
     }
   }

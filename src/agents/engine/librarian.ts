@@ -4,7 +4,7 @@ import { readFileSync, existsSync } from 'node:fs';
 import { z } from 'zod';
 import type { Bead } from '../../beads/schema.js';
 import { listFiles } from '../../fleet/rig-context.js';
-import { writeFileAtomic } from '../fs.js';
+import { writeFileAtomicSync } from '../../util/atomic-write.js';
 import { findDocGaps, insertDocComments } from '../librarian/doc-gaps.js';
 import { parseEditBlocks } from '../edits/parse.js';
 import { applyEditBlocks, formatEditReport } from '../edits/apply.js';
@@ -79,7 +79,7 @@ export async function runLibrarian(ctx: EngineContext, bead: Bead): Promise<Libr
     );
     const placed = insertDocComments(src, out.docs);
     if (placed.unknown.length) problems.push(`${file}: the model answered unknown keys ${placed.unknown.join(', ')} (ignored)`);
-    writeFileAtomic(join(worktree, file), placed.source);
+    writeFileAtomicSync(join(worktree, file), placed.source);
     documented.push(...placed.inserted.map((k) => `${file}:${k}`));
     if (out.edits.trim()) {
       const parsed = parseEditBlocks(out.edits);
@@ -110,7 +110,7 @@ export async function runLibrarian(ctx: EngineContext, bead: Bead): Promise<Libr
     LibrarianReadme,
     'librarian_readme',
   );
-  writeFileAtomic(readmePath, refreshed.readme.endsWith('\n') ? refreshed.readme : `${refreshed.readme}\n`);
+  writeFileAtomicSync(readmePath, refreshed.readme.endsWith('\n') ? refreshed.readme : `${refreshed.readme}\n`);
   await ctx.git.commitAll(worktree, `${bead.id}: docs (${documented.length} doc comment(s)) and README`, `librarian-${bead.id}`);
   await ctx.git.push(worktree, branch, true);
   return { ok: true, branch, documented, problems };

@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import type { Bead, Convoy, Role } from '../../beads/schema.js';
 import type { BeadStore } from '../../beads/store.js';
 import { generateId } from '../../beads/ids.js';
-import { writeFileAtomic } from '../../beads/atomic.js';
+import { writeFileAtomic } from '../../util/atomic-write.js';
 import { MayorPlan, planToBeads } from '../contracts.js';
 import type { LoadedRig } from '../rig/load.js';
 import type { ModelChoice } from './router.js';

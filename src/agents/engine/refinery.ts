@@ -3,7 +3,7 @@ import { join, dirname } from 'node:path';
 import { mkdirSync } from 'node:fs';
 import type { Bead } from '../../beads/schema.js';
 import { RefineryTests, RefineryReview } from '../contracts.js';
-import { writeFileAtomic } from '../fs.js';
+import { writeFileAtomicSync } from '../../util/atomic-write.js';
 import { parseEditBlocks } from '../edits/parse.js';
 import { applyEditBlocks, formatEditReport, safePath } from '../edits/apply.js';
 import { checkGdscriptFiles } from '../guard/check.js';
@@ -64,7 +64,7 @@ export async function writeTestsFirst(ctx: EngineContext, bead: Bead, worktree: 
     if (problems.length) continue;
     for (const [path, content] of Object.entries(files)) {
       mkdirSync(dirname(join(worktree, path)), { recursive: true });
-      writeFileAtomic(join(worktree, path), content);
+      writeFileAtomicSync(join(worktree, path), content);
     }
     const written = Object.keys(files);
     if (out.edits.trim()) {

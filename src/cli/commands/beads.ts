@@ -8,7 +8,7 @@ import { readyBeads, convoyProgress } from '../../beads/graph.js';
 import { claimBead } from '../../beads/claim.js';
 import { checkBeads } from '../../beads/check.js';
 import { installHooks } from '../../beads/hooks.js';
-import { writeFileAtomic } from '../../beads/atomic.js';
+import { writeFileAtomic } from '../../util/atomic-write.js';
 import { printJson, printTable } from '../output.js';
 import { UsageError, GthError } from '../../util/errors.js';
 

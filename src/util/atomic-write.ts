@@ -1,6 +1,6 @@
-// Atomic file writes: temp file in the same folder, fsync, rename, fsync the folder.
+// Atomic file writes (temp file in the same folder, fsync, rename): readers see the old or the new file, never half of one.
 import { open, rename, unlink, mkdir } from 'node:fs/promises';
-import { openSync, fsyncSync, closeSync } from 'node:fs';
+import { openSync, fsyncSync, closeSync, mkdirSync, writeFileSync, renameSync, rmSync } from 'node:fs';
 import { dirname, basename, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 
@@ -37,5 +37,25 @@ export function syncDir(dir: string): void {
     }
   } catch {
     /* best effort */
+  }
+}
+
+/** Synchronous form for small state files; `mode` lets secrets (API keys) be written 0600 from the start. */
+export function writeFileAtomicSync(path: string, content: string, opts: { mode?: number } = {}): void {
+  const dir = dirname(path);
+  mkdirSync(dir, { recursive: true });
+  const tmp = join(dir, `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  try {
+    writeFileSync(tmp, content, { mode: opts.mode ?? 0o644 });
+    const fd = openSync(tmp, 'r');
+    try {
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(tmp, path);
+  } catch (err) {
+    rmSync(tmp, { force: true });
+    throw err;
   }
 }
