@@ -39,6 +39,8 @@ export const RuntimeConfig = z.strictObject({
   stopGraceMs: ms.default(10_000),
   restart: RestartPolicy.default(RestartPolicy.parse({})),
   vram: VramWatchPolicy.default(VramWatchPolicy.parse({})),
+  /** llama-server log verbosity; 4 logs the model, KV and compute buffer sizes to compare with the plan. */
+  logVerbosity: z.int().min(0).max(5).default(4),
   /** Fixed ports per server id (e.g. to match providers.local.baseUrl); others get a free port. */
   ports: z.record(z.string(), z.int().min(1).max(65535)).default({}),
   /** Expected sha256 per GGUF file name; checked before a start (hash cached by size and mtime). */

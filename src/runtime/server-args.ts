@@ -23,7 +23,11 @@ export interface LaunchOptions {
   taskset: string | null;
   /** No NVIDIA GPU: force every layer onto the CPU. */
   cpuOnly: boolean;
+  /** Added as `-lv N` unless the plan sets a verbosity. */
+  logVerbosity?: number;
 }
+
+const VERBOSITY_FLAGS = new Set(['-lv', '--verbosity', '--log-verbosity', '-v', '--verbose', '--log-verbose']);
 
 /** The plan's modelFile against the models folder (the contract); the `-m` value in args is replaced by it. */
 export function resolveModelPath(plan: ServerPlan, modelsDir: string): string {
@@ -63,6 +67,7 @@ export function buildLaunch(plan: ServerPlan, o: LaunchOptions): Launch {
   if (!hasModel) args.unshift('-m', modelPath);
   if (o.cpuOnly && !hasNgl) args.push('-ngl', '0');
   if (!hasMetrics) args.push('--metrics');
+  if (o.logVerbosity !== undefined && !plan.args.some((a) => VERBOSITY_FLAGS.has(a))) args.push('-lv', String(o.logVerbosity));
   args.push('--host', o.host, '--port', String(o.port), '--api-key', o.apiKey);
   if (o.taskset && plan.cpuCores.length > 0) {
     return { file: o.taskset, args: ['-c', formatCpuList(plan.cpuCores), o.binary, ...args], modelPath };

@@ -2,7 +2,6 @@
 import { join } from 'node:path';
 import { z } from 'zod';
 import { readJson, writeJsonAtomic } from './state-store.js';
-import type { LlamaMetrics } from './prometheus.js';
 
 const SpeedRecord = z.object({
   gen: z.number().nonnegative(),
@@ -30,28 +29,38 @@ export function readSpeedRecords(stateDir: string): Record<string, SpeedRecord> 
   return readJson(speedsFile(stateDir), SpeedsFile)?.models ?? {};
 }
 
+/** One /metrics interval of one server: llama-server's throughput gauges cover the time since the previous scrape. */
+export interface SpeedSample {
+  gen: number;
+  prompt: number;
+  /** Tokens generated in that interval (the delta of llamacpp:tokens_predicted_total). */
+  genTokens: number;
+}
+
+/** Older samples weigh at most this many tokens, so a changed setup shows up within a few runs. */
+const MAX_WEIGHT_TOKENS = 20_000;
+
 /**
- * Stores a scrape. llama-server's gauges are averages since it started, so a scrape with more
- * generated tokens than the stored one replaces it; a server's first few tokens do not overwrite
- * a long-run figure from an earlier start.
+ * Folds a sample into the stored figure as a token-weighted average (a run measured on the
+ * other device replaces it). Intervals without generated tokens carry no speed and are skipped.
  */
 export function recordMeasuredSpeed(
   stateDir: string,
   model: string,
   device: 'gpu' | 'cpu',
-  m: LlamaMetrics,
+  sample: SpeedSample,
   now: Date = new Date(),
 ): boolean {
-  if (m.tokensPredictedTotal <= 0 || m.predictedTokensPerSecond <= 0) return false;
+  if (sample.genTokens <= 0 || sample.gen <= 0) return false;
   const file = readJson(speedsFile(stateDir), SpeedsFile) ?? { models: {} };
   const prev = file.models[model];
-  if (prev && prev.device === device && prev.tokens > m.tokensPredictedTotal && prev.updatedAt > new Date(now.getTime() - 7 * 86400_000).toISOString()) {
-    return false;
-  }
+  const same = prev && prev.device === device;
+  const w = same ? Math.min(prev.tokens, MAX_WEIGHT_TOKENS) : 0;
+  const mix = (old: number, cur: number): number => (w > 0 && old > 0 ? (old * w + cur * sample.genTokens) / (w + sample.genTokens) : cur);
   file.models[model] = {
-    gen: m.predictedTokensPerSecond,
-    prompt: m.promptTokensPerSecond > 0 ? m.promptTokensPerSecond : (prev?.prompt ?? 0),
-    tokens: m.tokensPredictedTotal,
+    gen: mix(prev?.gen ?? 0, sample.gen),
+    prompt: sample.prompt > 0 ? mix(prev?.prompt ?? 0, sample.prompt) : same ? prev.prompt : 0,
+    tokens: (same ? prev.tokens : 0) + sample.genTokens,
     device,
     updatedAt: now.toISOString(),
   };

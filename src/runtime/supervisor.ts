@@ -30,6 +30,8 @@ interface Managed {
   stopping: boolean;
   restartTimer: NodeJS.Timeout | null;
   healthFailures: number;
+  /** llamacpp:tokens_predicted_total at the previous scrape of the current process. */
+  lastPredictedTotal: number;
 }
 
 export interface SupervisorOptions {
@@ -138,7 +140,7 @@ export class Supervisor extends EventEmitter {
     const port = this.s.ports[plan.id] ?? (await freePort(HOST));
     const apiKey = randomBytes(24).toString('base64url');
     const m: Managed = {
-      plan, proc: null, stopping: false, restartTimer: null, healthFailures: 0,
+      plan, proc: null, stopping: false, restartTimer: null, healthFailures: 0, lastPredictedTotal: 0,
       state: {
         id: plan.id, model: plan.model, modelPath: launchProbe.modelPath, device: footprint.device, pid: null, port,
         url: `http://${HOST}:${port}`, apiKey, status: 'starting', startedAt: new Date().toISOString(), readyAt: null,
@@ -182,11 +184,12 @@ export class Supervisor extends EventEmitter {
     await assertPortFree(m.state.port, HOST);
     const launch = buildLaunch(m.plan, {
       binary: this.binary, modelsDir: this.s.modelsDir, host: HOST, port: m.state.port, apiKey: m.state.apiKey,
-      taskset: this.taskset, cpuOnly: m.state.device === 'cpu' && m.plan.device === 'gpu',
+      taskset: this.taskset, cpuOnly: m.state.device === 'cpu' && m.plan.device === 'gpu', logVerbosity: this.s.logVerbosity,
     });
     const proc = new ServerProcess(m.plan.id, launch, m.state.url, m.state.apiKey, m.state.logFile, this.env);
     m.proc = proc;
     m.healthFailures = 0;
+    m.lastPredictedTotal = 0;
     proc.spawn((info) => this.onExit(m, proc, info));
     m.state = { ...m.state, pid: proc.pid, status: 'starting', startedAt: new Date().toISOString(), readyAt: null };
     writeServerState(this.s.stateDir, m.state);
@@ -302,9 +305,13 @@ export class Supervisor extends EventEmitter {
     if (m.state.status !== 'ready' && m.state.status !== 'stopping') return;
     try {
       const metrics = await fetchMetrics(m.state.url, m.state.apiKey);
-      recordMeasuredSpeed(this.s.stateDir, m.plan.model, m.state.device, metrics);
+      const genTokens = Math.max(0, metrics.tokensPredictedTotal - m.lastPredictedTotal);
+      m.lastPredictedTotal = metrics.tokensPredictedTotal;
+      recordMeasuredSpeed(this.s.stateDir, m.plan.model, m.state.device, {
+        gen: metrics.predictedTokensPerSecond, prompt: metrics.promptTokensPerSecond, genTokens,
+      });
     } catch (err) {
-      this.log.debug({ server: m.plan.id, err: (err as Error).message }, 'metrics scrape failed');
+      this.log.warn({ server: m.plan.id, err: (err as Error).message }, 'metrics scrape failed');
     }
   }
 

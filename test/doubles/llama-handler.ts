@@ -99,6 +99,8 @@ export function createLlamaHandler(opts: LlamaHandlerOptions = {}): LlamaHandler
   const slots = Array.from({ length: parallel }, (_, id) => ({ id, busy: false, task: 0 }));
   const waiting: ((slot: (typeof slots)[number]) => void)[] = [];
   const counters = { promptTokens: 0, predicted: 0, promptSeconds: 0, predictedSeconds: 0, decodes: 0, completions: 0, tasks: 0 };
+  // Like the real server, the throughput gauges cover only the tokens since the previous /metrics call.
+  const bucket = { prompt: 0, predicted: 0 };
   let ready = (opts.loadMs ?? 0) <= 0;
   let crashed = false;
   const timers = new Set<NodeJS.Timeout>();
@@ -155,6 +157,8 @@ export function createLlamaHandler(opts: LlamaHandlerOptions = {}): LlamaHandler
     counters.promptSeconds += promptMs / 1000;
     counters.predictedSeconds += predictedMs / 1000;
     counters.decodes += completionTokens + 1;
+    bucket.prompt += promptTokens;
+    bucket.predicted += completionTokens;
     return { promptMs, predictedMs };
   }
 
@@ -227,11 +231,13 @@ export function createLlamaHandler(opts: LlamaHandlerOptions = {}): LlamaHandler
       ['tokens_predicted_seconds_total', 'counter', 'Predict process time', counters.predictedSeconds],
       ['n_decode_total', 'counter', 'Total number of llama_decode() calls', counters.decodes],
       ['n_tokens_max', 'counter', 'Largest observed n_tokens.', counters.predicted > 0 ? ctxSize / parallel : 0],
-      ['prompt_tokens_seconds', 'gauge', 'Average prompt throughput in tokens/s.', counters.promptTokens > 0 ? promptTps : 0],
-      ['predicted_tokens_seconds', 'gauge', 'Average generation throughput in tokens/s.', counters.predicted > 0 ? genTps : 0],
+      ['prompt_tokens_seconds', 'gauge', 'Average prompt throughput in tokens/s.', bucket.prompt > 0 ? promptTps : 0],
+      ['predicted_tokens_seconds', 'gauge', 'Average generation throughput in tokens/s.', bucket.predicted > 0 ? genTps : 0],
       ['requests_processing', 'gauge', 'Number of requests processing.', busy],
       ['requests_deferred', 'gauge', 'Number of requests deferred.', waiting.length],
     ];
+    bucket.prompt = 0;
+    bucket.predicted = 0;
     return lines.map(([name, type, help, v]) => `# HELP llamacpp:${name} ${help}\n# TYPE llamacpp:${name} ${type}\nllamacpp:${name} ${v}\n`).join('');
   }
 

@@ -1,0 +1,235 @@
+// Writes a tiny random-weight llama GGUF (F16) that a real llama-server loads, with the tokenizer of a vocab-only GGUF.
+import { readFileSync, writeFileSync } from 'node:fs';
+
+export interface TinyGgufSpec {
+  layers: number;
+  embd: number;
+  heads: number;
+  kvHeads: number;
+  ff: number;
+  ctx: number;
+  seed: number;
+}
+
+/** Head size 64/2 = 32: a multiple of the q8_0/q4_0 block size, so quantized KV with flash attention works. */
+export const DEFAULT_TINY: TinyGgufSpec = { layers: 2, embd: 64, heads: 2, kvHeads: 2, ff: 128, ctx: 4096, seed: 42 };
+
+export const CHATML_TEMPLATE =
+  "{% for message in messages %}{{'<|im_start|>' + message['role'] + '\\n' + message['content'] + '<|im_end|>' + '\\n'}}{% endfor %}" +
+  "{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}";
+
+const T = { U32: 4, I32: 5, F32: 6, BOOL: 7, STRING: 8, ARRAY: 9, U64: 10 } as const;
+const SCALAR_SIZE: Record<number, number> = { 0: 1, 1: 1, 2: 2, 3: 2, 4: 4, 5: 4, 6: 4, 7: 1, 10: 8, 11: 8, 12: 8 };
+const GGML_F32 = 0;
+const GGML_F16 = 1;
+const ALIGN = 32;
+
+/** Byte ranges of every key/value pair in a GGUF header, so entries can be copied verbatim. */
+export function readGgufKv(buf: Buffer): { kv: Map<string, Buffer>; vocabSize: number } {
+  if (buf.toString('latin1', 0, 4) !== 'GGUF') throw new Error('not a GGUF file');
+  const version = buf.readUInt32LE(4);
+  if (version < 2) throw new Error(`GGUF version ${version} is too old`);
+  const kvCount = Number(buf.readBigUInt64LE(16));
+  let off = 24;
+  const str = (): string => {
+    const len = Number(buf.readBigUInt64LE(off));
+    const s = buf.toString('utf8', off + 8, off + 8 + len);
+    off += 8 + len;
+    return s;
+  };
+  const skipValue = (type: number): number => {
+    if (type === T.STRING) {
+      str();
+      return 1;
+    }
+    if (type === T.ARRAY) {
+      const et = buf.readUInt32LE(off);
+      const n = Number(buf.readBigUInt64LE(off + 4));
+      off += 12;
+      if (et === T.STRING) for (let i = 0; i < n; i++) str();
+      else off += n * (SCALAR_SIZE[et] ?? 0);
+      return n;
+    }
+    off += SCALAR_SIZE[type] ?? 0;
+    return 1;
+  };
+  const kv = new Map<string, Buffer>();
+  let vocabSize = 0;
+  for (let i = 0; i < kvCount; i++) {
+    const start = off;
+    const key = str();
+    const type = buf.readUInt32LE(off);
+    off += 4;
+    const n = skipValue(type);
+    if (key === 'tokenizer.ggml.tokens') vocabSize = n;
+    kv.set(key, buf.subarray(start, off));
+  }
+  return { kv, vocabSize };
+}
+
+class Writer {
+  private parts: Buffer[] = [];
+  size = 0;
+  push(b: Buffer): void {
+    this.parts.push(b);
+    this.size += b.length;
+  }
+  u32(v: number): void {
+    const b = Buffer.alloc(4);
+    b.writeUInt32LE(v);
+    this.push(b);
+  }
+  u64(v: number): void {
+    const b = Buffer.alloc(8);
+    b.writeBigUInt64LE(BigInt(v));
+    this.push(b);
+  }
+  str(s: string): void {
+    const b = Buffer.from(s, 'utf8');
+    this.u64(b.length);
+    this.push(b);
+  }
+  pad(): void {
+    const rem = this.size % ALIGN;
+    if (rem) this.push(Buffer.alloc(ALIGN - rem));
+  }
+  concat(): Buffer {
+    return Buffer.concat(this.parts);
+  }
+}
+
+const f32 = new Float32Array(1);
+const u32 = new Uint32Array(f32.buffer);
+
+/** IEEE half from a float (truncating; the tiny values used here never overflow). */
+function toHalf(x: number): number {
+  f32[0] = x;
+  const u = u32[0]!;
+  const sign = (u >>> 16) & 0x8000;
+  const exp = ((u >>> 23) & 0xff) - 127 + 15;
+  const mant = u & 0x7fffff;
+  if (exp <= 0) return sign;
+  if (exp >= 31) return sign | 0x7c00;
+  return sign | (exp << 10) | (mant >>> 13);
+}
+
+/** Deterministic xorshift PRNG so the same spec always makes the same file. */
+function rng(seed: number): () => number {
+  let s = seed >>> 0 || 1;
+  return () => {
+    s ^= s << 13;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    return ((s >>> 0) / 0x100000000) * 2 - 1;
+  };
+}
+
+export interface TinyGguf {
+  path: string;
+  spec: TinyGgufSpec;
+  vocabSize: number;
+  fileSizeBytes: number;
+  /** Bytes of tensor data (what llama-server reports as its model buffer). */
+  tensorBytes: number;
+}
+
+export function makeTinyGguf(outPath: string, vocabGguf: string, spec: TinyGgufSpec = DEFAULT_TINY): TinyGguf {
+  const { kv: vocabKv, vocabSize } = readGgufKv(readFileSync(vocabGguf));
+  if (spec.embd % spec.heads !== 0) throw new Error('embd must be a multiple of heads');
+  const headDim = spec.embd / spec.heads;
+  const kvDim = headDim * spec.kvHeads;
+  const rand = rng(spec.seed);
+
+  const kvs: Buffer[] = [];
+  const addKv = (key: string, type: number, write: (w: Writer) => void): void => {
+    const w = new Writer();
+    w.str(key);
+    w.u32(type);
+    write(w);
+    kvs.push(w.concat());
+  };
+  const u32 = (k: string, v: number): void => addKv(k, T.U32, (w) => w.u32(v));
+  addKv('general.architecture', T.STRING, (w) => w.str('llama'));
+  addKv('general.name', T.STRING, (w) => w.str('tiny-random-llama'));
+  u32('general.file_type', 1); // mostly F16
+  u32('llama.context_length', spec.ctx);
+  u32('llama.embedding_length', spec.embd);
+  u32('llama.block_count', spec.layers);
+  u32('llama.feed_forward_length', spec.ff);
+  u32('llama.attention.head_count', spec.heads);
+  u32('llama.attention.head_count_kv', spec.kvHeads);
+  u32('llama.rope.dimension_count', headDim);
+  u32('llama.vocab_size', vocabSize);
+  addKv('llama.attention.layer_norm_rms_epsilon', T.F32, (w) => {
+    const b = Buffer.alloc(4);
+    b.writeFloatLE(1e-5);
+    w.push(b);
+  });
+  addKv('llama.rope.freq_base', T.F32, (w) => {
+    const b = Buffer.alloc(4);
+    b.writeFloatLE(10000);
+    w.push(b);
+  });
+  for (const [key, raw] of vocabKv) {
+    if (key.startsWith('tokenizer.') && key !== 'tokenizer.chat_template') kvs.push(raw);
+  }
+  addKv('tokenizer.chat_template', T.STRING, (w) => w.str(CHATML_TEMPLATE));
+
+  // Tensors: name, ggml dims (inner first), type.
+  const tensors: { name: string; dims: number[]; type: number }[] = [
+    { name: 'token_embd.weight', dims: [spec.embd, vocabSize], type: GGML_F16 },
+    { name: 'output_norm.weight', dims: [spec.embd], type: GGML_F32 },
+  ];
+  for (let i = 0; i < spec.layers; i++) {
+    const p = `blk.${i}.`;
+    tensors.push(
+      { name: `${p}attn_norm.weight`, dims: [spec.embd], type: GGML_F32 },
+      { name: `${p}attn_q.weight`, dims: [spec.embd, spec.embd], type: GGML_F16 },
+      { name: `${p}attn_k.weight`, dims: [spec.embd, kvDim], type: GGML_F16 },
+      { name: `${p}attn_v.weight`, dims: [spec.embd, kvDim], type: GGML_F16 },
+      { name: `${p}attn_output.weight`, dims: [spec.embd, spec.embd], type: GGML_F16 },
+      { name: `${p}ffn_norm.weight`, dims: [spec.embd], type: GGML_F32 },
+      { name: `${p}ffn_gate.weight`, dims: [spec.embd, spec.ff], type: GGML_F16 },
+      { name: `${p}ffn_down.weight`, dims: [spec.ff, spec.embd], type: GGML_F16 },
+      { name: `${p}ffn_up.weight`, dims: [spec.embd, spec.ff], type: GGML_F16 },
+    );
+  }
+  const pool = Uint16Array.from({ length: 65521 }, () => toHalf(rand() * 0.05));
+  const datas: Buffer[] = tensors.map((t) => {
+    const n = t.dims.reduce((a, b) => a * b, 1);
+    const norm = t.name.includes('norm');
+    if (t.type === GGML_F32) {
+      const b = Buffer.alloc(n * 4);
+      for (let i = 0; i < n; i++) b.writeFloatLE(norm ? 1 : rand() * 0.02, i * 4);
+      return b;
+    }
+    // A prime-length block of random halves repeated: random enough for a test model, fast to write.
+    const halves = new Uint16Array(n);
+    for (let i = 0; i < n; i++) halves[i] = pool[i % pool.length]!;
+    return Buffer.from(halves.buffer);
+  });
+
+  const w = new Writer();
+  w.push(Buffer.from('GGUF', 'latin1'));
+  w.u32(3);
+  w.u64(tensors.length);
+  w.u64(kvs.length);
+  for (const b of kvs) w.push(b);
+  let offset = 0;
+  tensors.forEach((t, i) => {
+    w.str(t.name);
+    w.u32(t.dims.length);
+    for (const d of t.dims) w.u64(d);
+    w.u32(t.type);
+    w.u64(offset);
+    offset += Math.ceil(datas[i]!.length / ALIGN) * ALIGN;
+  });
+  w.pad();
+  for (const d of datas) {
+    w.push(d);
+    w.pad();
+  }
+  const out = w.concat();
+  writeFileSync(outPath, out);
+  return { path: outPath, spec, vocabSize, fileSizeBytes: out.length, tensorBytes: datas.reduce((a, d) => a + d.length, 0) };
+}
