@@ -1,0 +1,40 @@
+// Measured speeds: token-weighted averaging, device switches, and the reader the planner uses.
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { readMeasuredSpeeds, readSpeedRecords, recordMeasuredSpeed, speedsFile } from '../../../src/runtime/speeds.js';
+
+const dir = (): string => mkdtempSync(join(tmpdir(), 'gth-speeds-'));
+
+describe('measured speeds', () => {
+  it('returns {} when nothing was measured and stores the first sample as is', () => {
+    const d = dir();
+    expect(readMeasuredSpeeds(d)).toEqual({});
+    expect(recordMeasuredSpeed(d, 'qwen', 'gpu', { gen: 80, prompt: 900, genTokens: 100 })).toBe(true);
+    expect(readMeasuredSpeeds(d)).toEqual({ qwen: { gen: 80, prompt: 900 } });
+  });
+
+  it('averages by generated tokens and skips intervals without generation', () => {
+    const d = dir();
+    recordMeasuredSpeed(d, 'qwen', 'gpu', { gen: 100, prompt: 1000, genTokens: 300 });
+    expect(recordMeasuredSpeed(d, 'qwen', 'gpu', { gen: 0, prompt: 0, genTokens: 0 })).toBe(false);
+    recordMeasuredSpeed(d, 'qwen', 'gpu', { gen: 60, prompt: 0, genTokens: 100 });
+    expect(readMeasuredSpeeds(d).qwen).toEqual({ gen: 90, prompt: 1000 });
+    expect(readSpeedRecords(d).qwen?.tokens).toBe(400);
+  });
+
+  it('replaces the figure when the model ran on the other device', () => {
+    const d = dir();
+    recordMeasuredSpeed(d, 'smol', 'gpu', { gen: 150, prompt: 2000, genTokens: 1000 });
+    recordMeasuredSpeed(d, 'smol', 'cpu', { gen: 20, prompt: 200, genTokens: 10 });
+    expect(readSpeedRecords(d).smol).toMatchObject({ gen: 20, prompt: 200, device: 'cpu', tokens: 10 });
+  });
+
+  it('refuses to read (or overwrite) a corrupt file, naming it', () => {
+    const d = dir();
+    writeFileSync(speedsFile(d), '{not json');
+    expect(() => readMeasuredSpeeds(d)).toThrow(`${speedsFile(d)}: not valid JSON`);
+    expect(() => recordMeasuredSpeed(d, 'x', 'gpu', { gen: 1, prompt: 1, genTokens: 1 })).toThrow(/not valid JSON/);
+  });
+});
