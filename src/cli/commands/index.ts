@@ -17,6 +17,7 @@ export const COMMAND_MODULES: Record<string, Registrar> = {
   doctor: () => import('./doctor.js'),
   runtime: () => import('./runtime.js'),
   'run-epic': () => import('./run-epic.js'),
+  eval: () => import('./eval.js'),
 };
 
 /** Registers the group for `argv[0]` when it names one; otherwise every group (for help and errors). */
