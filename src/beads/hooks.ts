@@ -5,7 +5,7 @@ import { join, resolve } from 'node:path';
 import { simpleGit } from 'simple-git';
 
 const MARK = '# gastown-hybrid';
-const ATTR_LINE = 'beads/*.json merge=gth-bead';
+const ATTR_LINES = ['beads/*.json merge=gth-bead', 'beads/convoys/*.json merge=gth-bead'];
 
 /** The command that re-runs this very gth (same node, same loader flags, same script). */
 export function selfCommand(): string {
@@ -46,8 +46,10 @@ export async function installHooks(repoDir: string, gth = selfCommand()): Promis
   await chmod(hook, 0o755);
   const attrs = join(root, '.gitattributes');
   const current = existsSync(attrs) ? await readFile(attrs, 'utf8') : '';
-  if (!current.split('\n').includes(ATTR_LINE)) {
-    await writeFile(attrs, `${current}${current && !current.endsWith('\n') ? '\n' : ''}${ATTR_LINE}\n`);
+  const have = new Set(current.split('\n'));
+  const missing = ATTR_LINES.filter((l) => !have.has(l));
+  if (missing.length) {
+    await writeFile(attrs, `${current}${current && !current.endsWith('\n') ? '\n' : ''}${missing.join('\n')}\n`);
   }
   const driver = `${gth} beads merge %O %A %B`;
   await git.addConfig('merge.gth-bead.name', 'gastown-hybrid bead merge driver');

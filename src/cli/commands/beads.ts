@@ -281,7 +281,7 @@ function registerBeadsMaintenance(program: Command): void {
       });
       const { beads: imported, problems } = importBdJsonl(text, { file });
       if (problems.length) {
-        throw new GthError(`${file}: nothing imported; ${problems.length} bad line(s):\n${problems.map((p) => `  line ${p.line}: ${p.message}`).join('\n')}`);
+        throw new GthError(`${file}: nothing imported; ${problems.length} bad line(s):\n${problems.map((p) => `  ${p.message}`).join('\n')}`);
       }
       const store = storeFor(o);
       const existing = new Set((await store.list()).map((b) => b.id));

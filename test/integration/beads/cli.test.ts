@@ -2,7 +2,7 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { writeFile, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { gth } from '../../support/cli.js';
+import { gth, repoRoot } from '../../support/cli.js';
 import { tempDir, initRepo, git } from '../../support/git.js';
 
 let root: string;
@@ -107,4 +107,34 @@ describe('gth bead / convoy / beads commands', () => {
       await done();
     }
   }, 60_000);
+});
+
+describe('gth beads import / export', () => {
+  it('imports a real bd issues.jsonl and exports it back record for record', async () => {
+    const { path: dir, cleanup: done } = await tempDir('gth-bd-');
+    try {
+      const fixture = join(repoRoot, 'test', 'fixtures', 'bd', 'gastown-issues.sample.jsonl');
+      const imported = await gth(['beads', 'import', fixture, '--dir', dir, '--json']);
+      expect(imported.exitCode, String(imported.stderr)).toBe(0);
+      const lines = (await readFile(fixture, 'utf8')).split('\n').filter(Boolean);
+      expect(JSON.parse(String(imported.stdout))).toMatchObject({ imported: lines.length, skippedExisting: 0 });
+      const out = join(dir, 'export.jsonl');
+      expect((await gth(['beads', 'export', '--dir', dir, '--out', out])).exitCode).toBe(0);
+      const byId = (text: string) => new Map(text.split('\n').filter(Boolean).map((l) => [JSON.parse(l).id as string, JSON.parse(l)]));
+      const original = byId(lines.join('\n'));
+      const exported = byId(await readFile(out, 'utf8'));
+      expect(exported.size).toBe(original.size);
+      for (const [id, record] of original) expect(exported.get(id), id).toEqual(record);
+      // A second import changes nothing.
+      const again = await gth(['beads', 'import', fixture, '--dir', dir, '--json']);
+      expect(JSON.parse(String(again.stdout))).toMatchObject({ imported: 0, skippedExisting: lines.length });
+      const bad = join(dir, 'bad.jsonl');
+      await writeFile(bad, '{"id":"gt-1","title":"ok","status":"open","priority":2,"issue_type":"task","created_at":"2026-01-01T00:00:00Z","updated_at":"2026-01-01T00:00:00Z"}\n{"id": oops}\n');
+      const refused = await gth(['beads', 'import', bad, '--dir', dir]);
+      expect(refused.exitCode).toBe(1);
+      expect(String(refused.stderr)).toContain('bad.jsonl:2');
+    } finally {
+      await done();
+    }
+  }, 120_000);
 });

@@ -18,7 +18,7 @@ describe('gth hooks install', () => {
     const hook = join(root, '.git', 'hooks', 'pre-commit');
     expect((await stat(hook)).mode & 0o111).toBeTruthy();
     expect(await readFile(hook, 'utf8')).toContain('beads check --staged');
-    expect((await readFile(join(root, '.gitattributes'), 'utf8')).match(/merge=gth-bead/g)).toHaveLength(1);
+    expect((await readFile(join(root, '.gitattributes'), 'utf8')).match(/merge=gth-bead/g)).toHaveLength(2);
     expect(await git(root, 'config', 'merge.gth-bead.driver')).toMatch(/beads merge %O %A %B$/);
   });
 
@@ -45,5 +45,26 @@ describe('gth hooks install', () => {
     const dangling = await execa('git', ['commit', '-qm', 'dangling'], { cwd: root, reject: false });
     expect(dangling.exitCode).not.toBe(0);
     expect(dangling.stderr).toContain('depends on to-none, which does not exist');
+  }, 60_000);
+
+  it('merges two branches that changed one bead through the installed driver, without conflict markers', async () => {
+    await initRepo(root);
+    expect((await gth(['hooks', 'install'], { cwd: root })).exitCode).toBe(0);
+    const id = String((await gth(['bead', 'create', '--title', 'Shared bead'], { cwd: root })).stdout).trim();
+    await git(root, 'add', '-A');
+    await git(root, 'commit', '-qm', 'base');
+    await git(root, 'checkout', '-qb', 'runner-a');
+    expect((await gth(['bead', 'update', id, '--priority', '0', '--note', 'urgent'], { cwd: root, env: { GTH_ACTOR: 'a' } })).exitCode).toBe(0);
+    await git(root, 'commit', '-qam', 'a: priority');
+    await git(root, 'checkout', '-q', 'main');
+    expect((await gth(['bead', 'update', id, '--title', 'Shared bead, renamed', '--add-label', 'gameplay'], { cwd: root, env: { GTH_ACTOR: 'b' } })).exitCode).toBe(0);
+    await git(root, 'commit', '-qam', 'b: title');
+    const merged = await execa('git', ['merge', '--no-edit', 'runner-a'], { cwd: root, reject: false });
+    expect(merged.exitCode, merged.stdout + merged.stderr).toBe(0);
+    const text = await readFile(join(root, 'beads', `${id}.json`), 'utf8');
+    expect(text).not.toMatch(/<<<<<<<|>>>>>>>/);
+    const bead = JSON.parse(text);
+    expect(bead).toMatchObject({ title: 'Shared bead, renamed', priority: 0, labels: ['gameplay'] });
+    expect(bead.history.map((h: { by: string }) => h.by)).toEqual(expect.arrayContaining(['a', 'b']));
   }, 60_000);
 });
