@@ -2,7 +2,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { probeHealth, type HealthState } from './probe.js';
 import {
-  isAlive, readPressure, readServerStates, readSupervisorState, readUnhealthyModels, removeServerState,
+  isAlive, readPressure, readServerStates, readSupervisorState, readUnhealthyModels, removeServerState, removeSupervisorState,
   type Pressure, type ServerState, type SupervisorState,
 } from './state-store.js';
 import { readMeasuredSpeeds } from './speeds.js';
@@ -77,6 +77,7 @@ export async function runtimeDown(stateDir: string, opts: { graceMs: number; sup
     supervisorPid = sup.pid;
     await terminate(sup.pid, opts.supervisorWaitMs);
   }
+  if (sup && !isAlive(sup.pid)) removeSupervisorState(stateDir, sup.pid); // a supervisor that died leaves its file
   const leftovers = await stopRecordedServers(stateDir, opts.graceMs);
   return { supervisorPid, stopped: [...new Set([...before, ...leftovers])] };
 }

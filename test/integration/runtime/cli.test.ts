@@ -86,4 +86,20 @@ describe('gth runtime', { timeout: 180_000 }, () => {
     const down = await gth(['runtime', 'down'], { env, cwd: box.dir });
     expect(String(down.stdout).trim()).toBe('nothing was running');
   });
+
+  it('down stops servers whose supervisor was killed outright', async () => {
+    const { box, env, planFile } = setup();
+    const up = await gth(['runtime', 'up', '--plan', planFile, '--server', 'b', '--detach', '--json'], { env, cwd: box.dir });
+    expect(up.exitCode).toBe(0);
+    const st = JSON.parse(String(up.stdout)) as { servers: { id: string; pid: number }[]; supervisor: { pid: number } };
+    expect(st.servers.map((s) => s.id)).toEqual(['b']);
+    process.kill(st.supervisor.pid, 'SIGKILL');
+    await until(() => !alive(st.supervisor.pid), 5000, 'supervisor gone');
+    expect(alive(st.servers[0]!.pid)).toBe(true); // servers run in their own process group
+    const status = await gth(['runtime', 'status', '--json'], { env, cwd: box.dir });
+    expect(JSON.parse(String(status.stdout))).toMatchObject({ supervisor: { alive: false }, servers: [{ id: 'b', alive: true, health: 'ok' }] });
+    const down = await gth(['runtime', 'down'], { env, cwd: box.dir });
+    expect(String(down.stdout).trim()).toBe('stopped: b');
+    expect(alive(st.servers[0]!.pid)).toBe(false);
+  });
 });
