@@ -10,7 +10,9 @@ import { estimateServer, type ServerShape } from '../../../src/fleet/estimator.j
 import { ServerPlan } from '../../../src/fleet/plan-schema.js';
 import { runtimeSettings } from '../../../src/runtime/config.js';
 import { readMeasuredSpeeds } from '../../../src/runtime/speeds.js';
-import { readServerStates, type ServerState } from '../../../src/runtime/state-store.js';
+import { readServerEndpoints, readServerStates, type ServerState } from '../../../src/runtime/state-store.js';
+import { OpenAICompatibleProvider, RetryPolicy } from '../../../src/providers/index.js';
+import { z } from 'zod';
 import { Supervisor } from '../../../src/runtime/supervisor.js';
 import { fetchMetrics, fetchSlots } from '../../../src/runtime/probe.js';
 import { DEFAULT_TINY, makeTinyGguf, type TinyGguf } from '../../support/tiny-gguf.js';
@@ -100,6 +102,19 @@ describe.skipIf(real.skipReason !== null)(title, { timeout: 120_000 }, () => {
     });
     const parsed = JSON.parse(r.choices[0]?.message.content ?? '') as { verdict: string };
     expect(['pass', 'fail']).toContain(parsed.verdict);
+  });
+
+  it('serves the providers module through the endpoint the runtime publishes (streamed and schema-checked)', async () => {
+    const [ep] = readServerEndpoints(join(dir, 'state'));
+    expect(ep).toMatchObject({ id: 'cpu-tiny', model: MODEL, baseUrl: `${state.url}/v1` });
+    const provider = new OpenAICompatibleProvider({ baseUrl: ep!.baseUrl, apiKey: ep!.apiKey, model: MODEL, timeoutMs: 60_000, retry: RetryPolicy.parse({}) });
+    const streamed = await provider.chat({ messages: [{ role: 'user', content: 'Hi' }], maxTokens: 6, stream: true, meta: { role: 'polecat' } });
+    expect(streamed.usage.completion).toBeGreaterThan(0);
+    const judged = await provider.chat({
+      messages: [{ role: 'user', content: 'Verdict?' }], maxTokens: 48, meta: { role: 'refinery' },
+      schema: z.object({ verdict: z.enum(['pass', 'fail']) }),
+    });
+    expect(['pass', 'fail']).toContain(judged.json?.verdict);
   });
 
   it('exposes /slots and /metrics, and the supervisor stores the measured speed', async () => {
