@@ -52,3 +52,11 @@ describe('the eval task set', () => {
     expect(after.code, after.out).toBe(0);
   });
 });
+
+describe('the review tasks', () => {
+  it.each(tasks.filter((t) => t.spec.kind === 'refinery').map((t) => [t.name, t] as const))('%s: the change passes its own tests, so only a real review finds the defect', (_name, task) => {
+    if (task.spec.kind !== 'refinery') return;
+    const run = gut(task, [task.spec.change]);
+    expect(run.code, run.out).toBe(0);
+  });
+});
