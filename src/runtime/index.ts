@@ -9,3 +9,4 @@ export {
 export { NvidiaSmi, type GpuDetection, type GpuReading } from './gpu.js';
 export { PreflightError } from './preflight.js';
 export { StartError } from './server-process.js';
+export { requestSwap, serveSwapRequests } from './swap-channel.js';

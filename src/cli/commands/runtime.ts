@@ -11,6 +11,7 @@ import { createLogger } from '../../util/logger.js';
 import { loadRuntimeSettings, type RuntimeSettings } from '../../runtime/config.js';
 import { runtimeDown, runtimeStatus, type RuntimeStatus } from '../../runtime/control.js';
 import { Supervisor } from '../../runtime/supervisor.js';
+import { requestSwap, serveSwapRequests } from '../../runtime/swap-channel.js';
 import { isAlive, logsDir, readSupervisorState, runtimeDir, writeJsonAtomic } from '../../runtime/state-store.js';
 import { printJson, printTable } from '../output.js';
 
@@ -61,6 +62,13 @@ export function selectServers(plan: FleetPlan, wave: number | undefined, ids: st
     if (!s) throw new GthError(`plan: wave ${index} names server ${id}, which is not in plan.servers`);
     return s;
   });
+}
+
+async function planned(flags: UpFlags, wave: number | undefined): Promise<ServerPlan[]> {
+  const plan = flags.plan ? readPlanFile(flags.plan) : (await runPlan({ beadsDir: flags.beads, rigDir: flags.rig, configFile: flags.config })).plan;
+  const servers = selectServers(plan, wave, flags.server);
+  if (servers.length === 0) throw new UsageError('the plan has no local servers to start for this selection');
+  return servers;
 }
 
 function settingsFor(configFile: string | undefined): RuntimeSettings {
@@ -137,6 +145,8 @@ async function upForeground(flags: UpFlags, settings: RuntimeSettings, servers: 
     process.removeListener('SIGINT', onSignal);
     throw err;
   }
+  // `gth runtime swap` from another shell: drain, stop, start, one request at a time.
+  serveSwapRequests(settings.stateDir, (next) => sup.swap(next));
   writeJsonAtomic(readyMarker(settings.stateDir), { pid: process.pid, at: new Date().toISOString() });
   const st = await runtimeStatus(settings.stateDir);
   if (flags.json) printJson(st);
@@ -170,11 +180,31 @@ export function register(program: Command): void {
       if (other && isAlive(other.pid) && other.pid !== process.pid) {
         throw new GthError(`the runtime is already up (supervisor pid ${other.pid}); run \`gth runtime down\` first`);
       }
-      const plan = flags.plan ? readPlanFile(flags.plan) : (await runPlan({ beadsDir: flags.beads, rigDir: flags.rig, configFile: flags.config })).plan;
-      const servers = selectServers(plan, wave, flags.server);
-      if (servers.length === 0) throw new UsageError('the plan has no local servers to start for this selection');
+      const servers = await planned(flags, wave);
       if (flags.detach) await upDetached(flags, settings);
       else await upForeground(flags, settings, servers);
+    });
+
+  runtime
+    .command('swap')
+    .description('move the running supervisor to another wave: drain and stop servers not needed, then start the new ones')
+    .option('--plan <file>', 'FleetPlan JSON (from `gth plan --json`); default: plan now from --beads/--rig')
+    .option('--beads <dir>', 'bead folder to plan when --plan is not given')
+    .option('--rig <dir>', 'rig checkout for prompt sizes when planning')
+    .option('--config <file>', 'gastown.yml (default: $GTH_CONFIG or ./gastown.yml)')
+    .option('--wave <n>', 'the wave to serve next')
+    .option('--server <id...>', 'serve exactly these server ids next')
+    .option('--json', 'print the resulting status as JSON')
+    .action(async (flags: UpFlags) => {
+      const wave = flags.wave === undefined ? undefined : Number(flags.wave);
+      if (wave !== undefined && (!Number.isInteger(wave) || wave < 0)) throw new UsageError(`--wave: expected a wave index, got '${flags.wave}'`);
+      if (wave === undefined && !flags.server?.length) throw new UsageError('swap needs --wave <n> or --server <id...>');
+      const settings = settingsFor(flags.config);
+      const servers = await planned(flags, wave);
+      await requestSwap(settings.stateDir, servers, settings.drainTimeoutMs + settings.readyTimeoutMs * servers.length + 60_000);
+      const st = await runtimeStatus(settings.stateDir);
+      if (flags.json) printJson(st);
+      else printStatus(st);
     });
 
   runtime

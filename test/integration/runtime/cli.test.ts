@@ -102,4 +102,23 @@ describe('gth runtime', { timeout: 180_000 }, () => {
     expect(String(down.stdout).trim()).toBe('stopped: b');
     expect(alive(st.servers[0]!.pid)).toBe(false);
   });
+
+  it('swap --wave moves a running supervisor to the next wave, keeping servers that stay', async () => {
+    const { box, env, planFile } = setup();
+    const up = await gth(['runtime', 'up', '--plan', planFile, '--detach', '--json'], { env, cwd: box.dir });
+    expect(up.exitCode).toBe(0);
+    const before = JSON.parse(String(up.stdout)) as { servers: { id: string; pid: number }[] };
+    const swap = await gth(['runtime', 'swap', '--plan', planFile, '--wave', '1', '--json'], { env, cwd: box.dir });
+    expect(swap.exitCode).toBe(0);
+    const after = JSON.parse(String(swap.stdout)) as { servers: { id: string; pid: number; health: string }[] };
+    expect(after.servers.map((s) => [s.id, s.health])).toEqual([['b', 'ok']]);
+    expect(after.servers[0]!.pid).toBe(before.servers.find((s) => s.id === 'b')!.pid);
+    expect(alive(before.servers.find((s) => s.id === 'a')!.pid)).toBe(false);
+    const noWave = await gth(['runtime', 'swap', '--plan', planFile], { env, cwd: box.dir });
+    expect(noWave.exitCode).toBe(2);
+    await gth(['runtime', 'down'], { env, cwd: box.dir });
+    const late = await gth(['runtime', 'swap', '--plan', planFile, '--wave', '0'], { env, cwd: box.dir });
+    expect(late.exitCode).toBe(1);
+    expect(String(late.stderr)).toContain('the runtime is not up');
+  });
 });
