@@ -80,7 +80,12 @@ export function compareReady(a: Pick<Bead, 'priority' | 'createdAt' | 'id'>, b: 
 /** Open beads whose blockers are all done, highest priority (0) first, then oldest. */
 export function readyBeads<T extends Bead>(beads: readonly T[]): T[] {
   const byId = new Map<string, T>(beads.map((b) => [b.id, b]));
-  return beads.filter((b) => b.status === 'open' && openBlockers(b, byId).length === 0).sort(compareReady);
+  // Parse each timestamp once, not once per comparison.
+  const keyed = beads
+    .filter((b) => b.status === 'open' && openBlockers(b, byId).length === 0)
+    .map((b) => ({ b, t: Date.parse(b.createdAt) }));
+  keyed.sort((x, y) => x.b.priority - y.b.priority || x.t - y.t || (x.b.id < y.b.id ? -1 : x.b.id > y.b.id ? 1 : 0));
+  return keyed.map((k) => k.b);
 }
 
 export interface ConvoyProgress {
