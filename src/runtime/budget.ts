@@ -31,11 +31,13 @@ export function checkFit(input: FitInput): string | null {
       return `${candidate.id} needs ${fmt(candidate.vramMiB)} MiB VRAM; with ${running.length} server(s) already using ${fmt(sumV)} MiB that exceeds the VRAM budget of ${fmt(input.vramBudgetMiB)} MiB`;
     }
     if (input.gpu) {
-      // Memory our servers hold but nvidia-smi has not counted yet (still loading) is reserved too.
-      const pendingOwn = Math.max(0, sumV - input.ownUsedMiB);
-      const free = input.gpu.totalMiB - input.gpu.usedMiB - pendingOwn - input.desktopReserveMiB;
+      // The desktop gets the larger of what it uses now and its reserve; our servers get what they
+      // hold or, while still loading (not yet visible to nvidia-smi), what their estimates say.
+      const desktop = Math.max(0, input.gpu.usedMiB - input.ownUsedMiB);
+      const ours = Math.max(sumV, input.ownUsedMiB);
+      const free = input.gpu.totalMiB - Math.max(desktop, input.desktopReserveMiB) - ours;
       if (candidate.vramMiB > free) {
-        return `${candidate.id} needs ${fmt(candidate.vramMiB)} MiB VRAM but only ${fmt(Math.max(0, free))} MiB is free (nvidia-smi: ${fmt(input.gpu.usedMiB)} of ${fmt(input.gpu.totalMiB)} MiB used, desktop reserve ${fmt(input.desktopReserveMiB)} MiB)`;
+        return `${candidate.id} needs ${fmt(candidate.vramMiB)} MiB VRAM but only ${fmt(Math.max(0, free))} MiB is free (nvidia-smi: ${fmt(input.gpu.usedMiB)} of ${fmt(input.gpu.totalMiB)} MiB used, desktop ${fmt(desktop)} MiB, desktop reserve ${fmt(input.desktopReserveMiB)} MiB)`;
       }
     }
   }

@@ -1,6 +1,7 @@
 // Checks before a start: the binary exists, the model file exists and hashes right, the port is free.
 import { createHash } from 'node:crypto';
-import { accessSync, constants, createReadStream, existsSync, statSync } from 'node:fs';
+import { accessSync, constants, createReadStream, existsSync, readFileSync, statSync } from 'node:fs';
+import { cpus } from 'node:os';
 import { createServer } from 'node:net';
 import { delimiter, isAbsolute, join } from 'node:path';
 import { z } from 'zod';
@@ -103,4 +104,35 @@ export function assertPortFree(port: number, host = '127.0.0.1'): Promise<void> 
     );
     srv.listen(port, host, () => srv.close(() => resolve()));
   });
+}
+
+/** Logical CPU ids this process may run on (its affinity list on Linux, else 0..n-1). */
+export function allowedCpus(statusFile = '/proc/self/status'): Set<number> {
+  try {
+    const m = /^Cpus_allowed_list:\s*(\S+)/m.exec(readFileSync(statusFile, 'utf8'));
+    if (m?.[1]) {
+      const out = new Set<number>();
+      for (const part of m[1].split(',')) {
+        const [a, b] = part.split('-').map(Number);
+        if (a === undefined || Number.isNaN(a)) continue;
+        for (let i = a; i <= (b ?? a); i++) out.add(i);
+      }
+      if (out.size) return out;
+    }
+  } catch {
+    /* not Linux: fall back to the CPU count */
+  }
+  return new Set(cpus().map((_, i) => i));
+}
+
+/** A plan pinned to CPUs this machine lacks would make taskset fail; say which and why instead. */
+export function checkPinning(serverId: string, cpuCores: readonly number[], allowed: ReadonlySet<number>): void {
+  const missing = cpuCores.filter((c) => !allowed.has(c));
+  if (missing.length) {
+    const have = [...allowed].sort((a, b) => a - b);
+    throw new PreflightError(
+      `server ${serverId} is pinned to CPU(s) ${missing.join(',')} but this machine offers CPUs ${have[0]}-${have[have.length - 1]} ` +
+        '(the plan was made for other hardware: check hardware.cpu in gastown.yml and re-plan)',
+    );
+  }
 }

@@ -8,7 +8,9 @@ import { GthError } from '../util/errors.js';
 import { checkFit, type Footprint } from './budget.js';
 import type { RuntimeSettings } from './config.js';
 import { NvidiaSmi, type GpuDetection } from './gpu.js';
-import { assertPortFree, checkModelFile, freePort, PreflightError, resolveBinary, verifySha256, which } from './preflight.js';
+import {
+  allowedCpus, assertPortFree, checkModelFile, checkPinning, freePort, PreflightError, resolveBinary, verifySha256, which,
+} from './preflight.js';
 import { fetchMetrics, probeHealth } from './probe.js';
 import { decideAfterCrash } from './restart-policy.js';
 import { buildLaunch } from './server-args.js';
@@ -76,6 +78,7 @@ export class Supervisor extends EventEmitter {
     }
     this.binary = resolveBinary(this.s.binary, this.env, this.cwd);
     this.taskset = which('taskset', this.env);
+    if (!this.taskset) this.log.warn('taskset not found on PATH: servers run without CPU pinning');
     const leftovers = await stopRecordedServers(this.s.stateDir, this.s.stopGraceMs);
     for (const id of leftovers) this.log.warn({ server: id }, 'stopped a server left running by an earlier run');
     this.gpu = await this.smi.detect();
@@ -133,6 +136,7 @@ export class Supervisor extends EventEmitter {
     }
     const launchProbe = buildLaunch(plan, { binary: this.binary, modelsDir: this.s.modelsDir, host: HOST, port: 0, apiKey: '', taskset: null, cpuOnly });
     checkModelFile(launchProbe.modelPath, plan.id);
+    if (this.taskset) checkPinning(plan.id, plan.cpuCores, allowedCpus());
     const basename = launchProbe.modelPath.split('/').pop() ?? '';
     const expected = this.s.sha256[plan.modelFile] ?? this.s.sha256[basename];
     if (expected) await verifySha256(launchProbe.modelPath, expected, this.s.stateDir);

@@ -1,5 +1,5 @@
 // `gth runtime up|down|status`: start the planned llama-servers, stop them from any shell, show their state.
-import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { execa } from 'execa';
@@ -100,6 +100,8 @@ async function upDetached(flags: UpFlags, settings: RuntimeSettings): Promise<vo
   const { mkdirSync, rmSync } = await import('node:fs');
   mkdirSync(logsDir(settings.stateDir), { recursive: true });
   rmSync(readyMarker(settings.stateDir), { force: true });
+  // Only this run's lines go into an error message, not those of earlier runs.
+  const logStart = existsSync(logPath) ? statSync(logPath).size : 0;
   const fd = openSync(logPath, 'a');
   const child = execa(process.execPath, [...process.execArgv, process.argv[1] ?? '', ...argv], {
     detached: true, stdin: 'ignore', stdout: fd as 3, stderr: fd as 3, cleanup: false, reject: false,
@@ -120,7 +122,7 @@ async function upDetached(flags: UpFlags, settings: RuntimeSettings): Promise<vo
       }
     }
     if (exited) {
-      const tail = readFileSync(logPath, 'utf8').trimEnd().split('\n').slice(-20).join('\n');
+      const tail = readFileSync(logPath).subarray(logStart).toString('utf8').trimEnd().split('\n').slice(-20).join('\n');
       throw new GthError(`runtime up failed (log: ${logPath}):\n${tail}`);
     }
     await sleep(100);

@@ -71,6 +71,17 @@ describe('bad input', () => {
     await expect(sup.up([plan('a')])).rejects.toThrow(/llama-server for a exited \(exit code 1\) before it was ready; last lines of .*a\.log:\n[\s\S]*cannot read FAKE_LLAMA_SCRIPT/);
   });
 
+  it('names CPUs a plan pins that this machine does not have, before starting anything', async () => {
+    const box = sandbox();
+    makeModel(box.modelsDir, 'a.gguf');
+    sup = new Supervisor({ settings: box.settings(), env: box.env });
+    await sup.init();
+    let spawned = 0;
+    sup.on('spawn', () => spawned++);
+    await expect(sup.up([plan('a', { cpuCores: [0, 4095] })])).rejects.toThrow(/server a is pinned to CPU\(s\) 4095 but this machine offers CPUs 0-\d+/);
+    expect(spawned).toBe(0);
+  });
+
   it('refuses a second supervisor on the same state folder', async () => {
     const box = sandbox();
     sup = new Supervisor({ settings: box.settings(), env: box.env });

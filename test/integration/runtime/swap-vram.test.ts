@@ -67,14 +67,14 @@ describe('swap', () => {
 describe('VRAM watch', () => {
   it('refuses a start that does not fit the free VRAM minus the desktop reserve', async () => {
     const box = sandbox();
-    box.setGpu(7000); // 3240 free, minus the 1700 reserve = 1540
+    box.setGpu(8000); // a game holds 8000 MiB: 2240 MiB left
     makeModel(box.modelsDir, 'a.gguf');
     sup = new Supervisor({ settings: box.settings(), env: box.env });
     await sup.init();
     let spawned = 0;
     sup.on('spawn', () => spawned++);
-    await expect(sup.up([plan('a', { vramMiB: 2000 })])).rejects.toThrow(
-      /a needs 2000 MiB VRAM but only 1540 MiB is free \(nvidia-smi: 7000 of 10240 MiB used, desktop reserve 1700 MiB\)/,
+    await expect(sup.up([plan('a', { vramMiB: 2500 })])).rejects.toThrow(
+      'refusing to start: a needs 2500 MiB VRAM but only 2240 MiB is free (nvidia-smi: 8000 of 10240 MiB used, desktop 8000 MiB, desktop reserve 1700 MiB)',
     );
     expect(spawned).toBe(0);
   });

@@ -58,19 +58,19 @@ describe('checkFit', () => {
   it('accepts a server that fits both the plan budget and the live free VRAM', () => {
     expect(checkFit({ ...base, candidate: { id: 'a', device: 'gpu', vramMiB: 4000, ramMiB: 500 }, running: [], gpu: { usedMiB: 1200, totalMiB: 10240, powerW: null, utilizationPct: null } })).toBeNull();
   });
-  it('counts VRAM our running servers hold but nvidia-smi has not shown yet', () => {
-    const why = checkFit({
-      ...base, candidate: { id: 'b', device: 'gpu', vramMiB: 3000, ramMiB: 0 }, running: [{ id: 'a', device: 'gpu', vramMiB: 4000, ramMiB: 0 }],
-      gpu: { usedMiB: 1200, totalMiB: 10240, powerW: null, utilizationPct: null }, ownUsedMiB: 1000,
-    });
-    // 10240 - 1200 - (4000 - 1000 pending) - 1700 = 4340 free: fits; with nothing counted yet it would be 3340.
-    expect(why).toBeNull();
-    const tight = checkFit({
-      ...base, candidate: { id: 'b', device: 'gpu', vramMiB: 3500, ramMiB: 0 }, running: [{ id: 'a', device: 'gpu', vramMiB: 4000, ramMiB: 0 }],
-      gpu: { usedMiB: 1200, totalMiB: 10240, powerW: null, utilizationPct: null }, ownUsedMiB: 0,
-    });
-    expect(tight).toMatch(/b needs 3500 MiB VRAM but only 3340 MiB is free/);
+  it('gives the desktop the larger of its use and its reserve, and counts our loading servers by estimate', () => {
+    const gpu = (usedMiB: number): { usedMiB: number; totalMiB: number; powerW: null; utilizationPct: null } => ({ usedMiB, totalMiB: 10240, powerW: null, utilizationPct: null });
+    const running = [{ id: 'a', device: 'gpu' as const, vramMiB: 4000, ramMiB: 0 }];
+    const base = { vramBudgetMiB: 10_240, ramBudgetMiB: 100_000, desktopReserveMiB: 1700 }; // only the live check binds here
+    // Desktop 200 MiB (< 1700 reserve), server a shows 1000 of its 4000 so far: 10240 - 1700 - 4000 = 4540 free.
+    expect(checkFit({ ...base, candidate: { id: 'b', device: 'gpu', vramMiB: 4540, ramMiB: 0 }, running, gpu: gpu(1200), ownUsedMiB: 1000 })).toBeNull();
+    expect(checkFit({ ...base, candidate: { id: 'b', device: 'gpu', vramMiB: 4541, ramMiB: 0 }, running, gpu: gpu(1200), ownUsedMiB: 1000 }))
+      .toBe('b needs 4541 MiB VRAM but only 4540 MiB is free (nvidia-smi: 1200 of 10240 MiB used, desktop 200 MiB, desktop reserve 1700 MiB)');
+    // A game took 3000 MiB: the desktop's real use counts, not the reserve.
+    expect(checkFit({ ...base, candidate: { id: 'b', device: 'gpu', vramMiB: 3300, ramMiB: 0 }, running, gpu: gpu(7000), ownUsedMiB: 4000 }))
+      .toMatch(/only 3240 MiB is free/);
   });
+
   it('checks RAM for CPU servers and ignores VRAM for them', () => {
     expect(checkFit({ ...base, candidate: { id: 'c', device: 'cpu', vramMiB: 0, ramMiB: 60_000 }, running: [{ id: 'd', device: 'cpu', vramMiB: 0, ramMiB: 50_000 }], gpu: null }))
       .toMatch(/c needs 60000 MiB RAM; with 50000 MiB already planned that exceeds the RAM budget of 100000 MiB/);
