@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { configSection, type RawConfig } from '../config/load.js';
 import type { FleetConfig } from '../fleet/config.js';
 import type { EvalResults } from './results-schema.js';
-import { BAND_LIMITS, TokenBand, type EvalKind } from './task-schema.js';
+import { BAND_LIMITS, EvalKind, TokenBand } from './task-schema.js';
 import { latestResults } from './results.js';
 
 /** The `eval` section of gastown.yml. */
@@ -49,27 +49,37 @@ export function preferredModel(results: EvalResults, role: EvalKind, promptToken
   return ranked[0]?.s.model ?? null;
 }
 
+/** Token ranges the preference is decided for: the Polecat's three bands; one range for the other roles. */
+const RANGES: Record<EvalKind, { lo: number; hi: number }[]> = {
+  polecat: TokenBand.options.map((b) => ({ lo: BAND_LIMITS[b][0], hi: BAND_LIMITS[b][1] })),
+  refinery: [{ lo: 0, hi: Infinity }],
+  librarian: [{ lo: 0, hi: Infinity }],
+};
+
 /**
- * The fleet config with the eval's verdicts applied: catalog models over the guard-hit threshold get
- * hallucinatesTooMuch (so the switcher uses their fallback), and the rules of each role are stably reordered so
- * a rule whose model is the preferred one for the rule's own token band comes first among rules for that band.
+ * The fleet config with the eval's verdicts applied:
+ * - catalog models over the guard-hit threshold get hallucinatesTooMuch (the switcher then uses their fallback);
+ * - per role and token band, when the model with the best pass rate already has a local rule for that role that
+ *   can take prompts of the band, but another model's rule would be tried first, a copy of its rule limited to the
+ *   band is put in front. Models without a rule are never added: the fleet plan only runs what the rules name.
  */
 export function applyEvalFeedback(fleet: FleetConfig, results: EvalResults | null, cfg: EvalConfig): FleetConfig {
   if (!results || !cfg.feedback) return fleet;
   const flagged = new Set(hallucinatingModels(results, cfg.guardHitThreshold));
   const catalog = fleet.catalog.map((m) => (flagged.has(m.name) ? { ...m, hallucinatesTooMuch: true } : m));
   const rules = [...fleet.switcher.rules];
-  // Rules with the same role and token limit form a group; within the slots of a group, the preferred model moves first.
-  const groups = new Map<string, number[]>();
-  rules.forEach((r, i) => groups.set(`${r.role}:${r.maxPromptTokens ?? ''}`, [...(groups.get(`${r.role}:${r.maxPromptTokens ?? ''}`) ?? []), i]));
-  for (const slots of groups.values()) {
-    const first = rules[slots[0]!]!;
-    if (first.role !== 'polecat' && first.role !== 'refinery' && first.role !== 'librarian') continue;
-    const tokens = first.maxPromptTokens !== undefined ? Math.max(0, first.maxPromptTokens - 1) : BAND_LIMITS.large[0];
-    const preferred = preferredModel(results, first.role, tokens);
-    const members = slots.map((i) => fleet.switcher.rules[i]!);
-    const ordered = [...members.filter((r) => r.model === preferred), ...members.filter((r) => r.model !== preferred)];
-    slots.forEach((slot, k) => (rules[slot] = ordered[k]!));
+  for (const role of EvalKind.options) {
+    for (const { lo, hi } of RANGES[role]) {
+      const preferred = preferredModel(results, role, lo);
+      if (!preferred || flagged.has(preferred)) continue;
+      const own = rules.find((r) => r.role === role && r.model === preferred && r.device !== 'cloud');
+      // The model's own rule must allow the whole band (its server's context is sized from it).
+      if (!own || (own.maxPromptTokens ?? Infinity) < (Number.isFinite(hi) ? hi : lo + 1)) continue;
+      const first = rules.findIndex((r) => r.role === role && (r.maxPromptTokens ?? Infinity) > lo);
+      if (first < 0 || rules[first]!.model === preferred) continue;
+      const limit = Number.isFinite(hi) ? hi : own.maxPromptTokens;
+      rules.splice(first, 0, { ...own, ...(limit !== undefined ? { maxPromptTokens: limit } : {}), why: `eval ${results.id}: best ${role} pass rate for prompts from ${lo} tokens` });
+    }
   }
   return { ...fleet, catalog, switcher: { ...fleet.switcher, rules } };
 }
