@@ -18,6 +18,8 @@ export interface GitHubApi {
   openIssuesWithLabel(repo: RepoRef, label: string): Promise<{ number: number; title: string; body: string }[]>;
   /** Who most recently added `label` to the issue (from its event timeline), or null. */
   lastLabeler(repo: RepoRef, issueNumber: number, label: string): Promise<{ login: string; isBot: boolean } | null>;
+  /** The installation access token (cached by Octokit), for git over HTTPS; never logged. */
+  installationToken(): Promise<string | null>;
 }
 
 const EVENT = { approve: 'APPROVE', request_changes: 'REQUEST_CHANGES', comment: 'COMMENT' } as const;
@@ -89,6 +91,10 @@ export function createGitHubApi(octokit: ProbotOctokit): GitHubApi {
       const last = labeled.at(-1);
       if (!last?.actor) return null;
       return { login: last.actor.login, isBot: last.actor.type === 'Bot' };
+    },
+    async installationToken() {
+      const auth = (await octokit.auth({ type: 'installation' })) as { token?: string };
+      return auth.token ?? null;
     },
   };
 }

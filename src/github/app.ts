@@ -2,9 +2,8 @@
 import { join } from 'node:path';
 import type { ApplicationFunction, Context, Probot } from 'probot';
 import type { Logger } from 'pino';
-import { BEAD_ID_RE } from '../beads/schema.js';
 import { createGitHubApi, type GitHubApi } from './api.js';
-import { WORKFLOW_FILE, isBeadWorkflowPath } from './dispatch.js';
+import { WORKFLOW_FILE, beadIdFromBranch, isBeadWorkflowPath } from './dispatch.js';
 import { admitActor, runEpic, scheduleEpic, type EpicDeps } from './epic-flow.js';
 import { parseWebhook, type GithubEvent } from './events.js';
 import { OnceStore } from './once-store.js';
@@ -31,9 +30,6 @@ export interface GithubApp {
   recover(): Promise<RecoveryReport[]>;
 }
 
-/** Bead PR branches are `bead/<bead-id>`; the Refinery review job is dispatched for those. */
-const BEAD_BRANCH_RE = /^bead\/(.+)$/;
-
 export function createGithubApp(opts: GithubAppOptions): GithubApp {
   const epicLabel = opts.epicLabel ?? 'epic';
   const log = opts.log;
@@ -58,8 +54,8 @@ export function createGithubApp(opts: GithubAppOptions): GithubApp {
         return `review ${await handleReviewCommand({ reviewer: opts.engine.reviewer, queue, log }, api, ev)}`;
       case 'pr-opened': {
         if (ev.isFork) return 'fork PR: never dispatched to the self-hosted runner';
-        const bead = BEAD_BRANCH_RE.exec(ev.headRef)?.[1];
-        if (!bead || !BEAD_ID_RE.test(bead)) return `branch ${ev.headRef} is not a bead branch`;
+        const bead = beadIdFromBranch(ev.headRef);
+        if (!bead) return `branch ${ev.headRef} is not a bead branch`;
         if (!(await dispatched.claim(`${ev.repo.owner}/${ev.repo.repo}/pr${ev.prNumber}/${ev.headSha}/review`))) return 'already dispatched';
         await api.dispatchWorkflow(ev.repo, WORKFLOW_FILE['refinery-review'], ev.headRef, { bead, pr: String(ev.prNumber) });
         return `refinery-review dispatched for bead ${bead}`;
@@ -68,7 +64,7 @@ export function createGithubApp(opts: GithubAppOptions): GithubApp {
         if (!isBeadWorkflowPath(ev.workflowPath) || !ev.headBranch?.startsWith('convoy/')) return 'not a convoy bead run';
         const convoys = opts.engine.convoys;
         if (!convoys) return 'no convoy lookup registered';
-        const epic = await convoys.findByBranch(ev.repo, ev.headBranch);
+        const epic = await convoys.findByBranch(ev.repo, ev.headBranch, () => api.installationToken());
         if (!epic) return `no epic for ${ev.headBranch}`;
         // Re-reads the convoy, edits the progress comment in place and dispatches what became ready.
         queue.push(`update ${ev.headBranch}`, async () => {

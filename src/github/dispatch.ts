@@ -1,5 +1,5 @@
 // Which runner workflow runs which bead, and dispatching each bead's job at most once.
-import type { Role } from '../beads/schema.js';
+import { BEAD_ID_RE, type Role } from '../beads/schema.js';
 import type { GitHubApi } from './api.js';
 import type { RepoRef } from './events.js';
 import type { OnceStore } from './once-store.js';
@@ -34,12 +34,21 @@ export function selectDispatches(p: ConvoyProgress): PlannedDispatch[] {
   const ready = p.ready ? new Set(p.ready) : null;
   const out: PlannedDispatch[] = [];
   for (const b of p.beads) {
-    const kind = b.role ? KIND_FOR_ROLE[b.role] : undefined;
+    const kind = b.next !== undefined ? b.next : b.role ? KIND_FOR_ROLE[b.role] : undefined;
     if (!kind || b.status !== 'open') continue;
     if (ready && !ready.has(b.id)) continue;
     out.push({ beadId: b.id, kind, workflow: WORKFLOW_FILE[kind] });
   }
   return out;
+}
+
+/** Agent PR branches are `polecat/<bead-id>` and `librarian/<bead-id>` (the engine's), or `bead/<bead-id>`. */
+const BEAD_BRANCH_RE = /^(?:bead|polecat|librarian)\/(.+)$/;
+
+/** The bead id a PR branch belongs to, or null for any other branch. */
+export function beadIdFromBranch(ref: string): string | null {
+  const id = BEAD_BRANCH_RE.exec(ref)?.[1];
+  return id && BEAD_ID_RE.test(id) ? id : null;
 }
 
 /** True when a workflow_run came from one of our bead workflows. */

@@ -1,10 +1,29 @@
-// Where the agent engine plugs into the GitHub app: replace a null with the engine's implementation (one line each).
+// Where the agent engine plugs into the GitHub app: the Mayor, the convoy lookup and the Refinery reviewer, built from config and env.
+import type { Logger } from 'pino';
 import type { Engine } from './ports.js';
 
-export function defaultEngine(): Engine {
-  return {
-    planner: null, // e.g. createMayorPlanner(config) from src/agents once it exists
-    convoys: null, // e.g. createConvoyLookup(beadStore)
-    reviewer: null, // e.g. createRefineryReviewer(config)
-  };
+export interface EngineSetup {
+  /** The app's state folder (clones of the repositories it works on). */
+  stateDir: string;
+  log: Logger;
+  env?: NodeJS.ProcessEnv;
+  cwd?: string;
+}
+
+/**
+ * The real engine. Models are set up on first use, so a missing GEMINI_API_KEY or a gastown.yml mistake is
+ * reported on the epic or PR that needed it instead of stopping `gth serve`. GTH_ENGINE=off leaves the ports empty
+ * (the flows then answer that the engine is not available).
+ */
+export async function defaultEngine(setup: EngineSetup): Promise<Engine> {
+  const env = setup.env ?? process.env;
+  if (env.GTH_ENGINE === 'off') return { planner: null, convoys: null, reviewer: null };
+  const cwd = setup.cwd ?? process.cwd();
+  const { createGithubEngine, lazyRouter, liveRouterFromConfig } = await import('../agents/engine/github-adapter.js');
+  return createGithubEngine({
+    stateDir: setup.stateDir,
+    log: setup.log,
+    env,
+    router: lazyRouter(() => liveRouterFromConfig(env, cwd, setup.log, setup.stateDir)),
+  });
 }

@@ -54,7 +54,8 @@ export async function runEpic(
   if (deps.inFlight.has(key)) return 'busy';
   deps.inFlight.add(key);
   try {
-    const existing = deps.engine.convoys ? await deps.engine.convoys.findByEpic(repo, issue.number) : null;
+    const token = () => api.installationToken();
+    const existing = deps.engine.convoys ? await deps.engine.convoys.findByEpic(repo, issue.number, token) : null;
     let progress: ConvoyProgress;
     let outcome: EpicOutcome;
     if (existing) {
@@ -68,7 +69,7 @@ export async function runEpic(
         return 'no-planner';
       }
       try {
-        const planned = await deps.engine.planner.planEpic({ repo, issueNumber: issue.number, title: issue.title, body: issue.body });
+        const planned = await deps.engine.planner.planEpic({ repo, issueNumber: issue.number, title: issue.title, body: issue.body, token });
         progress = ConvoyProgress.parse(planned);
       } catch (err) {
         deps.log.warn({ err, epic: key }, 'Mayor failed to plan epic');

@@ -2,6 +2,10 @@
 import { z } from 'zod';
 import { BeadId, Role, Status } from '../beads/schema.js';
 import type { RepoRef } from './events.js';
+import { JOB_KINDS } from './dispatch.js';
+import type { TokenSource } from './town-repo.js';
+
+export type { TokenSource };
 
 export const PlannedBead = z.strictObject({
   id: BeadId,
@@ -9,6 +13,8 @@ export const PlannedBead = z.strictObject({
   status: Status,
   /** Which agent works it; beads with a role that has a workflow get dispatched to a runner. */
   role: Role.nullable().optional(),
+  /** The runner job this bead needs next (a Polecat bead gets refinery-tests first); absent: chosen by role. */
+  next: z.enum(JOB_KINDS).nullable().optional(),
 });
 
 /** What the Mayor returns once beads are committed on the convoy branch (and what a lookup returns later). */
@@ -29,6 +35,8 @@ export interface EpicRequest {
   title: string;
   /** Untrusted text from the issue: the planner must pass it to the model as quoted data (see untrusted.ts). */
   body: string;
+  /** The installation's token for git over HTTPS (clone, fetch, push of the convoy branch). */
+  token?: TokenSource;
 }
 
 export interface EpicPlanner {
@@ -38,9 +46,9 @@ export interface EpicPlanner {
 
 export interface ConvoyLookup {
   /** The convoy planned for this epic issue, or null when none exists yet. */
-  findByEpic(repo: RepoRef, issueNumber: number): Promise<(ConvoyProgress & { finished: boolean }) | null>;
+  findByEpic(repo: RepoRef, issueNumber: number, token?: TokenSource): Promise<(ConvoyProgress & { finished: boolean }) | null>;
   /** The epic issue a convoy branch belongs to (for workflow_run updates), or null. */
-  findByBranch(repo: RepoRef, branch: string): Promise<{ issueNumber: number } | null>;
+  findByBranch(repo: RepoRef, branch: string, token?: TokenSource): Promise<{ issueNumber: number } | null>;
 }
 
 export const ReviewComment = z.strictObject({ path: z.string().min(1), line: z.int().positive(), body: z.string().min(1) });
@@ -60,6 +68,8 @@ export interface ReviewRequest {
   baseRef: string;
   /** The requesting user's login (already checked for write access). */
   requestedBy: string;
+  /** The installation's token for fetching the PR's branches. */
+  token?: TokenSource;
 }
 
 export interface Reviewer {

@@ -33,7 +33,7 @@ export async function recoverEpics(
   for (const { api, repo } of await repos.list()) {
     for (const issue of await api.openIssuesWithLabel(repo, epicLabel)) {
       const epic = `${repo.owner}/${repo.repo}#${issue.number}`;
-      const existing = await deps.engine.convoys.findByEpic(repo, issue.number);
+      const existing = await deps.engine.convoys.findByEpic(repo, issue.number, () => api.installationToken());
       if (existing?.finished) {
         report.push({ epic, outcome: 'skipped', reason: 'convoy finished' });
         continue;

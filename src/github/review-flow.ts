@@ -51,7 +51,7 @@ export async function runReview(deps: ReviewDeps, api: GitHubApi, ev: EventOf<'r
     result = ReviewResult.parse(
       await deps.reviewer.review({
         repo: ev.repo, prNumber: ev.prNumber, headSha: pr.headSha, headRef: pr.headRef, baseRef: pr.baseRef,
-        requestedBy: ev.sender.login,
+        requestedBy: ev.sender.login, token: () => api.installationToken(),
       }),
     );
   } catch (err) {

@@ -9,7 +9,8 @@ import type { Engine } from './ports.js';
 export interface ServeOptions {
   env?: NodeJS.ProcessEnv;
   cwd?: string;
-  engine: Engine;
+  /** The engine, or a factory given the validated config (the real engine needs the state folder). */
+  engine: Engine | ((config: AppConfig, log: Logger) => Engine | Promise<Engine>);
   log?: Logger;
   /** Octokit class override; tests turn off the write throttling (1-3 s between comments) that protects real GitHub. */
   Octokit?: typeof ProbotOctokit;
@@ -46,7 +47,8 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     webhookProxy: config.webhookProxyUrl ?? undefined,
     enableStaticFiles: false,
   });
-  const app = createGithubApp({ engine: opts.engine, stateDir: config.stateDir, epicLabel: config.epicLabel, log });
+  const engine = typeof opts.engine === 'function' ? await opts.engine(config, log) : opts.engine;
+  const app = createGithubApp({ engine, stateDir: config.stateDir, epicLabel: config.epicLabel, log });
   await server.load(app.appFn);
   await server.start();
   const recovered =

@@ -6,8 +6,10 @@ import { formatIssues } from '../../config/load.js';
 import { GthError, UsageError } from '../../util/errors.js';
 import { printJson } from '../output.js';
 
-/** The engine's job runner. Plugging the engine in is this one line, e.g. `= createEngineJobRunner();`. */
-const ENGINE_JOB_RUNNER: JobRunner | null = null;
+/** The engine's job runner, loaded only when a job runs (the engine pulls in the providers and the fleet planner). */
+const ENGINE_JOB_RUNNER: JobRunner = {
+  run: async (req, env) => (await import('../../agents/engine/jobs.js')).createEngineJobRunner().run(req, env),
+};
 
 interface JobFlags {
   bead: string;

@@ -8,11 +8,15 @@ export function register(program: Command): void {
     .command('serve')
     .description(
       'Run the GitHub App webhook server. Env: APP_ID, PRIVATE_KEY or PRIVATE_KEY_PATH, WEBHOOK_SECRET (required); ' +
-        'PORT, HOST, WEBHOOK_PATH, WEBHOOK_PROXY_URL, GTH_STATE_DIR, GTH_EPIC_LABEL (optional)',
+        'PORT, HOST, WEBHOOK_PATH, WEBHOOK_PROXY_URL, GTH_STATE_DIR, GTH_EPIC_LABEL, GTH_CONFIG, GEMINI_API_KEY (optional; GTH_ENGINE=off runs without the agent engine)',
     )
     .option('--no-recover', 'skip resuming unfinished epics at start')
     .action(async (opts: { recover: boolean }) => {
-      const running = await startServer({ env: process.env, engine: defaultEngine(), recover: opts.recover });
+      const running = await startServer({
+        env: process.env,
+        engine: (config, log) => defaultEngine({ stateDir: config.stateDir, log, env: process.env }),
+        recover: opts.recover,
+      });
       const { host, webhookPath } = running.config;
       process.stderr.write(`gth serve: listening on http://${host}:${running.port}${webhookPath}\n`);
       await new Promise<void>((resolve) => {

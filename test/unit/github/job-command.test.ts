@@ -5,6 +5,9 @@ import { register } from '../../../src/cli/commands/job.js';
 import type { JobRequest, JobRunner } from '../../../src/github/jobs.js';
 import { UsageError } from '../../../src/util/errors.js';
 import { gth } from '../../support/cli.js';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 function program(runner: JobRunner | null): Command {
   const p = new Command().exitOverride();
@@ -58,10 +61,11 @@ describe('gth job', () => {
     }
   });
 
-  it('the real CLI without an engine exits 1 saying so, and 2 on bad usage', async () => {
-    const none = await gth(['job', 'polecat', '--bead', 'gt-7k2f']);
-    expect(none.exitCode).toBe(1);
-    expect(String(none.stderr)).toContain('engine not available yet');
+  it('the real CLI refuses to run outside a checkout (exit 2), and 2 on bad usage', async () => {
+    const outside = mkdtempSync(join(tmpdir(), 'gth-job-'));
+    const none = await gth(['job', 'polecat', '--bead', 'gt-7k2f'], { cwd: outside });
+    expect(none.exitCode).toBe(2);
+    expect(String(none.stderr)).toContain('is not a git work tree');
     const bad = await gth(['job', 'polecat', '--bead', 'gt 7k2f']);
     expect(bad.exitCode).toBe(2);
     expect(String(bad.stderr)).toContain('--bead');

@@ -1,0 +1,258 @@
+// The agent engine behind the GitHub app's ports: Crew + Mayor plan an epic onto a convoy branch, convoys are read back from git, the Refinery reviews PRs.
+import { join } from 'node:path';
+import { rm } from 'node:fs/promises';
+import type { Logger } from 'pino';
+import { Bead, type Convoy, type Role } from '../../beads/schema.js';
+import { BeadStore } from '../../beads/store.js';
+import { parseBeadText, parseConvoyText } from '../../beads/serialize.js';
+import { beadIdFromBranch } from '../../github/dispatch.js';
+import { epicKeyOf, progressOf } from '../../github/convoy-progress.js';
+import type { RepoRef } from '../../github/events.js';
+import type { ConvoyLookup, ConvoyProgress, Engine, EpicPlanner, EpicRequest, Reviewer, ReviewRequest, ReviewResult } from '../../github/ports.js';
+import { toPullRequestReview } from '../../github/review-map.js';
+import { TownRepos, type TownCheckout } from '../../github/town-repo.js';
+import { quoteUntrusted } from '../../github/untrusted.js';
+import { GthError } from '../../util/errors.js';
+import type { RefineryReview } from '../contracts.js';
+import { loadRigConfig, type LoadedRig } from '../rig/load.js';
+import { runRigTests } from '../rig/run-tests.js';
+import { briefText } from '../briefs/load.js';
+import { askCrew } from './crew.js';
+import { planEpic } from './mayor.js';
+import { reviewChange } from './refinery.js';
+import { rigGit } from './rig-git.js';
+import type { ModelRouter } from './router.js';
+import type { EngineContext } from './types.js';
+
+export type BriefFn = (role: Role, rig: LoadedRig) => string;
+
+export interface GithubEngineOptions {
+  /** The app's state folder (clones of the repositories under towns/, review worktrees). */
+  stateDir: string;
+  /** Built on first use, so a missing Gemini key or a config mistake shows up where it matters (the epic's failure comment), not at start. */
+  router: () => ModelRouter;
+  brief?: BriefFn;
+  log: Logger;
+  /** Where a repository is fetched from (default GitHub over HTTPS with the installation token). */
+  remoteUrl?: (repo: RepoRef) => string;
+  /** Environment for git and the rig's test command (PATH must reach godot). */
+  env?: NodeJS.ProcessEnv;
+}
+
+/** The whole engine for `gth serve`. */
+export function createGithubEngine(o: GithubEngineOptions): Engine {
+  const towns = new TownRepos({ stateDir: o.stateDir, remoteUrl: o.remoteUrl, env: o.env });
+  const planner: EpicPlanner = { planEpic: (req) => towns.use(req.repo, req.token, (t) => planOnClone(o, t, req)) };
+  const convoys: ConvoyLookup = {
+    findByEpic: (repo, issueNumber, token) =>
+      towns.use(repo, token, async (t) => {
+        const found = await findConvoy(t, o.log, (c) => c.epicKey === epicKeyOf(repo, issueNumber));
+        return found ? progressOf(found.convoy, found.beads) : null;
+      }),
+    findByBranch: (repo, branch, token) =>
+      towns.use(repo, token, async (t) => {
+        const found = await findConvoy(t, o.log, (c) => (c.branch ?? `convoy/${c.id}`) === branch);
+        const epic = found?.convoy.epic;
+        return epic && (epic.repo === null || epic.repo === `${repo.owner}/${repo.repo}`) ? { issueNumber: epic.issue } : null;
+      }),
+  };
+  const reviewer: Reviewer = { review: (req) => towns.use(req.repo, req.token, (t) => reviewOnClone(o, t, req)) };
+  return { planner, convoys, reviewer };
+}
+
+// ---- convoys on branches ----
+
+async function convoysAt(t: TownCheckout, ref: string): Promise<Convoy[]> {
+  const names = (await t.tryGit(['ls-tree', '--name-only', `${ref}:beads/convoys`])) ?? '';
+  const out: Convoy[] = [];
+  for (const name of names.split('\n').filter((n) => n.endsWith('.json'))) {
+    out.push(parseConvoyText(await t.git(['show', `${ref}:beads/convoys/${name}`]), `${ref}:beads/convoys/${name}`));
+  }
+  return out;
+}
+
+async function beadsAt(t: TownCheckout, ref: string, ids: string[]): Promise<Bead[]> {
+  const out: Bead[] = [];
+  for (const id of ids) {
+    const text = await t.tryGit(['show', `${ref}:beads/${id}.json`]);
+    if (text !== null) out.push(parseBeadText(text, `${ref}:beads/${id}.json`));
+  }
+  return out;
+}
+
+/** Looks at every convoy/* branch for the convoy that branch was made for; a branch with unreadable files is skipped (and logged). */
+async function findConvoy(t: TownCheckout, log: Logger, match: (c: Convoy) => boolean): Promise<{ convoy: Convoy; beads: Bead[] } | null> {
+  const refs = (await t.git(['for-each-ref', '--format=%(refname:short)', 'refs/remotes/origin/convoy/'])).split('\n').filter(Boolean);
+  for (const ref of refs) {
+    try {
+      const convoy = (await convoysAt(t, ref)).find((c) => `origin/${c.branch ?? `convoy/${c.id}`}` === ref && match(c));
+      if (convoy) return { convoy, beads: await beadsAt(t, ref, convoy.beads) };
+    } catch (err) {
+      log.warn({ err, ref }, 'skipping a convoy branch whose bead files cannot be read');
+    }
+  }
+  return null;
+}
+
+// ---- Mayor ----
+
+/**
+ * Plans on a clean checkout of the default branch: the plan, beads and convoy land in one commit that is pushed
+ * as the new convoy branch. Anything that fails before the push leaves the remote untouched, and the clone is
+ * reset either way, so a retry starts clean.
+ */
+async function planOnClone(o: GithubEngineOptions, t: TownCheckout, req: EpicRequest): Promise<ConvoyProgress> {
+  const base = `origin/${t.defaultBranch}`;
+  await t.resetTo(base);
+  const key = epicKeyOf(req.repo, req.issueNumber);
+  const existing = await findConvoy(t, o.log, (c) => c.epicKey === key);
+  if (existing) {
+    const { finished: _finished, ...progress } = progressOf(existing.convoy, existing.beads);
+    return progress;
+  }
+  const brief = o.brief ?? briefText;
+  try {
+    const rig = loadRigConfig(t.dir);
+    const router = o.router();
+    const store = new BeadStore({ dir: join(t.dir, 'beads'), actor: 'mayor', env: o.env });
+    const epicText = `${req.title}\n\n${req.body}`;
+    const crewChoice = await router.choose('crew', 0);
+    const crew = crewChoice
+      ? [{
+          rig: rig.config.name,
+          question: `What in this rig relates to epic #${req.issueNumber}?`,
+          answer: await askCrew(crewChoice, rig, `What in this rig relates to the epic below, and which scripts, tests and conventions does it involve?\n\n${quoteUntrusted('Epic', epicText)}`, brief),
+        }]
+      : [];
+    const mayor = await router.choose('mayor', 0);
+    if (!mayor) throw new GthError('no model is configured for the mayor role (switcher rules in gastown.yml)');
+    const out = await planEpic({
+      choice: mayor,
+      store,
+      epic: { title: req.title.slice(0, 120) || `Epic #${req.issueNumber}`, body: epicText, key, issue: { repo: `${req.repo.owner}/${req.repo.repo}`, issue: req.issueNumber } },
+      rigs: [rig],
+      crew,
+      brief,
+      commit: true,
+    });
+    const branch = out.convoy.branch ?? `convoy/${out.convoy.id}`;
+    await t.git(['push', '-q', 'origin', `HEAD:refs/heads/${branch}`]);
+    o.log.info({ epic: key, convoy: out.convoy.id, beads: out.beads.length }, 'convoy branch pushed');
+    const { finished: _finished, ...progress } = progressOf(out.convoy, out.beads);
+    return progress;
+  } finally {
+    await t.resetTo(base).catch((err: unknown) => o.log.warn({ err }, 'could not reset the town clone'));
+  }
+}
+
+// ---- Refinery review ----
+
+export interface ReviewDeps {
+  router: ModelRouter;
+  brief?: BriefFn;
+  log: Logger;
+  env?: NodeJS.ProcessEnv;
+}
+
+/** Reviews the checkout in `dir` against `base`: the rig's tests run for real, then the Refinery gives its verdict. */
+export async function reviewCheckout(d: ReviewDeps, bead: Bead, dir: string, base: string): Promise<{ review: RefineryReview; diff: string }> {
+  const rig = loadRigConfig(dir);
+  const git = rigGit(dir);
+  const diff = await git.diff(dir, base);
+  const env = d.env ?? process.env;
+  const tests = await runRigTests(dir, rig.config, { env });
+  const ctx: EngineContext = {
+    store: new BeadStore({ dir: join(dir, 'beads'), actor: 'refinery', env }),
+    rig,
+    git,
+    router: d.router,
+    brief: d.brief ?? briefText,
+    worktrees: dir,
+    attemptsPerModel: 1,
+    contextBudget: 12_000,
+    convoyId: bead.convoy ?? bead.id,
+    convoyBranch: base,
+    log: d.log,
+    emit: () => undefined,
+    testEnv: env,
+  };
+  return { review: await reviewChange(ctx, { bead, diff, tests, worktree: dir }), diff };
+}
+
+/** The bead a PR works on (from its branch name, newest state on the base branch), or a stand-in for a person's PR. */
+export async function beadForPullRequest(
+  show: (rev: string, path: string) => Promise<string | null>,
+  pr: { number: number; headRef: string; base: string; head: string },
+  changedFiles: string[],
+): Promise<Bead> {
+  const id = beadIdFromBranch(pr.headRef);
+  if (id) {
+    for (const rev of [pr.base, pr.head]) {
+      const text = await show(rev, `beads/${id}.json`);
+      if (text !== null) return parseBeadText(text, `${rev}:beads/${id}.json`);
+    }
+  }
+  const now = new Date().toISOString();
+  return Bead.parse({
+    id: `pr-${pr.number}`,
+    title: `Pull request #${pr.number}`,
+    description: 'A pull request without a bead: review it against the rig conventions and its tests.',
+    files: changedFiles,
+    createdAt: now,
+    updatedAt: now,
+  });
+}
+
+async function reviewOnClone(o: GithubEngineOptions, t: TownCheckout, req: ReviewRequest): Promise<ReviewResult> {
+  const wt = join(o.stateDir, 'review-worktrees', `${req.repo.owner}-${req.repo.repo}-pr${req.prNumber}`.replace(/[^A-Za-z0-9._-]/g, '_'));
+  const base = `origin/${req.baseRef}`;
+  const head = (await t.tryGit(['cat-file', '-e', `${req.headSha}^{commit}`])) !== null ? req.headSha : `origin/${req.headRef}`;
+  await t.tryGit(['worktree', 'remove', '--force', wt]);
+  await rm(wt, { recursive: true, force: true });
+  await t.git(['worktree', 'prune']);
+  await t.git(['worktree', 'add', '-q', '--force', '--detach', wt, head]);
+  try {
+    const changed = (await t.git(['diff', '--name-only', `${base}...${head}`])).split('\n').filter(Boolean);
+    const bead = await beadForPullRequest((rev, path) => t.tryGit(['show', `${rev}:${path}`]), { number: req.prNumber, headRef: req.headRef, base, head }, changed);
+    const { review, diff } = await reviewCheckout({ router: o.router(), brief: o.brief, log: o.log, env: o.env }, bead, wt, base);
+    o.log.info({ pr: req.prNumber, bead: bead.id, verdict: review.verdict }, 'refinery review done');
+    return toPullRequestReview(review, diff);
+  } finally {
+    await t.tryGit(['worktree', 'remove', '--force', wt]);
+    await rm(wt, { recursive: true, force: true });
+  }
+}
+
+// ---- models ----
+
+/** The fleet planner's live router (switcher rules, the runtime's running llama-servers, Gemini), from gastown.yml and env. */
+export async function liveRouterFromConfig(env: NodeJS.ProcessEnv, cwd: string, log: Logger, ledgerRoot = cwd): Promise<ModelRouter> {
+  const [{ loadRawConfig }, { loadFleetConfig }, { loadProvidersConfig }, { loadRuntimeSettings }, { createLedgerMeter }, { LiveRouter }] = await Promise.all([
+    import('../../config/load.js'),
+    import('../../fleet/config.js'),
+    import('../../providers/config.js'),
+    import('../../runtime/config.js'),
+    import('../../cost/setup.js'),
+    import('./live-router.js'),
+  ]);
+  const raw = loadRawConfig(undefined, env, cwd);
+  return new LiveRouter({
+    fleet: loadFleetConfig(raw, cwd),
+    providers: loadProvidersConfig(raw),
+    stateDir: loadRuntimeSettings(raw, env, cwd).stateDir,
+    deps: { env, meter: createLedgerMeter({ raw, env, townRoot: ledgerRoot, logger: log }), logger: log, log },
+  });
+}
+
+/** A router built on first use; a failed build (bad config) is retried next time instead of remembered. */
+export function lazyRouter(build: () => Promise<ModelRouter>): () => ModelRouter {
+  let router: Promise<ModelRouter> | null = null;
+  const get = (): Promise<ModelRouter> => {
+    router ??= build().catch((err: unknown) => {
+      router = null;
+      throw err;
+    });
+    return router;
+  };
+  return () => ({ choose: async (role, step, bead) => (await get()).choose(role, step, bead) });
+}

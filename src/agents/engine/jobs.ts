@@ -1,0 +1,242 @@
+// The runner jobs behind `gth job <kind> --bead <id>`: tests first, Polecat, Librarian and Refinery review, on the workflow's checkout.
+import { basename, join, resolve } from 'node:path';
+import { tmpdir } from 'node:os';
+import { execa } from 'execa';
+import type { Logger } from 'pino';
+import type { Bead } from '../../beads/schema.js';
+import { BeadStore } from '../../beads/store.js';
+import { claimBead } from '../../beads/claim.js';
+import { TESTS_WRITTEN } from '../../github/convoy-progress.js';
+import { jobGitHubFromEnv, type JobGitHub } from '../../github/job-github.js';
+import type { JobRequest, JobResult, JobRunner } from '../../github/jobs.js';
+import { toPullRequestReview } from '../../github/review-map.js';
+import { GthError, UsageError, errorMessage } from '../../util/errors.js';
+import { createLogger } from '../../util/logger.js';
+import { briefText } from '../briefs/load.js';
+import { checkCoverage } from '../rig/coverage.js';
+import { loadRigConfig } from '../rig/load.js';
+import { runRigTests } from '../rig/run-tests.js';
+import { beadForPullRequest, liveRouterFromConfig, reviewCheckout, type BriefFn } from './github-adapter.js';
+import { runLibrarian } from './librarian.js';
+import { runPolecat } from './polecat.js';
+import { writeTestsFirst } from './refinery.js';
+import { rigGit } from './rig-git.js';
+import type { ModelRouter } from './router.js';
+import type { EngineContext } from './types.js';
+
+export interface EngineJobDeps {
+  /** Models for the job; default: the fleet planner's LiveRouter (gastown.yml + the runtime's running servers + Gemini). */
+  router?: (env: NodeJS.ProcessEnv, cwd: string, log: Logger) => Promise<ModelRouter>;
+  /** GitHub access with the installation token; default from GTH_GITHUB_TOKEN/GITHUB_TOKEN and GITHUB_REPOSITORY. */
+  github?: (env: NodeJS.ProcessEnv) => JobGitHub | null;
+  log?: Logger;
+  brief?: BriefFn;
+}
+
+export function createEngineJobRunner(deps: EngineJobDeps = {}): JobRunner {
+  return { run: (req, env) => runJob(deps, req, env) };
+}
+
+interface JobScope {
+  req: JobRequest;
+  env: NodeJS.ProcessEnv;
+  log: Logger;
+  store: BeadStore;
+  bead: Bead;
+  ctx: EngineContext;
+  github: JobGitHub | null;
+}
+
+async function runJob(deps: EngineJobDeps, req: JobRequest, env: NodeJS.ProcessEnv): Promise<JobResult> {
+  const log = deps.log ?? createLogger(env, 'gth-job');
+  const cwd = resolve(req.cwd);
+  const git = rigGit(cwd);
+  if (!(await git.isRepo())) throw new UsageError(`gth job must run in a checkout of the repository (${cwd} is not a git work tree)`);
+  await ensureIdentity(cwd);
+  const agent = `${req.kind}-${req.beadId}`;
+  const store = new BeadStore({ dir: join(cwd, 'beads'), actor: agent, commit: true, env });
+  const bead = await store.get(req.beadId);
+  const convoyId = bead.convoy ?? req.convoy;
+  if (req.convoy && bead.convoy && req.convoy !== bead.convoy) throw new UsageError(`--convoy ${req.convoy}: bead ${bead.id} belongs to convoy ${bead.convoy}`);
+  if (!convoyId) throw new GthError(`bead ${bead.id} belongs to no convoy: runner jobs work on convoy beads`);
+  const convoyBranch = (await store.getConvoy(convoyId).catch(() => null))?.branch ?? `convoy/${convoyId}`;
+  if (req.kind !== 'refinery-review') {
+    const current = await store.git.currentBranch();
+    if (current !== convoyBranch) throw new GthError(`gth job ${req.kind} runs on a checkout of ${convoyBranch}, but ${cwd} is on ${current}`);
+  }
+  const rig = loadRigConfig(cwd);
+  const router = await (deps.router ?? liveRouterFromConfig)(env, cwd, log);
+  const ctx: EngineContext = {
+    store,
+    rig,
+    git,
+    router,
+    brief: deps.brief ?? briefText,
+    worktrees: env.GTH_WORKTREES || join(env.RUNNER_TEMP || tmpdir(), 'gth-worktrees', basename(cwd)),
+    attemptsPerModel: positiveInt(env.GTH_ATTEMPTS, 3),
+    contextBudget: positiveInt(env.GTH_CONTEXT_BUDGET, 12_000),
+    convoyId,
+    convoyBranch,
+    log,
+    emit: (e) => log.info({ engine: e }, e.kind === 'phase' ? e.phase : `${e.kind} ${'beadId' in e ? (e.beadId ?? '') : ''}`),
+    testEnv: env,
+  };
+  const scope: JobScope = { req, env, log, store, bead, ctx, github: (deps.github ?? jobGitHubFromEnv)(env) };
+  switch (req.kind) {
+    case 'refinery-tests':
+      return bead.role === 'refinery' ? convoyCheck(scope) : testsFirstJob(scope);
+    case 'polecat':
+      return polecatJob(scope);
+    case 'librarian':
+      return librarianJob(scope);
+    case 'refinery-review':
+      return reviewJob(scope);
+  }
+}
+
+function positiveInt(raw: string | undefined, fallback: number): number {
+  const n = Number(raw);
+  return raw && Number.isInteger(n) && n > 0 ? n : fallback;
+}
+
+/** Actions checkouts have no commit identity; the bead commits need one. */
+async function ensureIdentity(cwd: string): Promise<void> {
+  for (const [key, value] of [['user.name', 'gastown-hybrid[bot]'], ['user.email', 'gastown-hybrid[bot]@users.noreply.github.com']] as const) {
+    const has = await execa('git', ['config', key], { cwd, reject: false });
+    if (has.exitCode !== 0 || !has.stdout.trim()) await execa('git', ['config', key, value], { cwd });
+  }
+}
+
+/** The workflow's `gth bead claim --push` step normally holds the bead already; otherwise the job claims it (pushed, so two runners never both get it). */
+async function holdBead(s: JobScope): Promise<Bead> {
+  const b = await s.store.get(s.bead.id);
+  if (b.status === 'in_progress' && b.assignee) {
+    s.log.info({ bead: b.id, holder: b.assignee.agent }, 'bead already claimed by the workflow');
+    return b;
+  }
+  if (b.status !== 'open') throw new GthError(`bead ${b.id} is ${b.status}: gth job ${s.req.kind} needs it open (or claimed by this workflow)`);
+  return claimBead(s.store, b.id, { assignee: { agent: `${s.req.kind}-${b.id}`, model: null }, push: true, branch: s.ctx.convoyBranch, log: s.log });
+}
+
+/** Pushes the bead commits made here; another runner may have pushed meanwhile, so rebase and retry. */
+async function publish(s: JobScope): Promise<void> {
+  const branch = s.ctx.convoyBranch;
+  for (let attempt = 1; attempt <= 6; attempt++) {
+    await s.store.git.pullRebase('origin', branch);
+    if ((await s.store.git.push('origin', branch)) === 'ok') return;
+    await new Promise((r) => setTimeout(r, 50 * attempt));
+  }
+  throw new GthError(`could not push the bead changes to origin/${branch}: the push was rejected 6 times`);
+}
+
+async function finish(s: JobScope, to: 'failed' | 'blocked' | 'done', note: string): Promise<void> {
+  await s.store.update(s.bead.id, () => ({ to, note: note.slice(0, 800) }), { by: `${s.req.kind}-${s.bead.id}` });
+  await publish(s);
+}
+
+/** Tests first for a Polecat bead, committed on the convoy branch; the bead goes back to open for the Polecat job. */
+async function testsFirstJob(s: JobScope): Promise<JobResult> {
+  if (s.bead.role !== 'polecat') return { ok: false, summary: `bead ${s.bead.id} is a ${s.bead.role ?? 'role-less'} bead: refinery-tests writes tests for polecat beads` };
+  if (s.bead.labels.includes(TESTS_WRITTEN)) return { ok: true, summary: `bead ${s.bead.id} already has its tests on ${s.ctx.convoyBranch}` };
+  await holdBead(s);
+  const cwd = resolve(s.req.cwd);
+  let files: string[];
+  try {
+    files = await writeTestsFirst(s.ctx, s.bead, cwd);
+  } catch (err) {
+    await finish(s, 'blocked', `no tests: ${errorMessage(err)}`);
+    return { ok: false, summary: `the Refinery could not write tests for ${s.bead.id}: ${errorMessage(err)}` };
+  }
+  await s.store.git.commitPaths(files, `${s.bead.id}: tests first (refinery)`);
+  await s.store.update(s.bead.id, (d) => {
+    d.labels.push(TESTS_WRITTEN);
+    d.files = [...new Set([...d.files, ...files])];
+    d.assignee = null;
+    return { to: 'open', note: `refinery wrote ${files.join(', ')}; ready for a Polecat` };
+  });
+  await publish(s);
+  return { ok: true, summary: `tests for ${s.bead.id} on ${s.ctx.convoyBranch}: ${files.join(', ')}` };
+}
+
+/** A Refinery bead of its own: the convoy's tests and coverage rule, measured on the convoy branch. */
+async function convoyCheck(s: JobScope): Promise<JobResult> {
+  await holdBead(s);
+  const cwd = resolve(s.req.cwd);
+  const tests = await runRigTests(cwd, s.ctx.rig.config, { env: s.env });
+  const coverage = checkCoverage(cwd, s.ctx.rig.config);
+  const ok = tests.passed && (!coverage || coverage.ok);
+  const note = `convoy tests ${tests.passed ? 'pass' : 'fail'}; ${coverage?.detail ?? 'no coverage rule'}`;
+  await finish(s, ok ? 'done' : 'failed', note);
+  return { ok, summary: note };
+}
+
+async function polecatJob(s: JobScope): Promise<JobResult> {
+  if (!s.bead.labels.includes(TESTS_WRITTEN)) {
+    return { ok: false, summary: `bead ${s.bead.id} has no tests yet: the refinery-tests job runs before the Polecat` };
+  }
+  const held = await holdBead(s);
+  const result = await runPolecat(s.ctx, held);
+  if (!result.ok) {
+    await finish(s, 'failed', `no model on the ladder made the tests pass (${result.attempts} attempt(s))`);
+    return { ok: false, summary: `no model made the tests of ${s.bead.id} pass after ${result.attempts} attempt(s)` };
+  }
+  return toReview(s, result.branch, result.model, `tests green on ${result.branch} with ${result.model}`);
+}
+
+async function librarianJob(s: JobScope): Promise<JobResult> {
+  await holdBead(s);
+  const r = await runLibrarian(s.ctx, s.bead);
+  if (!r.ok) {
+    await finish(s, 'failed', r.problems.join('\n'));
+    return { ok: false, summary: `the Librarian's docs for ${s.bead.id} were rejected: ${r.problems.join('; ').slice(0, 400)}` };
+  }
+  return toReview(s, r.branch, null, `documented ${r.documented.length} declaration(s); code unchanged`);
+}
+
+/** Bead -> review with its branch, then the PR into the convoy branch (opened with the installation token so its workflows run). */
+async function toReview(s: JobScope, branch: string, model: string | null, note: string): Promise<JobResult> {
+  await s.store.update(s.bead.id, (d) => {
+    d.branch = branch;
+    if (d.assignee && model) d.assignee.model = model;
+    return { to: 'review', note };
+  });
+  await publish(s);
+  if (!s.github) {
+    return {
+      ok: true,
+      summary: `${note}; branch ${branch} pushed. No GitHub token here (GTH_GITHUB_TOKEN or GITHUB_TOKEN, with GITHUB_REPOSITORY): open the PR from ${branch} into ${s.ctx.convoyBranch} by hand`,
+    };
+  }
+  const pr = await s.github.openPullRequest({
+    head: branch,
+    base: s.ctx.convoyBranch,
+    title: `${s.bead.id}: ${s.bead.title}`.slice(0, 250),
+    body: [`Bead \`${s.bead.id}\` of convoy \`${s.ctx.convoyId}\`.`, '', note, '', 'Opened by the gastown-hybrid runner job; the Refinery reviews it next.'].join('\n'),
+  });
+  await s.store.update(s.bead.id, (d) => void (d.pr = pr.number), { note: `PR #${pr.number}` });
+  await publish(s);
+  return { ok: true, summary: `${note}; PR #${pr.number} ${pr.created ? 'opened' : 'already open'}: ${pr.url}` };
+}
+
+/** Reviews the PR checked out here against its base; the review is posted when a token is present. */
+async function reviewJob(s: JobScope): Promise<JobResult> {
+  const prNumber = s.req.pr!;
+  const cwd = resolve(s.req.cwd);
+  const pr = s.github ? await s.github.pullRequest(prNumber) : null;
+  if (pr?.isFork) return { ok: false, summary: `PR #${prNumber} comes from a fork: it is never reviewed on the self-hosted runner` };
+  const base = pr?.baseRef ?? s.ctx.convoyBranch;
+  await execa('git', ['fetch', '-q', 'origin', `+refs/heads/${base}:refs/remotes/origin/${base}`], { cwd, env: s.env });
+  const head = (await execa('git', ['rev-parse', 'HEAD'], { cwd })).stdout.trim();
+  const show = async (rev: string, path: string) => {
+    const r = await execa('git', ['show', `${rev}:${path}`], { cwd, reject: false });
+    return r.exitCode === 0 ? r.stdout : null;
+  };
+  const bead = await beadForPullRequest(show, { number: prNumber, headRef: pr?.headRef ?? s.bead.branch ?? '', base: `origin/${base}`, head }, s.bead.files);
+  const { review, diff } = await reviewCheckout({ router: s.ctx.router, brief: s.ctx.brief, log: s.log, env: s.env }, bead, cwd, `origin/${base}`);
+  const result = toPullRequestReview(review, diff);
+  if (s.github) await s.github.createReview(prNumber, head, result);
+  return {
+    ok: true,
+    summary: `${review.verdict}: ${review.summary}${s.github ? ` (review posted on PR #${prNumber})` : ' (no GitHub token: review not posted)'}`,
+  };
+}

@@ -1,0 +1,102 @@
+// The app's clone of a repository it works on (the town: beads/, plans/, the rig itself), fetched before each use, one user at a time.
+import { existsSync } from 'node:fs';
+import { mkdir, rm } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { execa } from 'execa';
+import { GthError } from '../util/errors.js';
+import type { RepoRef } from './events.js';
+
+/** Installation token for git over HTTPS, or null where the remote needs none (local paths in tests, SSH). */
+export type TokenSource = () => Promise<string | null>;
+
+export class TownGitError extends GthError {}
+
+export interface TownRepoOptions {
+  /** The app's state folder; clones live in <stateDir>/towns/<owner>/<repo>. */
+  stateDir: string;
+  /** Where a repository is fetched from (default https://github.com/<owner>/<repo>.git). */
+  remoteUrl?: (repo: RepoRef) => string;
+  /** Commit identity of the app's own commits (the Mayor's plan). */
+  identity?: { name: string; email: string };
+  env?: NodeJS.ProcessEnv;
+}
+
+/**
+ * Git config passed through the environment (GIT_CONFIG_COUNT/KEY/VALUE, git 2.31+), so the token never lands in
+ * .git/config, in argv (visible in `ps`) or in a remote URL that error messages could echo.
+ */
+export function authEnv(token: string | null, host = 'https://github.com/'): Record<string, string> {
+  if (!token) return {};
+  const basic = Buffer.from(`x-access-token:${token}`).toString('base64');
+  return { GIT_CONFIG_COUNT: '1', GIT_CONFIG_KEY_0: `http.${host}.extraheader`, GIT_CONFIG_VALUE_0: `AUTHORIZATION: basic ${basic}` };
+}
+
+export interface TownCheckout {
+  dir: string;
+  /** The remote's default branch (origin/HEAD), e.g. "main". */
+  defaultBranch: string;
+  git(args: string[]): Promise<string>;
+  /** git that may fail: null instead of an error (e.g. `show` of a path absent at a revision). */
+  tryGit(args: string[]): Promise<string | null>;
+  /** Work tree reset to `ref` (detached) with every stray file removed: a failed run leaves nothing behind. */
+  resetTo(ref: string): Promise<void>;
+}
+
+export class TownRepos {
+  private readonly tails = new Map<string, Promise<unknown>>();
+
+  constructor(private readonly o: TownRepoOptions) {}
+
+  dir(repo: RepoRef): string {
+    return join(this.o.stateDir, 'towns', safe(repo.owner), safe(repo.repo));
+  }
+
+  /** Runs `fn` on a freshly fetched clone; calls for the same repository wait for each other. */
+  use<T>(repo: RepoRef, token: TokenSource | undefined, fn: (town: TownCheckout) => Promise<T>): Promise<T> {
+    const key = `${repo.owner}/${repo.repo}`;
+    const run = (this.tails.get(key) ?? Promise.resolve()).catch(() => undefined).then(async () => fn(await this.open(repo, token)));
+    this.tails.set(key, run.catch(() => undefined));
+    return run;
+  }
+
+  private async open(repo: RepoRef, token: TokenSource | undefined): Promise<TownCheckout> {
+    const dir = this.dir(repo);
+    const url = this.o.remoteUrl?.(repo) ?? `https://github.com/${repo.owner}/${repo.repo}.git`;
+    const env = { ...(this.o.env ?? process.env), ...authEnv(url.startsWith('https://') && token ? await token() : null), GIT_TERMINAL_PROMPT: '0' };
+    const run = async (args: string[], cwd = dir): Promise<string> => {
+      try {
+        return (await execa('git', args, { cwd, env, stripFinalNewline: true })).stdout;
+      } catch (err) {
+        const e = err as { stderr?: string; shortMessage?: string };
+        throw new TownGitError(`git ${args[0]} failed for ${repo.owner}/${repo.repo} in ${dir}: ${(e.stderr || e.shortMessage || String(err)).trim()}`, { cause: err });
+      }
+    };
+    if (!existsSync(join(dir, '.git'))) {
+      await rm(dir, { recursive: true, force: true });
+      await mkdir(dirname(dir), { recursive: true });
+      await run(['clone', '-q', '--no-checkout', url, dir], dirname(dir));
+      const who = this.o.identity ?? { name: 'gastown-hybrid[bot]', email: 'gastown-hybrid[bot]@users.noreply.github.com' };
+      await run(['config', 'user.name', who.name]);
+      await run(['config', 'user.email', who.email]);
+    }
+    await run(['fetch', '-q', '--prune', 'origin', '+refs/heads/*:refs/remotes/origin/*']);
+    await run(['remote', 'set-head', 'origin', '--auto']).catch(() => '');
+    const head = await run(['symbolic-ref', '--short', 'refs/remotes/origin/HEAD']).catch(() => 'origin/main');
+    const checkout: TownCheckout = {
+      dir,
+      defaultBranch: head.replace(/^origin\//, ''),
+      git: (args) => run(args),
+      tryGit: (args) => run(args).catch(() => null),
+      resetTo: async (ref) => {
+        await run(['checkout', '-q', '--force', '--detach', ref]);
+        await run(['reset', '-q', '--hard', ref]);
+        await run(['clean', '-q', '-fd']);
+      },
+    };
+    return checkout;
+  }
+}
+
+function safe(name: string): string {
+  return name.replace(/[^A-Za-z0-9._-]/g, '_');
+}
