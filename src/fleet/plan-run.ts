@@ -11,6 +11,7 @@ import type { Logger } from 'pino';
 import type { FleetPlan } from './plan-schema.js';
 import { Speed } from './catalog-schema.js';
 import { loadFleetConfig, type FleetConfig } from './config.js';
+import { fleetWithEvalFeedback } from '../eval/feedback.js';
 import { checkMeasured } from './config-check.js';
 import { withHeader } from './gguf-arch.js';
 import { planFleet } from './planner.js';
@@ -82,7 +83,9 @@ export async function runPlan(o: PlanRunOptions = {}): Promise<PlanRun> {
   const log = o.logger ?? createLogger(env, 'gth-plan');
   const started = Date.now();
   const raw = loadRawConfig(o.configFile, env, cwd);
-  const config = loadFleetConfig(raw, cwd);
+  const stateDir = loadRuntimeSettings(raw, env, cwd).stateDir;
+  // The latest `gth eval` results flag hallucinating models and put the best model per token band first.
+  const config = fleetWithEvalFeedback(loadFleetConfig(raw, cwd), raw, stateDir);
   // GGUF headers on disk beat catalog numbers.
   const modelsDir = resolve(cwd, config.hardware.modelsDir);
   const fromHeaders: string[] = [];
@@ -115,7 +118,7 @@ export async function runPlan(o: PlanRunOptions = {}): Promise<PlanRun> {
     rig = loadRigTokens(dir);
   }
   // The runtime's state folder holds measured tokens/s and crash-marked models; --measured overrides the speeds.
-  const state = readRuntimeState(loadRuntimeSettings(raw, env, cwd).stateDir, cfg);
+  const state = readRuntimeState(stateDir, cfg);
   let measured = state.measured;
   if (o.measuredFile) {
     const file = resolve(cwd, o.measuredFile);
