@@ -67,3 +67,24 @@ export async function readLedger(file: string): Promise<LedgerRead> {
   }
   return { file, exists: true, ...parseLedger(text) };
 }
+
+export interface ConvoyCost {
+  calls: number;
+  localCalls: number;
+  seconds: number;
+  energyWh: number;
+  usd: number;
+}
+
+/** Totals of one convoy's ledger lines (unreadable lines are skipped, as in reports). */
+export async function convoyCost(file: string, convoy: string): Promise<ConvoyCost> {
+  const { entries } = await readLedger(file);
+  const mine = entries.filter((e) => e.convoy === convoy);
+  return {
+    calls: mine.length,
+    localCalls: mine.filter((e) => e.local).length,
+    seconds: mine.reduce((n, e) => n + e.seconds, 0),
+    energyWh: mine.reduce((n, e) => n + e.energyWh, 0),
+    usd: mine.reduce((n, e) => n + e.money.totalUsd, 0),
+  };
+}

@@ -36,7 +36,7 @@ export function register(program: Command): void {
       });
       const town = resolve(o.dir ?? process.env.GTH_TOWN ?? process.cwd());
       // Heavy modules load only when this command runs, so other commands start fast.
-      const [{ loadRawConfig }, { loadFleetConfig }, { loadProvidersConfig }, { loadRuntimeSettings }, { createLedgerMeter }, { LiveRouter }, { runEpic }, { briefText }, { ProgressView }] =
+      const [{ loadRawConfig }, { loadFleetConfig }, { loadProvidersConfig }, { loadRuntimeSettings }, { createLedgerMeter }, { LiveRouter }, { runEpic }, { briefText }, { ProgressView }, { resolveLedgerPath, convoyCost }] =
         await Promise.all([
           import('../../config/load.js'),
           import('../../fleet/config.js'),
@@ -47,6 +47,7 @@ export function register(program: Command): void {
           import('../../agents/engine/run-epic.js'),
           import('../../agents/briefs/load.js'),
           import('../progress-view.js'),
+          import('../../cost/ledger.js'),
         ]);
       const raw = loadRawConfig(o.config, process.env, town);
       const log = createLogger();
@@ -72,14 +73,18 @@ export function register(program: Command): void {
         emit: (e) => view.onEvent(e),
       });
       view.close();
-      if (o.json) return printJson(summary);
+      const cost = await convoyCost(resolveLedgerPath(process.env, town), summary.convoyId);
+      if (o.json) return printJson({ ...summary, cost });
       process.stdout.write(`convoy ${summary.convoyId} on ${summary.convoyBranch}${summary.resumed ? ' (resumed)' : ''}${summary.dryRun ? ' (dry run: nothing written)' : ''}\n`);
       printTable(['bead', 'role', 'status', 'branch', 'title'], summary.beads.map((b) => [b.id, b.role ?? '-', b.status, b.branch ?? '-', b.title.slice(0, 50)]));
       if (summary.convoyTests) {
         const c = summary.convoyTests.counts;
         process.stdout.write(`convoy tests: ${summary.convoyTests.passed ? 'passing' : 'FAILING'} (${c.passed ?? 0} passed, ${c.failed ?? 0} failed)\n`);
       }
-      process.stdout.write(`model attempts: ${summary.attempts}; cost: gth cost report --convoy ${summary.convoyId}\n`);
+      process.stdout.write(
+        `model calls: ${cost.calls} (${cost.localCalls} local), ${cost.seconds.toFixed(0)} s, ${cost.energyWh.toFixed(1)} Wh, $${cost.usd.toFixed(4)}; Polecat attempts: ${summary.attempts}\n` +
+          `details: gth cost report --convoy ${summary.convoyId}\n`,
+      );
       if (summary.beads.some((b) => b.status === 'failed')) process.exitCode = 1;
     });
 }

@@ -6,116 +6,24 @@ import { mkdtemp, rm, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { pino } from 'pino';
 import { startFakeLlama, type FakeLlama } from '../../doubles/fake-llama.js';
-import { makeGodotShim, envWithShim, copyAerobeatMini } from '../../unit/agents/helpers/godot-shim.js';
-import { GeminiProvider } from '../../../src/providers/gemini.js';
-import { OpenAICompatibleProvider } from '../../../src/providers/openai-compatible.js';
-import { RetryPolicy } from '../../../src/providers/retry.js';
-import { LadderRouter, type ModelChoice } from '../../../src/agents/engine/router.js';
+import { makeGodotShim, envWithShim } from '../../unit/agents/helpers/godot-shim.js';
 import { runEpic } from '../../../src/agents/engine/run-epic.js';
 import { briefText } from '../../../src/agents/briefs/load.js';
 import { BeadStore } from '../../../src/beads/store.js';
 import { PlanRejectedError } from '../../../src/agents/engine/mayor.js';
-
-const HOST = 'https://generativelanguage.googleapis.com';
-const retry = RetryPolicy.parse({ maxRetries: 1, baseDelayMs: 1, maxDelayMs: 2 });
-const log = pino({ level: 'silent' });
-
-function gemini(text: string, prompt = 900, out = 300, thoughts = 120): Record<string, unknown> {
-  return {
-    candidates: [{ content: { role: 'model', parts: [{ text }] }, finishReason: 'STOP', index: 0 }],
-    usageMetadata: { promptTokenCount: prompt, candidatesTokenCount: out, thoughtsTokenCount: thoughts, totalTokenCount: prompt + out + thoughts },
-    modelVersion: 'gemini-3-pro-preview',
-  };
-}
-
-const EPIC = `# Combo streak bonus
-
-Players should earn bonus points for long combos. Add \`bonus_points()\` to ComboCounter: 50 points for each
-full level of hits (combo / hits_per_level), 0 below the first level. Document the new function.`;
-
-const PLAN = {
-  title: 'Combo streak bonus',
-  plan: '## Goal\nBonus points for long combos.\n\n## Steps\n1. Tests first.\n2. Implement bonus_points.\n3. Document it.',
-  beads: [
-    { key: 'bonus', title: 'Add ComboCounter.bonus_points()', description: '50 points per full level of hits.', type: 'feature', role: 'polecat', rig: 'aerobeat-mini', files: ['scripts/combo_counter.gd'], acceptance: ['bonus_points() is 0 below the first level', '50 points per full level'], deps: [], priority: 1 },
-    { key: 'docs', title: 'Document bonus_points', description: '', type: 'docs', role: 'librarian', rig: 'aerobeat-mini', files: ['scripts/combo_counter.gd'], acceptance: ['every public function has a ## comment'], deps: ['bonus'], priority: 2 },
-  ],
-};
-
-const TESTS = {
-  summary: 'bonus points per level',
-  files: [
-    {
-      path: 'test/unit/test_combo_bonus.gd',
-      content: [
-        'extends GutTest',
-        '',
-        '',
-        'func test_no_bonus_below_first_level():',
-        '\tvar c := ComboCounter.new()',
-        '\tfor i in range(9):',
-        '\t\tc.hit()',
-        '\tassert_eq(c.bonus_points(), 0)',
-        '',
-        '',
-        'func test_bonus_per_full_level():',
-        '\tvar c := ComboCounter.new()',
-        '\tfor i in range(25):',
-        '\t\tc.hit()',
-        '\tassert_eq(c.bonus_points(), 100)',
-        '',
-      ].join('\n'),
-    },
-  ],
-  edits: '',
-};
-
-const ANCHOR = '## 1 for the first `hits_per_level` hits, then one more per level, capped at MAX_MULTIPLIER.';
-const edit = (body: string) =>
-  ['scripts/combo_counter.gd', '<<<<<<< SEARCH', ANCHOR, '=======', ...body.split('\n'), '', ANCHOR, '>>>>>>> REPLACE'].join('\n');
-
-const WRONG_BLOCK = ['scripts/combo_counter.gd', '<<<<<<< SEARCH', 'func bonus():', '\tpass', '=======', 'func bonus_points() -> int:', '\treturn 0', '>>>>>>> REPLACE'].join('\n');
-const GODOT3 = edit('func bonus_points() -> int:\n\tyield(get_tree(), "idle_frame")\n\treturn 50 * (combo / hits_per_level)\n');
-// Round three fixes the Godot 3-ism it wrote in round two, but gets the arithmetic wrong.
-const WRONG_MATH = [
-  'scripts/combo_counter.gd', '<<<<<<< SEARCH', 'func bonus_points() -> int:', '\tyield(get_tree(), "idle_frame")', '\treturn 50 * (combo / hits_per_level)',
-  '=======', 'func bonus_points() -> int:', '\treturn 50 * combo', '>>>>>>> REPLACE',
-].join('\n');
-const RIGHT = edit('func bonus_points() -> int:\n\treturn 50 * (combo / hits_per_level)\n');
-
-const REVIEW = { verdict: 'approve', summary: 'Implements the bonus as specified; tests cover both branches.', comments: [], coverage: { ok: true, detail: 'measured by the engine' } };
+import { LedgerMeter } from '../../../src/cost/meter.js';
+import { loadPrices } from '../../../src/cost/prices.js';
+import { readLedger, convoyCost } from '../../../src/cost/ledger.js';
+import { HOST, log, gemini, EPIC, PLAN, WRONG_BLOCK, GODOT3, WRONG_MATH, RIGHT, CPU_RULES, setupRig as setupRigIn, ladderRouter } from '../../support/engine-fixture.js';
 
 let root: string;
 let small: FakeLlama, big: FakeLlama, cpu: FakeLlama;
 let shim: string;
 
-async function setupRig(): Promise<{ rig: string; remote: string; town: string }> {
-  const rig = copyAerobeatMini();
-  const remote = join(root, `origin-${Math.random().toString(36).slice(2)}.git`);
-  await execa('git', ['init', '-q', '--bare', '-b', 'main', remote]);
-  for (const args of [['init', '-q', '-b', 'main'], ['add', '-A'], ['-c', 'user.name=t', '-c', 'user.email=t@x', 'commit', '-qm', 'rig'], ['remote', 'add', 'origin', remote], ['push', '-q', 'origin', 'main']]) {
-    await execa('git', args, { cwd: rig });
-  }
-  const town = await mkdtemp(join(root, 'town-'));
-  await execa('git', ['init', '-q', '-b', 'main'], { cwd: town });
-  for (const [k, v] of [['user.name', 'engine'], ['user.email', 'e@x']]) await execa('git', ['config', k!, v!], { cwd: town });
-  return { rig, remote, town };
-}
+const setupRig = () => setupRigIn(root);
 
-function router(over: { mayor?: ModelChoice[] } = {}): LadderRouter {
-  const g = (model: string) => new GeminiProvider({ apiKey: 'test-key', model, timeoutMs: 10_000, retry, sleep: async () => undefined });
-  const l = (f: FakeLlama, model: string) => new OpenAICompatibleProvider({ baseUrl: `${f.url}/v1`, model, timeoutMs: 10_000, retry, sleep: async () => undefined, local: true });
-  const choice = (p: GeminiProvider | OpenAICompatibleProvider): ModelChoice => ({ provider: p, label: `${p.local ? 'local' : 'cloud'}:${p.model}` });
-  return new LadderRouter({
-    mayor: over.mayor ?? [choice(g('gemini-3-pro-preview'))],
-    crew: [choice(g('gemini-3-flash-preview'))],
-    polecat: [choice(l(small, 'qwen2.5-coder-3b')), choice(l(big, 'qwen2.5-coder-7b'))],
-    refinery: [choice(l(cpu, 'deepseek-r1-distill-qwen-32b'))],
-    librarian: [choice(l(cpu, 'smollm2-1.7b'))],
-  });
-}
+const router = (meter?: LedgerMeter) => ladderRouter({ small: small.url, big: big.url, cpu: cpu.url }, { meter });
 
 beforeAll(async () => {
   root = await mkdtemp(join(tmpdir(), 'gth-engine-'));
@@ -133,18 +41,7 @@ beforeAll(async () => {
     },
   });
   big = await startFakeLlama({ script: { rules: [{ match: 'Answer only with search/replace edit blocks', reply: RIGHT }], default: '' } });
-  cpu = await startFakeLlama({
-    script: {
-      rules: [
-        { match: 'Write the tests first for bead', reply: JSON.stringify(TESTS) },
-        { match: 'Review the change for bead', reply: JSON.stringify(REVIEW) },
-        { match: 'Write `##` doc comments for scripts/combo_counter.gd', reply: JSON.stringify({ docs: { 'func:bonus_points': 'Bonus for long combos: 50 points per full level of hits.' }, edits: '' }) },
-        { match: 'Write `##` doc comments for', reply: JSON.stringify({ docs: {}, edits: '' }) },
-        { match: 'Refresh the rig README', reply: JSON.stringify({ readme: '# aerobeat-mini\n\nBeat scoring and combos for AeroBeat.\n\n- `ComboCounter.bonus_points()`: 50 points per full level.\n' }) },
-      ],
-      default: '{}',
-    },
-  });
+  cpu = await startFakeLlama({ script: { rules: CPU_RULES, default: '{}' } });
 }, 60_000);
 
 afterEach(() => nock.cleanAll());
@@ -163,8 +60,10 @@ describe('gth run-epic engine', () => {
       .post('/v1beta/models/gemini-3-pro-preview:generateContent')
       .reply(200, gemini(JSON.stringify(PLAN), 2400, 900, 3000));
     const events: string[] = [];
+    const ledgerPath = join(town, '.gastown-state', 'ledger.jsonl');
+    const meter = new LedgerMeter({ ledgerPath, prices: loadPrices(), localWatts: 300 });
     const summary = await runEpic({
-      epicText: EPIC, rigDir: rig, townDir: town, router: router(), brief: briefText, commit: true, attemptsPerModel: 3,
+      epicText: EPIC, rigDir: rig, townDir: town, router: router(meter), brief: briefText, commit: true, attemptsPerModel: 3,
       log, emit: (e) => events.push(JSON.stringify(e)), testEnv: envWithShim(shim),
     });
     expect(nock.isDone()).toBe(true);
@@ -207,6 +106,19 @@ describe('gth run-epic engine', () => {
     const townLog = (await execa('git', ['log', '--format=%s'], { cwd: town })).stdout;
     expect(townLog).toContain(`convoy ${summary.convoyId}: plan "Combo streak bonus" (2 beads)`);
     expect(events.some((e) => e.includes('"status":"retry"'))).toBe(true);
+
+    // Every model call left one priced ledger line under its role and the convoy.
+    const { entries, problems } = await readLedger(ledgerPath);
+    expect(problems).toEqual([]);
+    const perRole = Object.fromEntries(['mayor', 'crew', 'refinery', 'polecat', 'librarian'].map((r) => [r, entries.filter((e) => e.role === r).length]));
+    expect(perRole).toEqual({ mayor: 1, crew: 1, refinery: 2, polecat: 4, librarian: 2 });
+    const mayorLine = entries.find((e) => e.role === 'mayor')!;
+    expect(mayorLine).toMatchObject({ convoy: summary.convoyId, local: false, tokens: { in: 2400, out: 900, thinking: 3000 } });
+    // Gemini 3 Pro: $2/M in, $12/M out (thinking billed as output): 2400*2e-6 + (900+3000)*12e-6 = 0.0516.
+    expect(mayorLine.money.cloudUsd).toBeCloseTo(0.0516, 6);
+    const cost = await convoyCost(ledgerPath, summary.convoyId);
+    expect(cost.calls).toBe(9); // the Crew is asked before the convoy exists, so its line has no convoy
+    expect(cost.localCalls).toBe(8);
 
     // A rerun of the same epic resumes the finished convoy instead of planning again (no Gemini mock set up).
     const again = await runEpic({ epicText: EPIC, rigDir: rig, townDir: town, router: router(), brief: briefText, log, testEnv: envWithShim(shim) });
