@@ -169,7 +169,7 @@ export async function reviewCheckout(d: ReviewDeps, bead: Bead, dir: string, bas
     brief: d.brief ?? briefText,
     worktrees: dir,
     attemptsPerModel: 1,
-    contextBudget: 12_000,
+    contextBudget: () => 12_000,
     convoyId: bead.convoy ?? bead.id,
     convoyBranch: base,
     log: d.log,

@@ -74,7 +74,7 @@ async function runJob(deps: EngineJobDeps, req: JobRequest, env: NodeJS.ProcessE
     brief: deps.brief ?? briefText,
     worktrees: env.GTH_WORKTREES || join(env.RUNNER_TEMP || tmpdir(), 'gth-worktrees', basename(cwd)),
     attemptsPerModel: positiveInt(env.GTH_ATTEMPTS, 3),
-    contextBudget: positiveInt(env.GTH_CONTEXT_BUDGET, 12_000),
+    contextBudget: () => positiveInt(env.GTH_CONTEXT_BUDGET, 12_000),
     convoyId,
     convoyBranch,
     log,
