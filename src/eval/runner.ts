@@ -64,7 +64,7 @@ export async function runEval(o: RunEvalOptions): Promise<EvalResults> {
       }
     }
   }
-  if (!o.vram || runs.every((r) => r.vramPeakMiB === null)) notes.push('VRAM peak: no nvidia-smi reading during the runs (null)');
+  if (!o.vram || runs.every((r) => r.vramPeakMiB === null)) notes.push('VRAM peak: no nvidia-smi reading during the runs (null); it needs nvidia-smi on PATH (runtime.nvidiaSmi)');
   for (const m of o.models) if (!m.info.sha256) notes.push(`${m.name}: ${m.info.note || 'no sha256'}`);
   return {
     v: 1, id, date, tasksDir: o.tasksDir, repeat: o.repeat, attemptsPerModel: o.attemptsPerModel,

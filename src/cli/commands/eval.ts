@@ -76,6 +76,8 @@ export function register(program: Command): void {
         fleet: loadFleetConfig(raw, cwd), providers: loadProvidersConfig(raw), stateDir: settings.stateDir, modelsDir: settings.modelsDir, deps: { meter, logger: log, log },
       });
       const smi = new NvidiaSmi(settings.nvidiaSmi);
+      // Poll the GPU only when nvidia-smi answers at all; otherwise the VRAM peak stays null (noted in the results).
+      const gpu = await smi.detect();
       const bar = new cliProgress.SingleBar(
         { stream: process.stderr, format: 'eval [{bar}] {value}/{total} | {model} | {task}', hideCursor: false, noTTYOutput: true, notTTYSchedule: 5000 },
         cliProgress.Presets.shades_classic,
@@ -84,7 +86,7 @@ export function register(program: Command): void {
       const results = await runEval({
         tasks, models, repeat, tasksDir, brief: briefText, attemptsPerModel: attempts, contextBudget, log,
         costOf: async (convoy) => (await readLedger(ledgerPath)).entries.filter((e) => e.convoy === convoy).reduce((n, e) => n + e.money.totalUsd, 0),
-        vram: { read: async () => smi.read().catch(() => null) },
+        vram: gpu.available ? { read: async () => smi.read().catch(() => null) } : undefined,
         onProgress: (p) => bar.update(p.done, { model: p.model, task: `${p.task}${p.last ? (p.last.passed ? ' ok' : ' FAIL') : ''}` }),
       });
       bar.stop();
