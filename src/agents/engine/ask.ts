@@ -3,8 +3,17 @@ import type { z } from 'zod';
 import type { ChatMessage, CallMeta } from '../../providers/types.js';
 import type { ModelChoice } from './router.js';
 
-export async function ask(choice: ModelChoice, messages: ChatMessage[], meta: CallMeta): Promise<string> {
+export interface CallStats {
+  completionTokens: number;
+  seconds: number;
+  /** Generated tokens per second over the whole call (prompt processing included). */
+  tokensPerSecond: number;
+}
+
+export async function ask(choice: ModelChoice, messages: ChatMessage[], meta: CallMeta, onStats?: (s: CallStats) => void): Promise<string> {
   const res = await choice.provider.chat({ messages, meta });
+  const seconds = res.latencyMs / 1000;
+  onStats?.({ completionTokens: res.usage.completion, seconds, tokensPerSecond: seconds > 0 ? res.usage.completion / seconds : 0 });
   return res.text;
 }
 

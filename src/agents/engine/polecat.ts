@@ -9,7 +9,7 @@ import { checkGdscriptFiles } from '../guard/check.js';
 import { formatGuardFeedback } from '../guard/feedback.js';
 import { runRigTests, formatTestFeedback } from '../rig/run-tests.js';
 import { assembleContext, renderContext } from './context.js';
-import type { EngineContext } from './types.js';
+import { budgetFor, type EngineContext } from './types.js';
 import { ask } from './ask.js';
 import { beadText } from '../../fleet/prompt-tokens.js';
 
@@ -68,7 +68,7 @@ export async function runPolecat(ctx: EngineContext, bead: Bead, reviewFeedback?
     // A revision continues from the pushed branch; a new model starts clean from the convoy branch.
     const base = reviewFeedback && step === 0 ? branch : ctx.convoyBranch;
     await ctx.git.worktree(worktree, branch, base === branch ? null : base);
-    const context = renderContext(assembleContext(worktree, bead, ctx.contextBudget, testDirs));
+    const context = renderContext(assembleContext(worktree, bead, budgetFor(ctx, bead), testDirs));
     const messages: ChatMessage[] = [
       { role: 'system', content: ctx.brief('polecat', ctx.rig) },
       { role: 'user', content: taskMessage(bead, context, reviewFeedback ? `\n## Review comments to address\n${reviewFeedback}` : '') },
@@ -77,7 +77,9 @@ export async function runPolecat(ctx: EngineContext, bead: Bead, reviewFeedback?
       attempts++;
       let feedback: string;
       try {
-        const res = await ask(choice, messages, { role: 'polecat', beadId: bead.id, convoyId: ctx.convoyId });
+        const res = await ask(choice, messages, { role: 'polecat', beadId: bead.id, convoyId: ctx.convoyId }, (st) =>
+          ctx.emit({ kind: 'model', role: 'polecat', model: choice.label, beadId: bead.id, tokensPerSecond: st.tokensPerSecond }),
+        );
         messages.push({ role: 'assistant', content: res });
         feedback = await tryEdits(ctx, worktree, res, testDirs);
       } catch (err) {

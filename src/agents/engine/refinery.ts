@@ -12,7 +12,7 @@ import { checkCoverage } from '../rig/coverage.js';
 import { formatTestFeedback, type TestRunResult } from '../rig/run-tests.js';
 import { assembleContext, renderContext } from './context.js';
 import { askJson } from './ask.js';
-import type { EngineContext } from './types.js';
+import { budgetFor, type EngineContext } from './types.js';
 import { beadText } from '../../fleet/prompt-tokens.js';
 import { GthError } from '../../util/errors.js';
 
@@ -27,7 +27,7 @@ export function convoyWorktree(ctx: EngineContext): string {
 export async function writeTestsFirst(ctx: EngineContext, bead: Bead, worktree: string): Promise<string[]> {
   const testDirs = ctx.rig.config.tests.dirs;
   const framework = ctx.rig.config.tests.framework;
-  const context = renderContext(assembleContext(worktree, bead, ctx.contextBudget, testDirs));
+  const context = renderContext(assembleContext(worktree, bead, budgetFor(ctx, bead), testDirs));
   const messages = [
     { role: 'system' as const, content: ctx.brief('refinery', ctx.rig) },
     {

@@ -28,7 +28,8 @@ export interface RunEpicOptions {
   dryRun?: boolean;
   commit?: boolean;
   attemptsPerModel?: number;
-  contextBudget?: number;
+  /** Tokens of rig context a bead may get; a number, or per bead from the fleet plan. Default 12,000. */
+  contextBudget?: number | ((bead: Bead) => number);
   log: Logger;
   emit?: (e: EngineEvent) => void;
   testEnv?: NodeJS.ProcessEnv;

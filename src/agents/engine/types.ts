@@ -1,6 +1,6 @@
 // What every role procedure gets from the engine: the store, the rig, git, models and a progress sink.
 import type { Logger } from 'pino';
-import type { Role } from '../../beads/schema.js';
+import type { Role, Bead } from '../../beads/schema.js';
 import type { BeadStore } from '../../beads/store.js';
 import type { LoadedRig } from '../rig/load.js';
 import type { RigGit } from './rig-git.js';
@@ -22,8 +22,8 @@ export interface EngineContext {
   worktrees: string;
   /** Edit/test rounds per model before the switcher escalates. */
   attemptsPerModel: number;
-  /** Token budget for a Polecat's context (from the fleet plan). */
-  contextBudget: number;
+  /** Token budget for a bead's context: the context per slot of the server the fleet plan gives it, less the answer. */
+  contextBudget: number | ((bead: Bead) => number);
   convoyId: string;
   convoyBranch: string;
   log: Logger;
@@ -39,3 +39,7 @@ export const AGENT_BY = {
   polecat: 'polecat',
   librarian: 'librarian',
 } as const satisfies Record<Role, string>;
+
+export function budgetFor(ctx: Pick<EngineContext, 'contextBudget'>, bead: Bead): number {
+  return typeof ctx.contextBudget === 'function' ? ctx.contextBudget(bead) : ctx.contextBudget;
+}

@@ -36,7 +36,7 @@ export function register(program: Command): void {
       });
       const town = resolve(o.dir ?? process.env.GTH_TOWN ?? process.cwd());
       // Heavy modules load only when this command runs, so other commands start fast.
-      const [{ loadRawConfig }, { loadFleetConfig }, { loadProvidersConfig }, { loadRuntimeSettings }, { createLedgerMeter }, { LiveRouter }, { runEpic }, { briefText }, { ProgressView }, { resolveLedgerPath, convoyCost }] =
+      const [{ loadRawConfig }, { loadFleetConfig }, { loadProvidersConfig }, { loadRuntimeSettings }, { createLedgerMeter }, { LiveRouter }, { runEpic }, { briefText }, { ProgressView }, { resolveLedgerPath, convoyCost }, { contextBudgetFor }] =
         await Promise.all([
           import('../../config/load.js'),
           import('../../fleet/config.js'),
@@ -48,12 +48,14 @@ export function register(program: Command): void {
           import('../../agents/briefs/load.js'),
           import('../progress-view.js'),
           import('../../cost/ledger.js'),
+          import('../../fleet/context-budget.js'),
         ]);
       const raw = loadRawConfig(o.config, process.env, town);
       const log = createLogger();
       const settings = loadRuntimeSettings(raw, process.env, town);
+      const fleet = loadFleetConfig(raw, town);
       const router = new LiveRouter({
-        fleet: loadFleetConfig(raw, town),
+        fleet,
         providers: loadProvidersConfig(raw),
         stateDir: settings.stateDir,
         deps: { meter: createLedgerMeter({ raw, townRoot: town, logger: log }), logger: log, log },
@@ -69,6 +71,7 @@ export function register(program: Command): void {
         dryRun: o.dryRun,
         commit: o.commit,
         attemptsPerModel: attempts,
+        contextBudget: contextBudgetFor(fleet),
         log,
         emit: (e) => view.onEvent(e),
       });
