@@ -48,7 +48,8 @@ export class NvidiaSmi {
   ) {}
 
   private async run(args: string[]): Promise<string> {
-    const r = await execa(this.command, args, { env: this.env, extendEnv: false, timeout: 10_000, reject: false });
+    // cleanup: false keeps execa from hooking process signals for these short calls.
+    const r = await execa(this.command, args, { env: this.env, extendEnv: false, timeout: 10_000, reject: false, cleanup: false });
     if (r.failed || r.exitCode !== 0) {
       const why = r.code === 'ENOENT' || /ENOENT/.test(String(r.message)) ? `${this.command} not found on PATH` : (String(r.stdout || r.stderr).trim() || r.shortMessage);
       throw new Error(why);

@@ -135,8 +135,10 @@ async function upForeground(flags: UpFlags, settings: RuntimeSettings, servers: 
   let stopping: Promise<void> | null = null;
   const stop = (): Promise<void> => (stopping ??= sup.shutdown(true));
   const onSignal = (): void => void stop().then(() => process.exit(0));
-  process.once('SIGTERM', onSignal);
-  process.once('SIGINT', onSignal);
+  // `on`, not `once`: execa's exit cleanup (signal-exit) re-raises a signal that no other listener
+  // is left to handle, which would kill us mid-shutdown when a second signal or an nvidia-smi call overlaps.
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
   try {
     await sup.init();
     if (!sup.gpu.available) process.stderr.write(`gth: no NVIDIA GPU (${sup.gpu.reason}); running CPU-only\n`);
