@@ -58,21 +58,24 @@ export const BEAD = 'am-bonus';
  * Pushes convoy/am-cv1 (planned for Codertocat/Hello-World#1) with one Polecat bead whose tests the Refinery
  * already wrote (label tests-written, test file committed), as the refinery-tests job leaves it.
  */
-export async function seedConvoy(work: string): Promise<void> {
+export async function seedConvoy(work: string, opts: { testsWritten?: boolean } = {}): Promise<void> {
+  const testsWritten = opts.testsWritten ?? true;
   await gitIn(work, 'checkout', '-q', '-b', `convoy/${CONVOY}`);
   const store = new BeadStore({ dir: join(work, 'beads'), actor: 'mayor', prefix: 'am' });
   await store.createMany(
     [{
       id: BEAD, title: 'Add ComboCounter.bonus_points()', description: '50 points per full level of hits.', type: 'feature', role: 'polecat',
-      rig: 'aerobeat-mini', convoy: CONVOY, files: ['scripts/combo_counter.gd', 'test/unit/test_combo_bonus.gd'],
-      acceptance: ['0 below the first level', '50 points per full level'], labels: ['tests-written', 'epic:Codertocat/Hello-World#1'],
+      rig: 'aerobeat-mini', convoy: CONVOY, files: testsWritten ? ['scripts/combo_counter.gd', 'test/unit/test_combo_bonus.gd'] : ['scripts/combo_counter.gd'],
+      acceptance: ['0 below the first level', '50 points per full level'], labels: [...(testsWritten ? ['tests-written'] : []), 'epic:Codertocat/Hello-World#1'],
     }],
     { by: 'mayor' },
   );
   await store.createConvoy({ id: CONVOY, title: 'Combo streak bonus', epic: { repo: 'Codertocat/Hello-World', issue: 1 }, beads: [BEAD], branch: `convoy/${CONVOY}`, epicKey: 'Codertocat/Hello-World#1' });
-  const test = join(work, 'test/unit/test_combo_bonus.gd');
-  await mkdir(dirname(test), { recursive: true });
-  await writeFile(test, BONUS_TEST);
+  if (testsWritten) {
+    const test = join(work, 'test/unit/test_combo_bonus.gd');
+    await mkdir(dirname(test), { recursive: true });
+    await writeFile(test, BONUS_TEST);
+  }
   await gitIn(work, 'add', '-A');
   await gitIn(work, 'commit', '-qm', 'convoy am-cv1: plan and tests first');
   await gitIn(work, 'push', '-q', 'origin', `convoy/${CONVOY}`);

@@ -1,0 +1,107 @@
+// The Refinery's runner jobs on real checkouts: tests first onto the convoy branch, and a PR review posted with the installation token.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import { pino } from 'pino';
+import { startFakeLlama, type FakeLlama } from '../../doubles/fake-llama.js';
+import { makeGodotShim } from '../../unit/agents/helpers/godot-shim.js';
+import { FakeGitHub } from '../../support/github-fake.js';
+import { BEAD, BONUS_TEST, CONVOY, gitIn, makeTown, registerServer, seedConvoy } from '../../support/github-town.js';
+import { parseBeadText } from '../../../src/beads/serialize.js';
+import { createEngineJobRunner } from '../../../src/agents/engine/jobs.js';
+
+let root: string;
+let refinery: FakeLlama;
+let shim: string;
+const TESTS = { summary: 'bonus per level', files: [{ path: 'test/unit/test_combo_bonus.gd', content: BONUS_TEST }], edits: '' };
+const APPROVE = { verdict: 'approve', summary: 'Fine by me.', comments: [], coverage: { ok: true, detail: 'claimed' } };
+
+beforeAll(async () => {
+  root = await mkdtemp(join(tmpdir(), 'gth-job-refinery-'));
+  shim = makeGodotShim();
+  refinery = await startFakeLlama({
+    script: {
+      rules: [
+        { match: 'Write the tests first for bead', reply: JSON.stringify(TESTS) },
+        { match: 'Review the change for bead', reply: JSON.stringify(APPROVE) },
+      ],
+      default: '{}',
+    },
+  });
+});
+afterAll(async () => {
+  await refinery?.close();
+  await rm(root, { recursive: true, force: true });
+});
+
+function jobEnv(name: string): NodeJS.ProcessEnv {
+  const stateDir = join(root, `${name}-state`);
+  registerServer(stateDir, 'DeepSeek-R1-Distill-Qwen-32B', refinery.url, 'cpu');
+  return { PATH: `${shim}:${process.env.PATH ?? ''}`, HOME: process.env.HOME, GTH_STATE_DIR: stateDir, GTH_LEDGER: join(root, `${name}.jsonl`), GTH_WORKTREES: join(root, `${name}-wt`) };
+}
+
+const runner = createEngineJobRunner({ log: pino({ level: 'silent' }) });
+
+describe('gth job refinery-tests', () => {
+  it('commits the tests on the convoy branch and hands the bead back, open and labelled, for the Polecat', async () => {
+    const { bare, work } = await makeTown(await mkdtemp(join(root, 'tests-')));
+    await seedConvoy(work, { testsWritten: false });
+    const checkout = join(root, 'tests-runner');
+    await execa('git', ['clone', '-q', '--branch', `convoy/${CONVOY}`, bare, checkout]);
+    const result = await runner.run({ kind: 'refinery-tests', beadId: BEAD, pr: null, convoy: null, cwd: checkout }, jobEnv('tests'));
+    expect(result).toEqual({ ok: true, summary: `tests for ${BEAD} on convoy/${CONVOY}: test/unit/test_combo_bonus.gd` });
+
+    expect(await gitIn(bare, 'show', `convoy/${CONVOY}:test/unit/test_combo_bonus.gd`)).toBe(BONUS_TEST.trimEnd());
+    const bead = parseBeadText(await gitIn(bare, 'show', `convoy/${CONVOY}:beads/${BEAD}.json`), 'remote');
+    expect(bead.status).toBe('open');
+    expect(bead.assignee).toBeNull();
+    expect(bead.labels).toContain('tests-written');
+    expect(bead.files).toContain('test/unit/test_combo_bonus.gd');
+    expect(bead.history.filter((h) => h.from !== h.to).map((h) => `${h.from}->${h.to}`)).toEqual(['null->open', 'open->in_progress', 'in_progress->open']);
+    // Only the test file and the bead changed: nothing else from the checkout was committed.
+    const changed = (await gitIn(bare, 'diff', '--name-only', `convoy/${CONVOY}~2`, `convoy/${CONVOY}`)).split('\n').sort();
+    expect(changed).toEqual([`beads/${BEAD}.json`, 'test/unit/test_combo_bonus.gd']);
+  }, 60_000);
+});
+
+describe('gth job refinery-review', () => {
+  it('reviews the PR checked out by the workflow and posts the review; failing tests overrule an approval', async () => {
+    const { bare, work } = await makeTown(await mkdtemp(join(root, 'review-')));
+    await seedConvoy(work);
+    await gitIn(work, 'checkout', '-q', '-b', `polecat/${BEAD}`);
+    const file = join(work, 'scripts/combo_counter.gd');
+    await writeFile(file, `${await readFile(file, 'utf8')}\n\nfunc bonus_points() -> int:\n\treturn 50 * combo\n`);
+    await gitIn(work, 'commit', '-qam', 'bonus points');
+    await gitIn(work, 'push', '-q', 'origin', `polecat/${BEAD}`);
+    const checkout = join(root, 'review-runner');
+    await execa('git', ['clone', '-q', '--branch', `polecat/${BEAD}`, bare, checkout]);
+    const head = await gitIn(checkout, 'rev-parse', 'HEAD');
+    const fake = new FakeGitHub()
+      .on('pulls/get', () => [200, {
+        number: 9,
+        head: { ref: `polecat/${BEAD}`, sha: head, repo: { full_name: 'Codertocat/Hello-World' } },
+        base: { ref: `convoy/${CONVOY}`, sha: '1'.repeat(40), repo: { full_name: 'Codertocat/Hello-World' } },
+      }])
+      .on('pulls/create-review', () => [200, { id: 1, state: 'CHANGES_REQUESTED' }])
+      .start();
+    try {
+      const result = await runner.run(
+        { kind: 'refinery-review', beadId: BEAD, pr: 9, convoy: null, cwd: checkout },
+        { ...jobEnv('review'), GTH_GITHUB_TOKEN: 'ghs_installation', GITHUB_REPOSITORY: 'Codertocat/Hello-World' },
+      );
+      expect(result.ok).toBe(true);
+      expect(result.summary).toMatch(/^request_changes: .*\(review posted on PR #9\)$/);
+      const posted = fake.calls('pulls/create-review');
+      expect(posted).toHaveLength(1);
+      const body = posted[0]!.body as { commit_id: string; event: string; body: string };
+      expect(body.commit_id).toBe(head);
+      expect(body.event).toBe('REQUEST_CHANGES');
+      expect(body.body).toContain('tests are failing');
+      expect(fake.violations).toEqual([]);
+    } finally {
+      fake.stop();
+    }
+  }, 60_000);
+});
