@@ -22,6 +22,10 @@ function loadState() {
   }
 }
 
+// FAKE_NVIDIA_SMI_DELAY_MS: answer slowly, like a busy driver (keeps calls in flight for signal-race tests).
+const delay = Number(process.env.FAKE_NVIDIA_SMI_DELAY_MS ?? 0);
+if (delay > 0) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, delay);
+
 const state = loadState();
 if (!state || state.fail) {
   process.stdout.write(`${state?.fail ?? DRIVER_FAIL}\n`);

@@ -54,7 +54,10 @@ describe('gth runtime', { timeout: 180_000 }, () => {
   it('foreground up supervises until `down` from a second process; --wave picks servers', async () => {
     const { box, env, planFile } = setup();
     const [node, ...rest] = GTH_ARGV;
-    const fg = execa(node!, [...rest, 'runtime', 'up', '--plan', planFile, '--wave', '1'], { env, cwd: box.dir, reject: false });
+    // nvidia-smi polled every 100 ms and slow to answer: `down`'s SIGTERM lands while a call is in flight.
+    writeFileSync(env.GTH_CONFIG!, readFileSync(env.GTH_CONFIG!, 'utf8').replace('runtime:\n', 'runtime:\n  vram:\n    pollMs: 100\n'));
+    const fgEnv = { ...env, FAKE_NVIDIA_SMI_DELAY_MS: '400' };
+    const fg = execa(node!, [...rest, 'runtime', 'up', '--plan', planFile, '--wave', '1'], { env: fgEnv, cwd: box.dir, reject: false });
     await until(() => readServerStates(box.stateDir).some((s) => s.status === 'ready'), 30_000, 'server b ready');
     const [b] = readServerStates(box.stateDir);
     expect(b?.id).toBe('b');
