@@ -36,7 +36,7 @@ export function register(program: Command): void {
       });
       const town = resolve(o.dir ?? process.env.GTH_TOWN ?? process.cwd());
       // Heavy modules load only when this command runs, so other commands start fast.
-      const [{ loadRawConfig }, { loadFleetConfig }, { loadProvidersConfig }, { loadRuntimeSettings }, { createLedgerMeter }, { LiveRouter }, { runEpic }, { briefText }, { ProgressView }, { resolveLedgerPath, convoyCost }, { contextBudgetFor }] =
+      const [{ loadRawConfig }, { loadFleetConfig }, { loadProvidersConfig }, { loadRuntimeSettings }, { createLedgerMeter }, { LiveRouter }, { runEpic }, { briefText }, { ProgressView }, { resolveLedgerPath, convoyCost }, { contextBudgetFor }, { fleetWithEvalFeedback }] =
         await Promise.all([
           import('../../config/load.js'),
           import('../../fleet/config.js'),
@@ -49,11 +49,13 @@ export function register(program: Command): void {
           import('../progress-view.js'),
           import('../../cost/ledger.js'),
           import('../../fleet/context-budget.js'),
+          import('../../eval/feedback.js'),
         ]);
       const raw = loadRawConfig(o.config, process.env, town);
       const log = createLogger();
       const settings = loadRuntimeSettings(raw, process.env, town);
-      const fleet = loadFleetConfig(raw, town);
+      // The latest `gth eval` results reorder the ladders and flag models that hallucinate Godot 3 APIs.
+      const fleet = fleetWithEvalFeedback(loadFleetConfig(raw, town), raw, settings.stateDir);
       const router = new LiveRouter({
         fleet,
         providers: loadProvidersConfig(raw),

@@ -43,7 +43,7 @@ describe('resolveModels', () => {
   });
 
   it('reports every unusable name at once: a catalog model without a server, a cloud model without the key', async () => {
-    const err = await resolveModels(['Qwen2.5-Coder-7B-Instruct', 'gemini-3-flash-preview'], opts()).catch((e: unknown) => e as Error);
+    const err = await resolveModels(['Qwen2.5-Coder-7B-Instruct', 'gemini-3-flash-preview'], opts()).then(() => new Error('resolved'), (e: unknown) => e as Error);
     expect(err).toBeInstanceOf(UsageError);
     expect(err.message).toContain('--models: Qwen2.5-Coder-7B-Instruct is in the catalog but no ready llama-server runs it');
     expect(err.message).toContain('--models: gemini-3-flash-preview is not in the catalog, so it is taken as a Gemini model, but GEMINI_API_KEY is not set');
