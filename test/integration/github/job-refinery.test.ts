@@ -10,6 +10,7 @@ import { makeGodotShim } from '../../unit/agents/helpers/godot-shim.js';
 import { FakeGitHub } from '../../support/github-fake.js';
 import { BEAD, BONUS_TEST, CONVOY, gitIn, makeTown, registerServer, seedConvoy } from '../../support/github-town.js';
 import { parseBeadText } from '../../../src/beads/serialize.js';
+import { BeadStore } from '../../../src/beads/store.js';
 import { createEngineJobRunner } from '../../../src/agents/engine/jobs.js';
 
 let root: string;
@@ -26,6 +27,8 @@ beforeAll(async () => {
       rules: [
         { match: 'Write the tests first for bead', reply: JSON.stringify(TESTS) },
         { match: 'Review the change for bead', reply: JSON.stringify(APPROVE) },
+        { match: 'Write `##` doc comments for scripts/combo_counter.gd', reply: JSON.stringify({ docs: { 'func:bonus_points': 'Bonus for long combos: 50 points per full level.' } }) },
+        { match: 'Refresh the rig README', reply: JSON.stringify({ readme: '# aerobeat-mini\n\nBeat scoring and combos; `bonus_points()` pays 50 per level.\n' }) },
       ],
       default: '{}',
     },
@@ -39,6 +42,7 @@ afterAll(async () => {
 function jobEnv(name: string): NodeJS.ProcessEnv {
   const stateDir = join(root, `${name}-state`);
   registerServer(stateDir, 'DeepSeek-R1-Distill-Qwen-32B', refinery.url, 'cpu');
+  registerServer(stateDir, 'SmolLM2-1.7B-Instruct', refinery.url, 'cpu');
   return { PATH: `${shim}:${process.env.PATH ?? ''}`, HOME: process.env.HOME, GTH_STATE_DIR: stateDir, GTH_LEDGER: join(root, `${name}.jsonl`), GTH_WORKTREES: join(root, `${name}-wt`) };
 }
 
@@ -103,5 +107,31 @@ describe('gth job refinery-review', () => {
     } finally {
       fake.stop();
     }
+  }, 60_000);
+});
+
+describe('gth job librarian', () => {
+  it('documents the bead\'s scripts on librarian/<bead>, leaves the code alone and moves the bead to review', async () => {
+    const { bare, work } = await makeTown(await mkdtemp(join(root, 'docs-')));
+    await seedConvoy(work);
+    const file = join(work, 'scripts/combo_counter.gd');
+    await writeFile(file, `${await readFile(file, 'utf8')}\n\nfunc bonus_points() -> int:\n\treturn 50 * (combo / hits_per_level)\n`);
+    await new BeadStore({ dir: join(work, 'beads'), actor: 'owner' }).update(BEAD, (d) => {
+      d.role = 'librarian';
+      d.files = ['scripts/combo_counter.gd'];
+    });
+    await gitIn(work, 'commit', '-qam', 'code merged; docs bead');
+    await gitIn(work, 'push', '-q', 'origin', `convoy/${CONVOY}`);
+    const checkout = join(root, 'docs-runner');
+    await execa('git', ['clone', '-q', '--branch', `convoy/${CONVOY}`, bare, checkout]);
+
+    const result = await runner.run({ kind: 'librarian', beadId: BEAD, pr: null, convoy: CONVOY, cwd: checkout }, jobEnv('docs'));
+    expect(result.ok).toBe(true);
+    expect(result.summary).toContain(`open the PR from librarian/${BEAD} into convoy/${CONVOY}`);
+    const code = await gitIn(bare, 'show', `librarian/${BEAD}:scripts/combo_counter.gd`);
+    expect(code).toContain('## Bonus for long combos: 50 points per full level.\nfunc bonus_points() -> int:\n\treturn 50 * (combo / hits_per_level)');
+    expect(await gitIn(bare, 'show', `librarian/${BEAD}:README.md`)).toContain('bonus_points()');
+    const bead = parseBeadText(await gitIn(bare, 'show', `convoy/${CONVOY}:beads/${BEAD}.json`), 'remote');
+    expect([bead.status, bead.branch]).toEqual(['review', `librarian/${BEAD}`]);
   }, 60_000);
 });

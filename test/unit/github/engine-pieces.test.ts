@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { commentableLines, toPullRequestReview } from '../../../src/github/review-map.js';
 import { nextJob, progressOf } from '../../../src/github/convoy-progress.js';
-import { selectDispatches } from '../../../src/github/dispatch.js';
+import { beadIdFromBranch, selectDispatches } from '../../../src/github/dispatch.js';
 import { authEnv } from '../../../src/github/town-repo.js';
 import { Bead, Convoy } from '../../../src/beads/schema.js';
 
@@ -103,5 +103,16 @@ describe('git auth for the town clone', () => {
     expect(env.GIT_CONFIG_COUNT).toBe('1');
     expect(env.GIT_CONFIG_KEY_0).toBe('http.https://github.com/.extraheader');
     expect(env.GIT_CONFIG_VALUE_0).toBe(`AUTHORIZATION: basic ${Buffer.from('x-access-token:ghs_secret').toString('base64')}`);
+  });
+});
+
+describe('bead PR branches', () => {
+  it('reads the bead id from the engine\'s agent branches only', () => {
+    expect(beadIdFromBranch('polecat/am-bonus')).toBe('am-bonus');
+    expect(beadIdFromBranch('librarian/am-docs')).toBe('am-docs');
+    expect(beadIdFromBranch('bead/gt-a1')).toBe('gt-a1');
+    expect(beadIdFromBranch('convoy/am-cv1')).toBeNull();
+    expect(beadIdFromBranch('polecat/not an id')).toBeNull();
+    expect(beadIdFromBranch('feature/polecat/am-x')).toBeNull();
   });
 });
