@@ -19,11 +19,11 @@ export async function defaultEngine(setup: EngineSetup): Promise<Engine> {
   const env = setup.env ?? process.env;
   if (env.GTH_ENGINE === 'off') return { planner: null, convoys: null, reviewer: null };
   const cwd = setup.cwd ?? process.cwd();
-  const { createGithubEngine, lazyRouter, liveRouterFromConfig } = await import('../agents/engine/github-adapter.js');
+  const { createGithubEngine, lazyRouter, engineModelsFromConfig } = await import('../agents/engine/github-adapter.js');
   return createGithubEngine({
     stateDir: setup.stateDir,
     log: setup.log,
     env,
-    router: lazyRouter(() => liveRouterFromConfig(env, cwd, setup.log, setup.stateDir)),
+    router: lazyRouter(async () => (await engineModelsFromConfig(env, cwd, setup.log, setup.stateDir)).router),
   });
 }

@@ -225,23 +225,38 @@ async function reviewOnClone(o: GithubEngineOptions, t: TownCheckout, req: Revie
 
 // ---- models ----
 
-/** The fleet planner's live router (switcher rules, the runtime's running llama-servers, Gemini), from gastown.yml and env. */
-export async function liveRouterFromConfig(env: NodeJS.ProcessEnv, cwd: string, log: Logger, ledgerRoot = cwd): Promise<ModelRouter> {
-  const [{ loadRawConfig }, { loadFleetConfig }, { loadProvidersConfig }, { loadRuntimeSettings }, { createLedgerMeter }, { LiveRouter }] = await Promise.all([
-    import('../../config/load.js'),
-    import('../../fleet/config.js'),
-    import('../../providers/config.js'),
-    import('../../runtime/config.js'),
-    import('../../cost/setup.js'),
-    import('./live-router.js'),
-  ]);
+export interface EngineModels {
+  router: ModelRouter;
+  /** Tokens of rig context per bead: the context per slot of the server the fleet plan gives it. */
+  contextBudget: (bead: Bead) => number;
+}
+
+/**
+ * The fleet planner's models, as `gth run-epic` sets them up: switcher rules reordered by the latest `gth eval`,
+ * the runtime's running llama-servers, Gemini, every call metered into the ledger.
+ */
+export async function engineModelsFromConfig(env: NodeJS.ProcessEnv, cwd: string, log: Logger, ledgerRoot = cwd): Promise<EngineModels> {
+  const [{ loadRawConfig }, { loadFleetConfig }, { loadProvidersConfig }, { loadRuntimeSettings }, { createLedgerMeter }, { LiveRouter }, { contextBudgetFor }, { fleetWithEvalFeedback }] =
+    await Promise.all([
+      import('../../config/load.js'),
+      import('../../fleet/config.js'),
+      import('../../providers/config.js'),
+      import('../../runtime/config.js'),
+      import('../../cost/setup.js'),
+      import('./live-router.js'),
+      import('../../fleet/context-budget.js'),
+      import('../../eval/feedback.js'),
+    ]);
   const raw = loadRawConfig(undefined, env, cwd);
-  return new LiveRouter({
-    fleet: loadFleetConfig(raw, cwd),
+  const stateDir = loadRuntimeSettings(raw, env, cwd).stateDir;
+  const fleet = fleetWithEvalFeedback(loadFleetConfig(raw, cwd), raw, stateDir);
+  const router = new LiveRouter({
+    fleet,
     providers: loadProvidersConfig(raw),
-    stateDir: loadRuntimeSettings(raw, env, cwd).stateDir,
+    stateDir,
     deps: { env, meter: createLedgerMeter({ raw, env, townRoot: ledgerRoot, logger: log }), logger: log, log },
   });
+  return { router, contextBudget: contextBudgetFor(fleet) };
 }
 
 /** A router built on first use; a failed build (bad config) is retried next time instead of remembered. */

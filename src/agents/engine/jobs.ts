@@ -16,17 +16,16 @@ import { briefText } from '../briefs/load.js';
 import { checkCoverage } from '../rig/coverage.js';
 import { loadRigConfig } from '../rig/load.js';
 import { runRigTests } from '../rig/run-tests.js';
-import { beadForPullRequest, liveRouterFromConfig, reviewCheckout, type BriefFn } from './github-adapter.js';
+import { beadForPullRequest, engineModelsFromConfig, reviewCheckout, type BriefFn, type EngineModels } from './github-adapter.js';
 import { runLibrarian } from './librarian.js';
 import { runPolecat } from './polecat.js';
 import { writeTestsFirst } from './refinery.js';
 import { rigGit } from './rig-git.js';
-import type { ModelRouter } from './router.js';
 import type { EngineContext } from './types.js';
 
 export interface EngineJobDeps {
-  /** Models for the job; default: the fleet planner's LiveRouter (gastown.yml + the runtime's running servers + Gemini). */
-  router?: (env: NodeJS.ProcessEnv, cwd: string, log: Logger) => Promise<ModelRouter>;
+  /** Models for the job; default: the fleet planner's LiveRouter and context budgets (gastown.yml + the runtime's running servers + Gemini). */
+  models?: (env: NodeJS.ProcessEnv, cwd: string, log: Logger) => Promise<EngineModels>;
   /** GitHub access with the installation token; default from GTH_GITHUB_TOKEN/GITHUB_TOKEN and GITHUB_REPOSITORY. */
   github?: (env: NodeJS.ProcessEnv) => JobGitHub | null;
   log?: Logger;
@@ -65,16 +64,17 @@ async function runJob(deps: EngineJobDeps, req: JobRequest, env: NodeJS.ProcessE
     if (current !== convoyBranch) throw new GthError(`gth job ${req.kind} runs on a checkout of ${convoyBranch}, but ${cwd} is on ${current}`);
   }
   const rig = loadRigConfig(cwd);
-  const router = await (deps.router ?? liveRouterFromConfig)(env, cwd, log);
+  const models = await (deps.models ?? engineModelsFromConfig)(env, cwd, log);
+  const budgetOverride = positiveInt(env.GTH_CONTEXT_BUDGET, 0);
   const ctx: EngineContext = {
     store,
     rig,
     git,
-    router,
+    router: models.router,
     brief: deps.brief ?? briefText,
     worktrees: env.GTH_WORKTREES || join(env.RUNNER_TEMP || tmpdir(), 'gth-worktrees', basename(cwd)),
     attemptsPerModel: positiveInt(env.GTH_ATTEMPTS, 3),
-    contextBudget: () => positiveInt(env.GTH_CONTEXT_BUDGET, 12_000),
+    contextBudget: budgetOverride > 0 ? budgetOverride : models.contextBudget,
     convoyId,
     convoyBranch,
     log,
