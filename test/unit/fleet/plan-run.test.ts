@@ -12,9 +12,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 describe('runPlan with the runtime state folder', () => {
   it('uses speeds the runtime measured and sends crash-marked models to their fallback', async () => {
     const stateDir = join(dir, 'state');
-    recordMeasuredSpeed(stateDir, 'DeepSeek-R1-Distill-Qwen-32B', 'cpu', {
-      promptTokensTotal: 9000, tokensPredictedTotal: 4000, promptTokensPerSecond: 55, predictedTokensPerSecond: 2.5, requestsProcessing: 0, requestsDeferred: 0,
-    });
+    recordMeasuredSpeed(stateDir, 'DeepSeek-R1-Distill-Qwen-32B', 'cpu', { gen: 2.5, prompt: 55, genTokens: 4000 });
     writeHealth(stateDir, { models: { 'Qwen2.5-Coder-3B-Instruct': { unhealthy: true, since: '2026-01-29T10:00:00Z', reason: 'crashed 3 times', crashes: [] } } });
     const env = { GTH_STATE_DIR: stateDir };
     const { plan } = await runPlan({ env, cwd: dir });
