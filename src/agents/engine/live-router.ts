@@ -9,8 +9,9 @@ import { GeminiProvider } from '../../providers/gemini.js';
 import type { ProviderDeps } from '../../providers/factory.js';
 import { OpenAICompatibleProvider } from '../../providers/openai-compatible.js';
 import type { ChatProvider } from '../../providers/types.js';
-import { readServerEndpoints, readUnhealthyModels } from '../../runtime/state-store.js';
+import { readServerEndpoints, readUnhealthyModels, readPressure } from '../../runtime/state-store.js';
 import { ConfigError } from '../../config/load.js';
+import { GthError } from '../../util/errors.js';
 import type { ModelChoice, ModelRouter } from './router.js';
 
 export interface LiveRouterOptions {
@@ -18,6 +19,10 @@ export interface LiveRouterOptions {
   providers: ProvidersConfig;
   stateDir: string;
   deps: ProviderDeps & { log?: Logger };
+  /** While the runtime says the desktop needs VRAM back, local work waits: poll this often (ms, default 5000)... */
+  pausePollMs?: number;
+  /** ...and at most this long (ms, default 30 minutes) before giving up with an error. */
+  maxPauseMs?: number;
 }
 
 /** A rung of a role's ladder: a catalog model on a running local server, or a cloud model. */
@@ -60,7 +65,22 @@ export class LiveRouter implements ModelRouter {
       .map((r) => this.providerFor(role, r))
       .filter((p): p is ChatProvider => p !== null);
     const provider = available[step];
+    if (provider?.local) await this.waitWhilePaused(role);
     return provider ? { provider, label: `${provider.local ? 'local' : 'cloud'}:${provider.model}` } : null;
+  }
+
+  /** The owner opened a game: new local work waits until the runtime's VRAM watch lifts the pause. */
+  private async waitWhilePaused(role: Role): Promise<void> {
+    const poll = this.o.pausePollMs ?? 5000;
+    const max = this.o.maxPauseMs ?? 30 * 60_000;
+    const sleep = this.o.deps.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+    let waited = 0;
+    for (let p = readPressure(this.o.stateDir); p.paused; p = readPressure(this.o.stateDir)) {
+      if (waited >= max) throw new GthError(`local work for the ${role} stayed paused for ${Math.round(waited / 1000)} s: ${p.reason ?? 'the desktop needs the VRAM'}`);
+      if (waited === 0) this.o.deps.log?.info({ role, reason: p.reason }, 'local work paused by the VRAM watch; waiting');
+      await sleep(poll);
+      waited += poll;
+    }
   }
 
   private providerFor(role: Role, rung: Rung): ChatProvider | null {

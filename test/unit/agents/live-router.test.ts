@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { LiveRouter, ladderFor } from '../../../src/agents/engine/live-router.js';
 import { loadFleetConfig } from '../../../src/fleet/config.js';
 import { ProvidersConfig } from '../../../src/providers/config.js';
-import { writeServerState, writeHealth } from '../../../src/runtime/state-store.js';
+import { writeServerState, writeHealth, writePressure } from '../../../src/runtime/state-store.js';
 import { Bead } from '../../../src/beads/schema.js';
 
 const fleet = loadFleetConfig({ file: null, data: {} });
@@ -64,5 +64,21 @@ describe('LiveRouter', () => {
     writeHealth(state, { models: { 'Qwen2.5-Coder-3B-Instruct': { unhealthy: true, crashes: [1, 2, 3], since: at, reason: 'crashed 3 times' } } });
     const router = new LiveRouter({ fleet, providers: ProvidersConfig.parse({}), stateDir: state, deps: { env: {} } });
     expect((await router.choose('polecat', 0, bead(4000)))!.label).toBe('local:Qwen2.5-Coder-7B-Instruct');
+  });
+
+  it('holds local work while the VRAM watch has paused it, and gives up after the limit', async () => {
+    running('Qwen2.5-Coder-7B-Instruct', 18083);
+    writePressure(state, { paused: true, reason: 'desktop grew by 3000 MiB', desktopMiB: 4700, at });
+    const slept: number[] = [];
+    const sleep = async (ms: number) => {
+      slept.push(ms);
+      if (slept.length === 3) writePressure(state, { paused: false, reason: null, desktopMiB: 1500, at });
+    };
+    const router = new LiveRouter({ fleet, providers: ProvidersConfig.parse({}), stateDir: state, deps: { env: {}, sleep }, pausePollMs: 1000 });
+    expect((await router.choose('polecat', 0, bead(4000)))!.label).toBe('local:Qwen2.5-Coder-7B-Instruct');
+    expect(slept).toEqual([1000, 1000, 1000]);
+    writePressure(state, { paused: true, reason: 'desktop grew by 3000 MiB', desktopMiB: 4700, at });
+    const stuck = new LiveRouter({ fleet, providers: ProvidersConfig.parse({}), stateDir: state, deps: { env: {}, sleep: async () => undefined }, pausePollMs: 1000, maxPauseMs: 5000 });
+    await expect(stuck.choose('polecat', 0, bead(4000))).rejects.toThrow(/stayed paused for 5 s: desktop grew by 3000 MiB/);
   });
 });
