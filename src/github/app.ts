@@ -72,6 +72,20 @@ export function createGithubApp(opts: GithubAppOptions): GithubApp {
         }, 'epic');
         return `progress update queued for #${epic.issueNumber}`;
       }
+      case 'pr-merged': {
+        const bead = beadIdFromBranch(ev.headRef);
+        if (ev.isFork || !bead || !ev.baseRef.startsWith('convoy/')) return `merged ${ev.headRef} into ${ev.baseRef}: not a bead PR into a convoy`;
+        const { merges, convoys } = opts.engine;
+        if (!merges || !convoys) return 'no engine registered to record merges';
+        const token = () => api.installationToken();
+        // The bead is done; what waited on it may be ready now, so the epic's comment and dispatches are refreshed.
+        queue.push(`merged ${bead}`, async () => {
+          await merges.beadMerged(ev.repo, bead, ev.baseRef, ev.prNumber, token);
+          const epic = await convoys.findByBranch(ev.repo, ev.baseRef, token);
+          if (epic) await runEpic(epicDeps, api, { repo: ev.repo, issue: { number: epic.issueNumber, title: '', body: '' } }, 'resume-only');
+        }, 'epic');
+        return `bead ${bead} merged: recording it and updating the epic`;
+      }
       case 'pr-review':
         // Feeding human reviews back into beads belongs to the engine; recorded here only.
         return `review ${ev.state} by ${ev.sender.login} noted`;

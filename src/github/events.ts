@@ -30,6 +30,14 @@ export const GithubEvent = z.discriminatedUnion('kind', [
     isFork: z.boolean(),
   }),
   z.strictObject({
+    kind: z.literal('pr-merged'),
+    ...Base,
+    prNumber: z.int(),
+    headRef: z.string(),
+    baseRef: z.string(),
+    isFork: z.boolean(),
+  }),
+  z.strictObject({
     kind: z.literal('pr-review'),
     ...Base,
     prNumber: z.int(),
@@ -74,6 +82,14 @@ const CommentPayload = IssuePayload.extend({ comment: z.looseObject({ id: z.int(
 const PrHead = z.looseObject({ ref: z.string(), sha: z.string(), repo: z.looseObject({ full_name: z.string() }).nullable() });
 const PrPayload = Common.extend({
   pull_request: z.looseObject({ number: z.int(), head: PrHead, base: z.looseObject({ repo: z.looseObject({ full_name: z.string() }) }) }),
+});
+const ClosedPayload = Common.extend({
+  pull_request: z.looseObject({
+    number: z.int(),
+    merged: z.boolean().nullable().optional(),
+    head: PrHead,
+    base: z.looseObject({ ref: z.string(), repo: z.looseObject({ full_name: z.string() }) }),
+  }),
 });
 const ReviewPayload = PrPayload.extend({ review: z.looseObject({ state: z.string(), body: z.string().nullable().optional() }) });
 const RunPayload = Common.extend({
@@ -129,6 +145,14 @@ export function parseWebhook(name: string, payload: unknown, opts: ParseOptions)
       // A deleted fork has head.repo null: treat it as a fork, the safe side.
       const isFork = pr.head.repo === null || pr.head.repo.full_name !== pr.base.repo.full_name;
       return { kind: 'pr-opened', ...base(p), prNumber: pr.number, headRef: pr.head.ref, headSha: pr.head.sha, isFork };
+    }
+    case 'pull_request.closed': {
+      const p = shape(ClosedPayload, payload, key);
+      if (typeof p === 'string') return ignored(p);
+      const pr = p.pull_request;
+      if (!pr.merged) return ignored(`pull request #${pr.number} closed without merging`);
+      const isFork = pr.head.repo === null || pr.head.repo.full_name !== pr.base.repo.full_name;
+      return { kind: 'pr-merged', ...base(p), prNumber: pr.number, headRef: pr.head.ref, baseRef: pr.base.ref, isFork };
     }
     case 'pull_request_review.submitted': {
       const p = shape(ReviewPayload, payload, key);

@@ -76,9 +76,18 @@ export interface Reviewer {
   review(req: ReviewRequest): Promise<ReviewResult>;
 }
 
+export interface MergeRecorder {
+  /**
+   * A bead's PR was merged into its convoy branch: the bead moves review -> done in a commit pushed on that branch.
+   * False when the bead is not in review (already recorded, or moved by a person).
+   */
+  beadMerged(repo: RepoRef, beadId: string, convoyBranch: string, prNumber: number, token?: TokenSource): Promise<boolean>;
+}
+
 /** Everything the app needs from the engine; absent parts make the matching flows answer "not available". */
 export interface Engine {
   planner: EpicPlanner | null;
   convoys: ConvoyLookup | null;
   reviewer: Reviewer | null;
+  merges?: MergeRecorder | null;
 }

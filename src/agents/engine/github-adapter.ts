@@ -8,7 +8,7 @@ import { parseBeadText, parseConvoyText } from '../../beads/serialize.js';
 import { beadIdFromBranch } from '../../github/dispatch.js';
 import { epicKeyOf, progressOf } from '../../github/convoy-progress.js';
 import type { RepoRef } from '../../github/events.js';
-import type { ConvoyLookup, ConvoyProgress, Engine, EpicPlanner, EpicRequest, Reviewer, ReviewRequest, ReviewResult } from '../../github/ports.js';
+import type { ConvoyLookup, ConvoyProgress, Engine, EpicPlanner, EpicRequest, MergeRecorder, Reviewer, ReviewRequest, ReviewResult } from '../../github/ports.js';
 import { toPullRequestReview } from '../../github/review-map.js';
 import { TownRepos, type TownCheckout } from '../../github/town-repo.js';
 import { quoteUntrusted } from '../../github/untrusted.js';
@@ -57,7 +57,8 @@ export function createGithubEngine(o: GithubEngineOptions): Engine {
       }),
   };
   const reviewer: Reviewer = { review: (req) => towns.use(req.repo, req.token, (t) => reviewOnClone(o, t, req)) };
-  return { planner, convoys, reviewer };
+  const merges: MergeRecorder = { beadMerged: (repo, beadId, branch, pr, token) => towns.use(repo, token, (t) => recordMerge(o, t, beadId, branch, pr)) };
+  return { planner, convoys, reviewer, merges };
 }
 
 // ---- convoys on branches ----
@@ -92,6 +93,22 @@ async function findConvoy(t: TownCheckout, log: Logger, match: (c: Convoy) => bo
     }
   }
   return null;
+}
+
+/** review -> done on the convoy branch; a push rejected because a runner pushed meanwhile is redone on the new tip. */
+async function recordMerge(o: GithubEngineOptions, t: TownCheckout, beadId: string, branch: string, pr: number): Promise<boolean> {
+  for (let attempt = 1; attempt <= 5; attempt++) {
+    await t.git(['fetch', '-q', 'origin', `+refs/heads/${branch}:refs/remotes/origin/${branch}`]);
+    await t.resetTo(`origin/${branch}`);
+    const store = new BeadStore({ dir: join(t.dir, 'beads'), actor: 'gastown-app', commit: true, env: o.env });
+    if ((await store.get(beadId)).status !== 'review') return false;
+    await store.update(beadId, () => ({ to: 'done', note: `PR #${pr} merged into ${branch}` }));
+    if ((await t.tryGit(['push', '-q', 'origin', `HEAD:refs/heads/${branch}`])) !== null) {
+      o.log.info({ bead: beadId, pr, branch }, 'bead done: its PR was merged');
+      return true;
+    }
+  }
+  throw new GthError(`could not record the merge of PR #${pr} on ${branch}: the push was rejected 5 times`);
 }
 
 // ---- Mayor ----

@@ -13,7 +13,7 @@ import { loadProvidersConfig } from '../../../src/providers/config.js';
 import { BeadStore } from '../../../src/beads/store.js';
 import { PROGRESS_MARKER } from '../../../src/github/progress-comment.js';
 import { deliver, examplePayload } from '../../support/github-webhooks.js';
-import { gitIn, makeTown } from '../../support/github-town.js';
+import { BEAD, CONVOY, gitIn, makeTown, seedConvoy } from '../../support/github-town.js';
 import { SECRET, startHarness, type Harness } from './harness.js';
 
 const GEMINI = 'https://generativelanguage.googleapis.com';
@@ -57,14 +57,14 @@ afterEach(async () => {
 
 async function setup(geminiEnv: NodeJS.ProcessEnv) {
   root = await mkdtemp(join(tmpdir(), 'gth-engine-epic-'));
-  const { bare } = await makeTown(root);
+  const { bare, work } = await makeTown(root);
   const stateDir = join(root, 'app-state');
   const raw = { file: null, data: {} };
   const router = new LiveRouter({ fleet: loadFleetConfig(raw), providers: loadProvidersConfig(raw), stateDir: join(root, 'runtime'), deps: { env: geminiEnv, sleep: async () => undefined } });
   const engine = createGithubEngine({ stateDir, router: () => router, log, remoteUrl: () => bare });
   h = await startHarness(engine);
   const branches = async () => (await gitIn(bare, 'branch', '--list', '--format=%(refname:short)')).split('\n').sort();
-  return { bare, stateDir, branches, h };
+  return { bare, work, stateDir, branches, h };
 }
 
 describe('epic label flow with the real engine', () => {
@@ -161,6 +161,49 @@ describe('epic label flow with the real engine', () => {
     expect(await gitIn(clone, 'status', '--porcelain', '--untracked-files=all')).toBe('');
     expect(h.fake.calls('actions/create-workflow-dispatch')).toHaveLength(0);
     expect(h.fake.actions.filter((r) => r.operationId?.includes('label'))).toHaveLength(0);
+    expect(h.fake.violations).toEqual([]);
+  }, 60_000);
+
+  it('marks a bead done when its PR is merged into the convoy branch, then dispatches what waited on it', async () => {
+    const { bare, work, h } = await setup({});
+    await seedConvoy(work);
+    // The Polecat's PR is in review; a librarian bead waits on it.
+    const store = new BeadStore({ dir: join(work, 'beads'), actor: 'owner' });
+    await store.createMany([{ id: 'am-docs', title: 'Document bonus_points', role: 'librarian', convoy: CONVOY, dependencies: [{ id: BEAD, kind: 'blocks' }] }]);
+    await store.addToConvoy(CONVOY, ['am-docs']);
+    await store.transition(BEAD, 'in_progress');
+    await store.update(BEAD, (d) => {
+      d.branch = `polecat/${BEAD}`;
+      return { to: 'review' };
+    });
+    await gitIn(work, 'add', '-A');
+    await gitIn(work, 'commit', '-qm', 'polecat in review');
+    await gitIn(work, 'push', '-q', 'origin', `convoy/${CONVOY}`);
+
+    const closed = (merged: boolean) => {
+      const p = examplePayload('pull_request', 'closed');
+      p.pull_request.merged = merged;
+      p.pull_request.head.ref = `polecat/${BEAD}`;
+      p.pull_request.base.ref = `convoy/${CONVOY}`;
+      return p;
+    };
+    await deliver(h.url, SECRET, 'pull_request', closed(false));
+    await deliver(h.url, SECRET, 'pull_request', closed(true));
+    await h.server.app.queue.idle();
+    expect(h.server.app.handled.map((x) => x.outcome)).toEqual([
+      'pull request #2 closed without merging',
+      `bead ${BEAD} merged: recording it and updating the epic`,
+    ]);
+
+    const bead = JSON.parse(await gitIn(bare, 'show', `convoy/${CONVOY}:beads/${BEAD}.json`)) as { status: string; history: { note?: string }[] };
+    expect(bead.status).toBe('done');
+    expect(bead.history.at(-1)!.note).toBe(`PR #2 merged into convoy/${CONVOY}`);
+    expect(h.comments).toHaveLength(1);
+    expect(h.comments[0]!.body).toContain(`- [x] \`${BEAD}\``);
+    expect(h.comments[0]!.body).toContain('1 of 2 beads done.');
+    expect(h.fake.calls('actions/create-workflow-dispatch').map((d) => [d.path.split('/').at(-2), d.body])).toEqual([
+      ['librarian.yml', { ref: `convoy/${CONVOY}`, inputs: { bead: 'am-docs', convoy: CONVOY } }],
+    ]);
     expect(h.fake.violations).toEqual([]);
   }, 60_000);
 });
