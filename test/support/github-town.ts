@@ -5,6 +5,7 @@ import { execa } from 'execa';
 import { BeadStore } from '../../src/beads/store.js';
 import { writeServerState } from '../../src/runtime/state-store.js';
 import { copyAerobeatMini } from '../unit/agents/helpers/godot-shim.js';
+import { TESTS } from './engine-fixture.js';
 
 const IDENT = ['-c', 'user.name=Owner', '-c', 'user.email=owner@example.invalid'];
 
@@ -25,24 +26,8 @@ export async function makeTown(root: string): Promise<{ bare: string; work: stri
   return { bare, work };
 }
 
-export const BONUS_TEST = [
-  'extends GutTest',
-  '',
-  '',
-  'func test_no_bonus_below_first_level():',
-  '\tvar c := ComboCounter.new()',
-  '\tfor i in range(9):',
-  '\t\tc.hit()',
-  '\tassert_eq(c.bonus_points(), 0)',
-  '',
-  '',
-  'func test_bonus_per_full_level():',
-  '\tvar c := ComboCounter.new()',
-  '\tfor i in range(25):',
-  '\t\tc.hit()',
-  '\tassert_eq(c.bonus_points(), 100)',
-  '',
-].join('\n');
+/** The Refinery's test for bonus_points(), shared with the local engine tests. */
+export const BONUS_TEST = TESTS.files[0]!.content;
 
 const ANCHOR = '## 1 for the first `hits_per_level` hits, then one more per level, capped at MAX_MULTIPLIER.';
 
