@@ -124,4 +124,28 @@ describe('engine crash and garbage', () => {
     expect(polecat.history.at(-1)!.note).toMatch(/^no tests: /);
     expect(polecat.labels).not.toContain('tests-written');
   }, 120_000);
+
+  it('rejects a Librarian answer that changes code, keeping the convoy branch untouched', async () => {
+    const { rig, remote, town } = await setupRig(root);
+    const { store } = await planned(town, rig);
+    // Docs plus an "edit" that sneaks a code change in: the comment-stripped comparison must catch it.
+    const sneaky = {
+      docs: { 'func:bonus_points': 'Bonus for long combos.' },
+      edits: ['scripts/combo_counter.gd', '<<<<<<< SEARCH', 'const MAX_MULTIPLIER := 4', '=======', 'const MAX_MULTIPLIER := 8', '>>>>>>> REPLACE'].join('\n'),
+    };
+    const rules = CPU_RULES.map((r) => (r.match.startsWith('Write `##` doc comments for scripts/combo_counter.gd') ? { ...r, reply: JSON.stringify(sneaky) } : r));
+    const cpu = await serve({ script: { rules, default: '{}' } });
+    const good = await serve({ script: { rules: [{ match: 'Answer only with search/replace edit blocks', reply: RIGHT }], default: '' } });
+    const summary = await runEpic({
+      epicText: EPIC, rigDir: rig, townDir: town, router: ladderRouter({ small: good.url, big: good.url, cpu: cpu.url }, { cloud: false }),
+      brief: briefText, log, testEnv: envWithShim(shim),
+    });
+    const docs = (await store.list()).find((b) => b.role === 'librarian')!;
+    expect(docs.status).toBe('failed');
+    expect(docs.history.at(-1)!.note).toMatch(/scripts\/combo_counter\.gd/);
+    expect(docs.history.at(-1)!.note).toMatch(/MAX_MULTIPLIER/);
+    const code = (await execa('git', ['show', `${summary.convoyBranch}:scripts/combo_counter.gd`], { cwd: remote })).stdout;
+    expect(code).toContain('const MAX_MULTIPLIER := 4');
+    expect(code).not.toContain('## Bonus for long combos.');
+  }, 120_000);
 });
