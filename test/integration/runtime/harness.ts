@@ -33,6 +33,8 @@ export function sandbox(extraEnv: Record<string, string> = {}, withGpu = true): 
     HOME: process.env.HOME,
     FAKE_NVIDIA_SMI_STATE: smiState,
     GTH_LOG_LEVEL: 'silent',
+    // Child processes inherit the test runner's environment: a real binary named there must not replace the stand-in.
+    GTH_LLAMA_SERVER: '',
     ...extraEnv,
   };
   const settings = (over: Partial<RuntimeSettings> = {}): RuntimeSettings =>
