@@ -46,6 +46,13 @@ export interface PlanOptions {
   brief: (role: Role, rig: LoadedRig) => string;
   /** Commit plan, beads and convoy in one commit of the town repo. */
   commit: boolean;
+  /** The convoy's id when the caller reserved one earlier (so the Crew's calls are filed under it too). */
+  convoyId?: string;
+}
+
+/** A fresh convoy id in the store's prefix, free among beads and convoys. */
+export function newConvoyId(store: BeadStore, epic: Epic): string {
+  return generateId(store.prefix, `convoy\n${epic.key}`, (c) => existsSync(store.beadPath(c)) || existsSync(store.convoyPath(c)));
 }
 
 export interface PlanOutcome {
@@ -86,7 +93,8 @@ export async function planEpic(opts: PlanOptions): Promise<PlanOutcome> {
     taken.add(id);
     return id;
   };
-  const convoyId = fresh(`convoy\n${opts.epic.key}`);
+  const convoyId = opts.convoyId ?? fresh(`convoy\n${opts.epic.key}`);
+  taken.add(convoyId);
   const meta = { role: 'mayor' as const, convoyId };
   let problems: string[] = [];
   for (let round = 0; round < 2; round++) {

@@ -10,7 +10,7 @@ import { rigGit } from './rig-git.js';
 import type { ModelRouter } from './router.js';
 import { askCrew } from './crew.js';
 import { quoteUntrusted } from '../../github/untrusted.js';
-import { planEpic, epicFromText, type Epic } from './mayor.js';
+import { planEpic, epicFromText, newConvoyId, type Epic } from './mayor.js';
 import { recoverInterrupted, testsFirst, workConvoy } from './convoy-run.js';
 import { convoyWorktree } from './refinery.js';
 import type { EngineContext, EngineEvent } from './types.js';
@@ -61,9 +61,11 @@ export async function runEpic(opts: RunEpicOptions): Promise<RunEpicSummary> {
   const resumed = Boolean(convoy);
   if (!convoy) {
     emit({ kind: 'phase', phase: 'crew' });
+    // Reserved now so the Crew's calls are filed under the convoy in the cost ledger too.
+    const convoyId = newConvoyId(store, epic);
     const crewChoice = await opts.router.choose('crew', 0);
     const crew = crewChoice
-      ? [{ rig: rig.config.name, question: `What in this rig relates to: ${epic.title}?`, answer: await askCrew(crewChoice, rig, `What in this rig relates to this epic, and which scripts, tests and conventions does it involve?\n\n${quoteUntrusted('Epic', epic.body)}`, opts.brief) }]
+      ? [{ rig: rig.config.name, question: `What in this rig relates to: ${epic.title}?`, answer: await askCrew(crewChoice, rig, `What in this rig relates to this epic, and which scripts, tests and conventions does it involve?\n\n${quoteUntrusted('Epic', epic.body)}`, opts.brief, convoyId) }]
       : [];
     emit({ kind: 'phase', phase: 'mayor' });
     const mayor = await opts.router.choose('mayor', 0);
@@ -71,7 +73,7 @@ export async function runEpic(opts: RunEpicOptions): Promise<RunEpicSummary> {
     if (opts.dryRun) {
       // A dry run asks for the plan but writes nothing: print what would be planned.
       const scratch = new BeadStore({ dir: join(opts.stateDir ?? join(opts.townDir, '.gastown-state'), 'dry-run', 'beads'), actor: 'engine' });
-      const planned = await planEpic({ choice: mayor, store: scratch, epic, rigs: [rig], crew, brief: opts.brief, commit: false });
+      const planned = await planEpic({ choice: mayor, store: scratch, epic, rigs: [rig], crew, brief: opts.brief, commit: false, convoyId });
       return {
         convoyId: planned.convoy.id,
         convoyBranch: `convoy/${planned.convoy.id}`,
@@ -82,7 +84,7 @@ export async function runEpic(opts: RunEpicOptions): Promise<RunEpicSummary> {
         convoyTests: null,
       };
     }
-    convoy = (await planEpic({ choice: mayor, store, epic, rigs: [rig], crew, brief: opts.brief, commit: opts.commit ?? false })).convoy;
+    convoy = (await planEpic({ choice: mayor, store, epic, rigs: [rig], crew, brief: opts.brief, commit: opts.commit ?? false, convoyId })).convoy;
   }
   const convoyBranch = convoy.branch ?? `convoy/${convoy.id}`;
   await git.ensureBranch(convoyBranch, base);

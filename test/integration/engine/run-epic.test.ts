@@ -117,8 +117,9 @@ describe('gth run-epic engine', () => {
     // Gemini 3 Pro: $2/M in, $12/M out (thinking billed as output): 2400*2e-6 + (900+3000)*12e-6 = 0.0516.
     expect(mayorLine.money.cloudUsd).toBeCloseTo(0.0516, 6);
     const cost = await convoyCost(ledgerPath, summary.convoyId);
-    expect(cost.calls).toBe(9); // the Crew is asked before the convoy exists, so its line has no convoy
+    expect(cost.calls).toBe(10); // the Crew's call too: its convoy id is reserved before it is asked
     expect(cost.localCalls).toBe(8);
+    expect(entries.find((e) => e.role === 'crew')!.convoy).toBe(summary.convoyId);
 
     // A rerun of the same epic resumes the finished convoy instead of planning again (no Gemini mock set up).
     const again = await runEpic({ epicText: EPIC, rigDir: rig, townDir: town, router: router(), brief: briefText, log, testEnv: envWithShim(shim) });
