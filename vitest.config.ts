@@ -9,6 +9,7 @@ export default defineConfig({
     hookTimeout: 120_000,
     pool: 'forks',
     poolOptions: { forks: { maxForks: 2, minForks: 1 } },
-    reporters: ['default'],
+    // The JSON report feeds the plain 'N passed, N failed' line that .ci/run prints at the end.
+    reporters: ['default', ['json', { outputFile: '.cache/vitest-results.json' }]],
   },
 });
