@@ -52,7 +52,7 @@ export const PolecatTask = z.strictObject({
   band: TokenBand,
   /** The tests the Refinery would write (paths in the rig state); the Polecat must make them pass. */
   tests: z.array(RelPath).min(1),
-  /** Folder of reference files overlaid on the rig: they must pass the tests (checked by the eval's own tests). */
+  /** The reference answer as search/replace edit blocks against the rig state, in the Polecat's own format. */
   solution: RelPath,
   expected: z.strictObject({ pass: z.literal(true).default(true) }).default({ pass: true }),
 });

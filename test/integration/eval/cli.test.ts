@@ -69,10 +69,10 @@ describe('gth eval (CLI)', () => {
   }, 90_000);
 
   it('names the task folder and the missing file, and rejects bad flags with exit 2', async () => {
-    rmSync(join(root, 'tasks', 'polecat-small-combo-bonus', 'solution'), { recursive: true, force: true });
+    rmSync(join(root, 'tasks', 'polecat-small-combo-bonus', 'solution.edits'), { force: true });
     const r = await gth(['eval', '--tasks', join(root, 'tasks'), '--json'], { cwd: root, env });
     expect(r.exitCode).toBe(1);
-    expect(String(r.stderr)).toContain(`eval task ${join(root, 'tasks', 'polecat-small-combo-bonus')}: missing file solution (named by task.yml solution)`);
+    expect(String(r.stderr)).toContain(`eval task ${join(root, 'tasks', 'polecat-small-combo-bonus')}: missing file solution.edits (named by task.yml solution)`);
     const bad = await gth(['eval', '--roles', 'mayor'], { cwd: root, env });
     expect(bad.exitCode).toBe(2);
     expect(String(bad.stderr)).toMatch(/--roles: unknown role mayor/);

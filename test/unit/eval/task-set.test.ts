@@ -1,7 +1,9 @@
 // The shipped task set: it loads, has the promised mix, every Polecat task fits its token band, and every
 // reference solution passes its tests (and the tests fail without it), run by the GUT stand-in in-process.
 import { describe, it, expect } from 'vitest';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, readFileSync } from 'node:fs';
+import { parseEditBlocks } from '../../../src/agents/edits/parse.js';
+import { applyEditBlocks, formatEditReport } from '../../../src/agents/edits/apply.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runGut } from '../../doubles/gut-checker.js';
@@ -12,11 +14,19 @@ import { loadRigConfig } from '../../../src/agents/rig/load.js';
 
 const tasks = loadTaskSet(DEFAULT_TASKS_DIR);
 
-/** Runs the rig's test command (minus the `godot` binary) in-process; returns failed+errored case count and output. */
-function gut(task: EvalTask, extra: string[]): { code: number; out: string } {
+/**
+ * Runs the rig's test command (minus the `godot` binary) in-process, after applying `edits` (edit blocks) with the
+ * Polecat's own applier; returns failed+errored case count and output.
+ */
+function gut(task: EvalTask, extra: string[], edits?: string): { code: number; out: string } {
   const dir = mkdtempSync(join(tmpdir(), 'gth-eval-sol-'));
   try {
     const rig = materializeRig(task, join(dir, 'rig'), extra);
+    if (edits !== undefined) {
+      const parsed = parseEditBlocks(edits);
+      const applied = applyEditBlocks(rig, parsed.blocks, { allOrNothing: true });
+      if (!applied.ok || parsed.errors.length) return { code: -1, out: formatEditReport(applied, parsed.errors) };
+    }
     const cmd = loadRigConfig(rig).config.tests.command;
     const lines: string[] = [];
     const code = runGut(cmd.slice(1), rig, (l) => lines.push(l));
@@ -44,11 +54,11 @@ describe('the eval task set', () => {
     }
   });
 
-  it.each(tasks.filter((t) => t.spec.kind === 'polecat').map((t) => [t.name, t] as const))('%s: the reference solution passes, the rig state alone fails', (_name, task) => {
+  it.each(tasks.filter((t) => t.spec.kind === 'polecat').map((t) => [t.name, t] as const))('%s: the reference edit blocks apply cleanly and pass, the rig state alone fails', (_name, task) => {
     if (task.spec.kind !== 'polecat') return;
     const before = gut(task, []);
     expect(before.code, before.out).not.toBe(0);
-    const after = gut(task, [task.spec.solution]);
+    const after = gut(task, [], readFileSync(join(task.dir, task.spec.solution), 'utf8'));
     expect(after.code, after.out).toBe(0);
   });
 });

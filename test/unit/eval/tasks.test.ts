@@ -28,11 +28,11 @@ describe('eval task folders', () => {
 
   it('names the folder and the file when the solution, a test or a defect file is missing', () => {
     const dir = copy('polecat-small-combo-bonus');
-    rmSync(join(dir, 'solution'), { recursive: true });
+    rmSync(join(dir, 'solution.edits'));
     rmSync(join(dir, 'rig', 'test', 'unit', 'test_combo_bonus.gd'));
     const err = (() => { try { loadTask(dir, root); } catch (e) { return e as Error; } return null; })();
     expect(err).toBeInstanceOf(ConfigError);
-    expect(err!.message).toContain(`eval task ${dir}: missing file solution (named by task.yml solution)`);
+    expect(err!.message).toContain(`eval task ${dir}: missing file solution.edits (named by task.yml solution)`);
     expect(err!.message).toContain(`eval task ${dir}: missing file test/unit/test_combo_bonus.gd (named by task.yml tests[0]`);
     const rev = copy('refinery-untested-branch');
     rmSync(join(rev, 'change', 'scripts', 'beat_scorer.gd'));
@@ -50,10 +50,10 @@ describe('eval task folders', () => {
 
   it('reports every broken folder of a set at once, and unknown names', () => {
     for (const n of ['polecat-small-combo-bonus', 'librarian-beat-scorer']) copy(n);
-    rmSync(join(root, 'polecat-small-combo-bonus', 'solution'), { recursive: true });
+    rmSync(join(root, 'polecat-small-combo-bonus', 'solution.edits'));
     rmSync(join(root, 'librarian-beat-scorer', 'task.yml'));
     const msg = (() => { try { loadTaskSet(root); } catch (e) { return (e as Error).message; } return ''; })();
-    expect(msg).toContain('polecat-small-combo-bonus: missing file solution');
+    expect(msg).toContain('polecat-small-combo-bonus: missing file solution.edits');
     expect(msg).toContain('librarian-beat-scorer: missing file task.yml');
     expect(() => loadTaskSet(root, { names: ['nope'] })).toThrow(/no task named nope/);
     expect(() => loadTaskSet(join(root, 'absent'))).toThrow(/eval task folder .*absent does not exist/);
