@@ -7,7 +7,8 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', '..');
 export const GUT_CHECKER = join(repoRoot, 'test', 'doubles', 'gut-checker.ts');
-export const AEROBEAT_MINI = join(repoRoot, 'test', 'fixtures', 'rigs', 'aerobeat-mini');
+/** The sample GDScript rig; the eval task set ships it as its base rig, so tests use that one copy. */
+export const AEROBEAT_MINI = join(repoRoot, 'eval', 'tasks', '_rigs', 'aerobeat-mini');
 
 /** Folder holding an executable `godot` script; prepend it to PATH. */
 export function makeGodotShim(): string {
