@@ -1,5 +1,6 @@
 // Writes a tiny random-weight llama GGUF (F16) that a real llama-server loads, with the tokenizer of a vocab-only GGUF.
 import { readFileSync, writeFileSync } from 'node:fs';
+import { buildGguf, type GgufValue } from './gguf-writer.js';
 
 export interface TinyGgufSpec {
   layers: number;
@@ -22,9 +23,8 @@ const T = { U32: 4, I32: 5, F32: 6, BOOL: 7, STRING: 8, ARRAY: 9, U64: 10 } as c
 const SCALAR_SIZE: Record<number, number> = { 0: 1, 1: 1, 2: 2, 3: 2, 4: 4, 5: 4, 6: 4, 7: 1, 10: 8, 11: 8, 12: 8 };
 const GGML_F32 = 0;
 const GGML_F16 = 1;
-const ALIGN = 32;
 
-/** Byte ranges of every key/value pair in a GGUF header, so entries can be copied verbatim. */
+/** The encoded value (type id + value) of every key in a GGUF header, so entries can be copied verbatim. */
 export function readGgufKv(buf: Buffer): { kv: Map<string, Buffer>; vocabSize: number } {
   if (buf.toString('latin1', 0, 4) !== 'GGUF') throw new Error('not a GGUF file');
   const version = buf.readUInt32LE(4);
@@ -56,8 +56,8 @@ export function readGgufKv(buf: Buffer): { kv: Map<string, Buffer>; vocabSize: n
   const kv = new Map<string, Buffer>();
   let vocabSize = 0;
   for (let i = 0; i < kvCount; i++) {
-    const start = off;
     const key = str();
+    const start = off;
     const type = buf.readUInt32LE(off);
     off += 4;
     const n = skipValue(type);
@@ -65,37 +65,6 @@ export function readGgufKv(buf: Buffer): { kv: Map<string, Buffer>; vocabSize: n
     kv.set(key, buf.subarray(start, off));
   }
   return { kv, vocabSize };
-}
-
-class Writer {
-  private parts: Buffer[] = [];
-  size = 0;
-  push(b: Buffer): void {
-    this.parts.push(b);
-    this.size += b.length;
-  }
-  u32(v: number): void {
-    const b = Buffer.alloc(4);
-    b.writeUInt32LE(v);
-    this.push(b);
-  }
-  u64(v: number): void {
-    const b = Buffer.alloc(8);
-    b.writeBigUInt64LE(BigInt(v));
-    this.push(b);
-  }
-  str(s: string): void {
-    const b = Buffer.from(s, 'utf8');
-    this.u64(b.length);
-    this.push(b);
-  }
-  pad(): void {
-    const rem = this.size % ALIGN;
-    if (rem) this.push(Buffer.alloc(ALIGN - rem));
-  }
-  concat(): Buffer {
-    return Buffer.concat(this.parts);
-  }
 }
 
 const f32 = new Float32Array(1);
@@ -140,40 +109,27 @@ export function makeTinyGguf(outPath: string, vocabGguf: string, spec: TinyGgufS
   const kvDim = headDim * spec.kvHeads;
   const rand = rng(spec.seed);
 
-  const kvs: Buffer[] = [];
-  const addKv = (key: string, type: number, write: (w: Writer) => void): void => {
-    const w = new Writer();
-    w.str(key);
-    w.u32(type);
-    write(w);
-    kvs.push(w.concat());
+  const f32v = (value: number): GgufValue => ({ type: 'f32', value });
+  const u32v = (value: number): GgufValue => ({ type: 'u32', value });
+  const kv: Record<string, GgufValue> = {
+    'general.architecture': { type: 'str', value: 'llama' },
+    'general.name': { type: 'str', value: 'tiny-random-llama' },
+    'general.file_type': u32v(1), // mostly F16
+    'llama.context_length': u32v(spec.ctx),
+    'llama.embedding_length': u32v(spec.embd),
+    'llama.block_count': u32v(spec.layers),
+    'llama.feed_forward_length': u32v(spec.ff),
+    'llama.attention.head_count': u32v(spec.heads),
+    'llama.attention.head_count_kv': u32v(spec.kvHeads),
+    'llama.rope.dimension_count': u32v(headDim),
+    'llama.vocab_size': u32v(vocabSize),
+    'llama.attention.layer_norm_rms_epsilon': f32v(1e-5),
+    'llama.rope.freq_base': f32v(10000),
   };
-  const u32 = (k: string, v: number): void => addKv(k, T.U32, (w) => w.u32(v));
-  addKv('general.architecture', T.STRING, (w) => w.str('llama'));
-  addKv('general.name', T.STRING, (w) => w.str('tiny-random-llama'));
-  u32('general.file_type', 1); // mostly F16
-  u32('llama.context_length', spec.ctx);
-  u32('llama.embedding_length', spec.embd);
-  u32('llama.block_count', spec.layers);
-  u32('llama.feed_forward_length', spec.ff);
-  u32('llama.attention.head_count', spec.heads);
-  u32('llama.attention.head_count_kv', spec.kvHeads);
-  u32('llama.rope.dimension_count', headDim);
-  u32('llama.vocab_size', vocabSize);
-  addKv('llama.attention.layer_norm_rms_epsilon', T.F32, (w) => {
-    const b = Buffer.alloc(4);
-    b.writeFloatLE(1e-5);
-    w.push(b);
-  });
-  addKv('llama.rope.freq_base', T.F32, (w) => {
-    const b = Buffer.alloc(4);
-    b.writeFloatLE(10000);
-    w.push(b);
-  });
-  for (const [key, raw] of vocabKv) {
-    if (key.startsWith('tokenizer.') && key !== 'tokenizer.chat_template') kvs.push(raw);
+  for (const [key, bytes] of vocabKv) {
+    if (key.startsWith('tokenizer.') && key !== 'tokenizer.chat_template') kv[key] = { type: 'raw', bytes };
   }
-  addKv('tokenizer.chat_template', T.STRING, (w) => w.str(CHATML_TEMPLATE));
+  kv['tokenizer.chat_template'] = { type: 'str', value: CHATML_TEMPLATE };
 
   // Tensors: name, ggml dims (inner first), type.
   const tensors: { name: string; dims: number[]; type: number }[] = [
@@ -209,27 +165,7 @@ export function makeTinyGguf(outPath: string, vocabGguf: string, spec: TinyGgufS
     return Buffer.from(halves.buffer);
   });
 
-  const w = new Writer();
-  w.push(Buffer.from('GGUF', 'latin1'));
-  w.u32(3);
-  w.u64(tensors.length);
-  w.u64(kvs.length);
-  for (const b of kvs) w.push(b);
-  let offset = 0;
-  tensors.forEach((t, i) => {
-    w.str(t.name);
-    w.u32(t.dims.length);
-    for (const d of t.dims) w.u64(d);
-    w.u32(t.type);
-    w.u64(offset);
-    offset += Math.ceil(datas[i]!.length / ALIGN) * ALIGN;
-  });
-  w.pad();
-  for (const d of datas) {
-    w.push(d);
-    w.pad();
-  }
-  const out = w.concat();
+  const out = buildGguf(kv, tensors.map((t, i) => ({ name: t.name, dims: t.dims, ggmlType: t.type, data: datas[i] })));
   writeFileSync(outPath, out);
   return { path: outPath, spec, vocabSize, fileSizeBytes: out.length, tensorBytes: datas.reduce((a, d) => a + d.length, 0) };
 }
