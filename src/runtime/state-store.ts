@@ -1,9 +1,9 @@
 // Files the runtime keeps in its state folder, so `status` and `down` work from another shell.
-import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { randomBytes } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { z } from 'zod';
 import { GthError } from '../util/errors.js';
+import { writeFileAtomicSync } from '../util/atomic-write.js';
 
 export const ServerStatus = z.enum(['starting', 'ready', 'restarting', 'stopping', 'stopped', 'unhealthy', 'failed']);
 export type ServerStatus = z.infer<typeof ServerStatus>;
@@ -66,13 +66,9 @@ export function safeName(id: string): string {
   return id.replace(/[^A-Za-z0-9._-]/g, '_');
 }
 
-/** Temp file + rename, so a reader in another process never sees half a file. */
+/** Temp file + rename, so a reader in another process never sees half a file; keys files are written 0600. */
 export function writeJsonAtomic(path: string, value: unknown, mode = 0o644): void {
-  mkdirSync(dirname(path), { recursive: true });
-  const tmp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-  writeFileSync(tmp, `${JSON.stringify(value, null, 2)}\n`, { mode });
-  chmodSync(tmp, mode);
-  renameSync(tmp, path);
+  writeFileAtomicSync(path, `${JSON.stringify(value, null, 2)}\n`, { mode });
 }
 
 /** Reads and validates a JSON state file; absent -> undefined; unreadable -> error naming the file (never overwritten). */
