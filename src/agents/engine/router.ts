@@ -24,7 +24,3 @@ export class LadderRouter implements ModelRouter {
     return this.ladders[role]?.[step] ?? null;
   }
 }
-
-export function labelOf(p: ChatProvider): string {
-  return `${p.local ? 'local' : 'cloud'}:${p.model}`;
-}

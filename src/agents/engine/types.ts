@@ -32,13 +32,6 @@ export interface EngineContext {
   testEnv?: NodeJS.ProcessEnv;
 }
 
-export const AGENT_BY = {
-  mayor: 'mayor',
-  crew: 'crew',
-  refinery: 'refinery',
-  polecat: 'polecat',
-  librarian: 'librarian',
-} as const satisfies Record<Role, string>;
 
 export function budgetFor(ctx: Pick<EngineContext, 'contextBudget'>, bead: Bead): number {
   return typeof ctx.contextBudget === 'function' ? ctx.contextBudget(bead) : ctx.contextBudget;
