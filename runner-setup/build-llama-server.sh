@@ -23,7 +23,8 @@ if [[ "${1:-}" == "--path" ]]; then
   echo "$BIN"
   exit 0
 fi
-if [[ -x "$BIN" && -f "$DEST/.complete" ]]; then
+QUANT="$DEST/bin/llama-quantize"
+if [[ -x "$BIN" && -x "$QUANT" && -f "$DEST/.complete" ]]; then
   exit 0
 fi
 
@@ -62,9 +63,11 @@ cmake -S "$DEST/src" -B "$DEST/build" -DCMAKE_BUILD_TYPE=Release \
   -DLLAMA_CURL=OFF -DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_EXAMPLES=OFF -DGGML_NATIVE=OFF \
   -DBUILD_SHARED_LIBS=OFF "${CUDA_FLAGS[@]}" >>"$LOG" 2>&1 || fail "cmake configure failed"
 
-# 4. Build only the server.
-cmake --build "$DEST/build" --target llama-server -j "$JOBS" >>"$LOG" 2>&1 || fail "cmake build of llama-server failed"
+# 4. Build only the server, and llama-quantize (gth calibrate quantizes its synthetic GGUFs with the same build).
+cmake --build "$DEST/build" --target llama-server llama-quantize -j "$JOBS" >>"$LOG" 2>&1 \
+  || fail "cmake build of llama-server/llama-quantize failed"
 
 mkdir -p "$DEST/bin"
 cp "$DEST/build/bin/llama-server" "$BIN.tmp" && mv "$BIN.tmp" "$BIN"
+cp "$DEST/build/bin/llama-quantize" "$QUANT.tmp" && mv "$QUANT.tmp" "$QUANT"
 printf '%s\n' "node-llama-cpp@$PIN ${CUDA_FLAGS[*]}" >"$DEST/.complete"
