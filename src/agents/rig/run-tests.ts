@@ -1,7 +1,7 @@
-// Runs a rig's headless test command as a child process and reads its results (exit code and/or JUnit XML).
+// Runs a rig's headless test command through the sandboxed rig runner and reads its results (exit code and/or JUnit XML).
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { execa } from 'execa';
+import { runRigCommand, type SandboxMode } from './runner/index.js';
 import type { RigConfig } from './schema.js';
 import { parseJUnitXml, type TestCase } from './junit.js';
 
@@ -19,7 +19,11 @@ export interface TestRunResult {
 }
 
 export interface RunTestsOptions {
+  /** Only PATH, LANG, LC_*, TERM and TZ are read from it (see runner/env.ts); secrets never reach the tests. */
   env?: NodeJS.ProcessEnv;
+  /** Defaults to `sandbox:` in gastown.yml, else bwrap. */
+  sandbox?: SandboxMode;
+  maxOutputBytes?: number;
   /** Overrides tests.timeoutSeconds (milliseconds). */
   timeoutMs?: number;
   tailChars?: number;
@@ -32,21 +36,13 @@ export async function runRigTests(root: string, config: RigConfig, options: RunT
   const junitPath = results.junitXml ? join(root, results.junitXml) : null;
   // A stale report from an earlier run must never count as this run's result.
   if (junitPath) rmSync(junitPath, { force: true });
-  const started = Date.now();
-  const proc = await execa(command[0]!, command.slice(1), {
-    cwd: root,
-    env: options.env ?? process.env,
-    extendEnv: false,
-    reject: false,
-    all: true,
-    timeout: options.timeoutMs ?? timeoutSeconds * 1000,
-    stdin: 'ignore',
-  });
-  const durationMs = Date.now() - started;
+  const timeoutMs = options.timeoutMs ?? timeoutSeconds * 1000;
+  const proc = await runRigCommand(root, command, { env: options.env, sandbox: options.sandbox, timeoutMs, maxOutputBytes: options.maxOutputBytes });
   const problems: string[] = [];
-  const exitCode = typeof proc.exitCode === 'number' ? proc.exitCode : null;
-  if (proc.timedOut) problems.push(`the test command timed out after ${Math.round((options.timeoutMs ?? timeoutSeconds * 1000) / 1000)} s`);
-  else if (proc.failed && exitCode === null) problems.push(`the test command could not run: ${proc.shortMessage}`);
+  const exitCode = proc.timedOut ? null : proc.exitCode;
+  if (proc.timedOut) problems.push(`the test command timed out after ${Math.round(timeoutMs / 1000)} s`);
+  else if (proc.startError !== null) problems.push(`the test command could not run: ${proc.startError}`);
+  else if (exitCode === null) problems.push(`the test command was killed by ${proc.signal ?? 'a signal'}`);
   if (results.exitCode && exitCode !== 0 && exitCode !== null) problems.push(`the test command exited with code ${exitCode}`);
 
   let cases: TestCase[] = [];
@@ -65,12 +61,12 @@ export async function runRigTests(root: string, config: RigConfig, options: RunT
   return {
     passed: problems.length === 0 && counts.failed === 0 && counts.error === 0,
     exitCode,
-    timedOut: Boolean(proc.timedOut),
-    durationMs,
+    timedOut: proc.timedOut,
+    durationMs: proc.durationMs,
     cases,
     counts,
     problems,
-    outputTail: tail(String(proc.all ?? ''), options.tailChars ?? 4000),
+    outputTail: tail(proc.output, options.tailChars ?? 4000),
   };
 }
 
