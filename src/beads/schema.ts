@@ -43,6 +43,25 @@ export const Attempt = z.strictObject({
   note: z.string().optional(),
 });
 
+/**
+ * The lifecycle engine's own state for a bead (src/lifecycle/machine.ts), kept in the bead file so a
+ * restarted engine resumes where it stopped. Absent on beads the engine has not touched yet.
+ */
+export const BeadLife = z.strictObject({
+  /** What the bead needs next: the step of its role's path. */
+  step: z.enum(['tests', 'code', 'review', 'merge', 'docs', 'check', 'answer', 'done']),
+  /** The job working on the step right now (started or dispatched), or null. */
+  job: z.string().min(1).nullable().default(null),
+  /** Failed tries of the current job (failure, cancelled, timed out); reset when the step moves on. */
+  tries: z.int().nonnegative().default(0),
+  /** Rounds of requested changes used. */
+  revisions: z.int().nonnegative().default(0),
+  /** Review comments the next Polecat attempt must address. */
+  feedback: z.string().nullable().default(null),
+  /** Earliest time of the next try after a failed job (back-off). */
+  retryAt: IsoTime.nullable().default(null),
+});
+
 /** Values from a `bd` issue that our model does not have, kept so export is lossless. */
 export const BdOrigin = z.strictObject({
   status: z.string().optional(),
@@ -75,7 +94,15 @@ export const Bead = z.strictObject({
   updatedAt: IsoTime,
   closedAt: IsoTime.nullable().default(null),
   history: z.array(HistoryEntry).default([]),
+  lifecycle: BeadLife.optional(),
   bd: BdOrigin.optional(),
+});
+
+/** The lifecycle engine's state for a convoy: running, stopped (epic unlabelled), delivered (convoy PR open / merged locally), closed. */
+export const ConvoyLife = z.strictObject({
+  status: z.enum(['running', 'stopped', 'delivered', 'closed']).default('running'),
+  /** The convoy's delivery PR into the default branch, when the delivery opened one. */
+  pr: z.int().positive().nullable().default(null),
 });
 
 export const Convoy = z.strictObject({
@@ -89,6 +116,7 @@ export const Convoy = z.strictObject({
   branch: z.string().nullable().default(null),
   /** Identifies the epic this convoy was planned from (a text hash or "owner/repo#12"), so a rerun resumes it. */
   epicKey: z.string().min(1).nullable().default(null),
+  lifecycle: ConvoyLife.optional(),
   createdAt: IsoTime,
   updatedAt: IsoTime,
 });
@@ -102,6 +130,8 @@ export type Assignee = z.infer<typeof Assignee>;
 export type HistoryEntry = z.infer<typeof HistoryEntry>;
 export type Attempt = z.infer<typeof Attempt>;
 export type BdOrigin = z.infer<typeof BdOrigin>;
+export type BeadLife = z.infer<typeof BeadLife>;
+export type ConvoyLife = z.infer<typeof ConvoyLife>;
 export type Bead = z.infer<typeof Bead>;
 export type BeadInput = z.input<typeof Bead>;
 export type Convoy = z.infer<typeof Convoy>;

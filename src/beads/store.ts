@@ -310,6 +310,18 @@ export class BeadStore {
     });
   }
 
+  /** Re-reads the convoy under the lock, applies `change` and writes it back (the lifecycle engine's convoy state). */
+  async updateConvoy(id: string, change: (convoy: Convoy) => { message?: string } | void): Promise<Convoy> {
+    return this.locked(async () => {
+      const draft = structuredClone(await this.getConvoy(id));
+      const result = change(draft) ?? {};
+      const next = Convoy.parse({ ...draft, updatedAt: this.stamp() });
+      await writeFileAtomic(this.convoyPath(id), serializeConvoy(next));
+      await this.maybeCommit([this.convoyPath(id)], result.message ?? `convoy ${id}: update`);
+      return next;
+    });
+  }
+
   private validate(candidate: unknown): Bead {
     const parsed = Bead.safeParse(candidate);
     if (!parsed.success) {
