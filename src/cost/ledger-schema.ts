@@ -12,6 +12,8 @@ export const LedgerEntry = z.object({
   role: Role,
   bead: z.string().min(1).nullable(),
   convoy: z.string().min(1).nullable(),
+  /** Who asked through the fleet endpoint (API key name or X-Gth-Caller header); absent for our own engine. */
+  caller: z.string().min(1).optional(),
   provider: ProviderKind,
   model: z.string().min(1),
   /** Ran on this PC (priced as electricity) rather than in the cloud (priced per token). */

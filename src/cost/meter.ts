@@ -56,6 +56,7 @@ export class LedgerMeter implements CallMeter {
       role: call.meta.role,
       bead: call.meta.beadId ?? null,
       convoy: call.meta.convoyId ?? null,
+      ...(call.meta.caller ? { caller: call.meta.caller } : {}),
       provider: call.provider,
       model: call.model,
       local: call.local,

@@ -13,6 +13,8 @@ export const CallMeta = z.strictObject({
   role: Role,
   beadId: z.string().min(1).optional(),
   convoyId: z.string().min(1).optional(),
+  /** Who asked through the fleet endpoint (its API key name or X-Gth-Caller); absent for our own engine. */
+  caller: z.string().min(1).optional(),
 });
 export type CallMeta = z.infer<typeof CallMeta>;
 

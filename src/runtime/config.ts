@@ -3,6 +3,7 @@ import { isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
 import { ConfigError, configSection, type RawConfig } from '../config/load.js';
 import { HardwareProfile } from '../fleet/hardware.js';
+import { EndpointConfig } from './endpoint/config.js';
 
 const ms = z.int().positive();
 
@@ -45,6 +46,8 @@ export const RuntimeConfig = z.strictObject({
   ports: z.record(z.string(), z.int().min(1).max(65535)).default({}),
   /** Expected sha256 per GGUF file name; checked before a start (hash cached by size and mtime). */
   sha256: z.record(z.string(), z.string().regex(/^[0-9a-f]{64}$/i, 'expected 64 hex digits')).default({}),
+  /** The fleet's one OpenAI-compatible endpoint (`gth runtime up` serves it). */
+  endpoint: EndpointConfig.default(EndpointConfig.parse({})),
 });
 export type RuntimeConfig = z.infer<typeof RuntimeConfig>;
 export type RuntimeConfigInput = z.input<typeof RuntimeConfig>;

@@ -7,7 +7,7 @@ import { createLogger } from '../util/logger.js';
 import { GthError } from '../util/errors.js';
 import { checkFit, type Footprint } from './budget.js';
 import type { RuntimeSettings } from './config.js';
-import { NvidiaSmi, type GpuDetection } from './gpu.js';
+import { NvidiaSmi, type GpuDetection, type GpuReading } from './gpu.js';
 import {
   allowedCpus, assertPortFree, checkModelFile, checkPinning, freePort, PreflightError, resolveBinary, verifySha256, which,
 } from './preflight.js';
@@ -129,8 +129,8 @@ export class Supervisor extends EventEmitter {
     if (readHealth(this.s.stateDir).models[plan.model]?.unhealthy) {
       throw new PreflightError(`model ${plan.model} is marked unhealthy after repeated crashes (see ${this.s.stateDir}/runtime/health.json); the switcher uses its fallback`);
     }
-    const cpuOnly = plan.device === 'gpu' && !this.gpu.available;
-    const footprint: Footprint = { id: plan.id, device: cpuOnly ? 'cpu' : plan.device, vramMiB: cpuOnly ? 0 : plan.vramMiB, ramMiB: plan.ramMiB + (cpuOnly ? plan.vramMiB : 0) };
+    const footprint = this.footprintOf(plan);
+    const cpuOnly = footprint.device === 'cpu' && plan.device === 'gpu';
     if (footprint.device === 'gpu' && readPressure(this.s.stateDir).paused) {
       throw new PreflightError(`not starting ${plan.id}: new work is paused while the desktop needs VRAM (${readPressure(this.s.stateDir).reason ?? ''})`);
     }
@@ -162,25 +162,53 @@ export class Supervisor extends EventEmitter {
     }
   }
 
-  private async checkBudget(candidate: Footprint): Promise<void> {
-    const running = [...this.servers.values()].filter((m) => m.state.status !== 'unhealthy').map((m) => ({
-      id: m.plan.id, device: m.state.device, vramMiB: m.state.vramMiB, ramMiB: m.state.ramMiB,
-    }));
-    let reading = null;
-    let ownUsedMiB = 0;
-    if (this.gpu.available && candidate.device === 'gpu') {
+  /** What a plan holds here: a GPU plan runs CPU-only (its VRAM moved to RAM) when there is no GPU. */
+  footprintOf(plan: ServerPlan): Footprint {
+    const cpuOnly = plan.device === 'gpu' && !this.gpu.available;
+    return { id: plan.id, device: cpuOnly ? 'cpu' : plan.device, vramMiB: cpuOnly ? 0 : plan.vramMiB, ramMiB: plan.ramMiB + (cpuOnly ? plan.vramMiB : 0) };
+  }
+
+  /**
+   * Reads nvidia-smi once and returns a fit check against that reading: would `candidate` fit beside the
+   * running servers listed in `beside`? (Null when it fits, else why.) Leaving a server out of `beside`
+   * frees what it holds, so the endpoint can ask what a swap would leave free.
+   */
+  async fitCheck(needsGpu = true): Promise<(candidate: Footprint, beside: readonly string[]) => string | null> {
+    const all = [...this.servers.values()].filter((m) => m.state.status !== 'unhealthy');
+    let reading: GpuReading | null = null;
+    const usedByPid = new Map<number, number>();
+    if (this.gpu.available && needsGpu) {
       try {
         reading = await this.smi.read();
         const own = this.ownPids();
-        ownUsedMiB = (await this.smi.apps()).filter((a) => own.has(a.pid)).reduce((s, a) => s + a.usedMiB, 0);
+        for (const a of await this.smi.apps()) if (own.has(a.pid)) usedByPid.set(a.pid, (usedByPid.get(a.pid) ?? 0) + a.usedMiB);
       } catch (err) {
-        throw new PreflightError(`cannot read free VRAM before starting ${candidate.id}: ${(err as Error).message}`, { cause: err });
+        throw new PreflightError(`cannot read free VRAM: ${(err as Error).message}`, { cause: err });
       }
     }
-    const why = checkFit({
-      candidate, running, vramBudgetMiB: this.s.vramMiB - this.s.desktopReserveMiB, ramBudgetMiB: this.s.ramBudgetMiB,
-      desktopReserveMiB: this.s.desktopReserveMiB, gpu: reading, ownUsedMiB,
-    });
+    const ownOf = (ms: readonly Managed[]): number => ms.reduce((sum, m) => sum + (m.proc?.pid ? (usedByPid.get(m.proc.pid) ?? 0) : 0), 0);
+    const allOwn = ownOf(all);
+    return (candidate, beside) => {
+      const keep = all.filter((m) => beside.includes(m.plan.id));
+      const ownUsedMiB = ownOf(keep);
+      // What a server we leave out holds is free again; the desktop's share of the reading stays.
+      const gpu = reading ? { ...reading, usedMiB: reading.usedMiB - (allOwn - ownUsedMiB) } : null;
+      return checkFit({
+        candidate, running: keep.map((m) => ({ id: m.plan.id, device: m.state.device, vramMiB: m.state.vramMiB, ramMiB: m.state.ramMiB })),
+        vramBudgetMiB: this.s.vramMiB - this.s.desktopReserveMiB, ramBudgetMiB: this.s.ramBudgetMiB,
+        desktopReserveMiB: this.s.desktopReserveMiB, gpu, ownUsedMiB,
+      });
+    };
+  }
+
+  private async checkBudget(candidate: Footprint): Promise<void> {
+    let fit: Awaited<ReturnType<Supervisor['fitCheck']>>;
+    try {
+      fit = await this.fitCheck(candidate.device === 'gpu');
+    } catch (err) {
+      throw new PreflightError(`cannot read free VRAM before starting ${candidate.id}: ${((err as Error).cause as Error | undefined)?.message ?? (err as Error).message}`, { cause: err });
+    }
+    const why = fit(candidate, [...this.servers.keys()].filter((id) => id !== candidate.id));
     if (why) throw new PreflightError(`refusing to start: ${why}`);
   }
 

@@ -1,0 +1,222 @@
+// The fleet's one OpenAI-compatible endpoint: auth, routing by model or role alias, queueing, proxying, metering.
+import { timingSafeEqual } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Logger } from 'pino';
+import type { Role } from '../../beads/schema.js';
+import type { CallMeter, RoundTrip } from '../../providers/types.js';
+import type { FleetControl } from './fleet-control.js';
+import type { EndpointConfig } from './config.js';
+import { Dispatcher, NotServedError, QueueFullError } from './dispatcher.js';
+import { forward, type Forwarded } from './proxy.js';
+import { completionKind, parseCompletionBody } from './request.js';
+import { listModelNames, resolveModel, type ModelTable } from './routing.js';
+
+export interface EndpointOptions {
+  control: FleetControl;
+  table: ModelTable;
+  config: Pick<EndpointConfig, 'host' | 'port' | 'queueSize' | 'fairness' | 'maxWaitMs' | 'retryAfterSeconds'>;
+  /** Key value -> caller name; empty means no key is asked for (loopback only, checked by the caller). */
+  keys: ReadonlyMap<string, string>;
+  /** Writes one ledger line per completion; absent: not metered. */
+  meter?: CallMeter;
+  log: Logger;
+}
+
+const MAX_BODY = 32 * 1024 * 1024;
+const EXTRAS = new Set(['tokenize', 'detokenize', 'slots', 'metrics', 'props', 'health', 'apply-template', 'embedding', 'embeddings', 'infill']);
+
+function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': String(Buffer.byteLength(text)), ...headers });
+  res.end(text);
+}
+
+function sendError(res: ServerResponse, status: number, type: string, message: string, headers: Record<string, string> = {}): void {
+  sendJson(res, status, { error: { code: status, type, message } }, headers);
+}
+
+function readBody(req: IncomingMessage): Promise<Buffer | null> {
+  return new Promise((resolve, reject) => {
+    const parts: Buffer[] = [];
+    let size = 0;
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size > MAX_BODY) {
+        resolve(null);
+        req.destroy();
+        return;
+      }
+      parts.push(c);
+    });
+    req.on('end', () => resolve(Buffer.concat(parts)));
+    req.on('error', reject);
+  });
+}
+
+const safeEqual = (a: string, b: string): boolean => a.length === b.length && timingSafeEqual(Buffer.from(a), Buffer.from(b));
+
+export class FleetEndpoint {
+  readonly dispatcher: Dispatcher;
+  private server: Server | null = null;
+  url = '';
+
+  constructor(private readonly o: EndpointOptions) {
+    this.dispatcher = new Dispatcher({
+      control: o.control, plans: o.table.servers, queueSize: o.config.queueSize, fairness: o.config.fairness, maxWaitMs: o.config.maxWaitMs, log: o.log,
+    });
+  }
+
+  async listen(): Promise<string> {
+    const server = createServer((req, res) => {
+      this.handle(req, res).catch((err: unknown) => {
+        this.o.log.error({ err: (err as Error).message }, 'endpoint request failed');
+        if (!res.headersSent) sendError(res, 500, 'server_error', (err as Error).message);
+        else res.destroy();
+      });
+    });
+    server.keepAliveTimeout = 65_000;
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', (err: NodeJS.ErrnoException) =>
+        reject(new Error(`runtime.endpoint: cannot listen on ${this.o.config.host}:${this.o.config.port}: ${err.code ?? err.message}`, { cause: err })));
+      server.listen(this.o.config.port, this.o.config.host, () => resolve());
+    });
+    this.server = server;
+    const addr = server.address() as AddressInfo;
+    const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
+    this.url = `http://${host}:${addr.port}`;
+    return this.url;
+  }
+
+  async close(): Promise<void> {
+    this.dispatcher.close();
+    const s = this.server;
+    this.server = null;
+    if (!s) return;
+    s.closeAllConnections();
+    await new Promise<void>((r) => s.close(() => r()));
+  }
+
+  /** The caller's key name, or undefined when the key is wrong; null when no key is asked for. */
+  private keyName(req: IncomingMessage): string | null | undefined {
+    if (this.o.keys.size === 0) return null;
+    const header = req.headers.authorization ?? (req.headers['x-api-key'] as string | undefined) ?? '';
+    const key = header.startsWith('Bearer ') ? header.slice(7).trim() : header.trim();
+    for (const [value, name] of this.o.keys) if (safeEqual(key, value)) return name;
+    return undefined;
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const path = (req.url ?? '/').split('?')[0] ?? '/';
+    if (req.method === 'GET' && path === '/health') {
+      this.health(res);
+      return;
+    }
+    const name = this.keyName(req);
+    if (name === undefined) {
+      sendError(res, 401, 'authentication_error', 'missing or wrong API key (Authorization: Bearer <key>)');
+      return;
+    }
+    const header = typeof req.headers['x-gth-caller'] === 'string' ? req.headers['x-gth-caller'].replace(/[^\w.@:/-]/g, '').slice(0, 64) : '';
+    const caller = header ? (name ? `${name}/${header}` : header) : (name ?? 'anonymous');
+    if (req.method === 'GET' && (path === '/v1/models' || path === '/models')) {
+      const created = Math.floor(Date.now() / 1000);
+      const data = listModelNames(this.o.table).filter((n) => !n.endsWith('<tokens>')).map((id) => ({ id, object: 'model', created, owned_by: 'gastown-hybrid' }));
+      sendJson(res, 200, { object: 'list', data });
+      return;
+    }
+    const extra = /^\/models\/([^/]+)\/([a-z-]+)$/.exec(path);
+    if (extra && EXTRAS.has(extra[2]!)) {
+      await this.extra(decodeURIComponent(extra[1]!), extra[2]!, req, res);
+      return;
+    }
+    const kind = completionKind(path);
+    if (!kind) {
+      sendError(res, 404, 'not_found_error', `no route ${req.method} ${path}; try GET /v1/models, POST /v1/chat/completions, POST /v1/completions, GET /models/<model>/{tokenize,slots,metrics}, GET /health`);
+      return;
+    }
+    if (req.method !== 'POST') {
+      sendError(res, 405, 'invalid_request_error', `${path} takes POST`, { allow: 'POST' });
+      return;
+    }
+    const body = await readBody(req);
+    if (!body) {
+      sendError(res, 413, 'invalid_request_error', `request body: larger than ${MAX_BODY} bytes`);
+      return;
+    }
+    const parsed = parseCompletionBody(body.toString('utf8'), kind);
+    if (!parsed.ok) {
+      sendError(res, 400, 'invalid_request_error', parsed.message);
+      return;
+    }
+    const route = resolveModel(parsed.model, this.o.table);
+    if (!route.ok) {
+      sendError(res, 404, 'model_not_found', route.message);
+      return;
+    }
+    await this.complete(route.server.id, route.server.model, (route.role ?? route.server.roles[0] ?? 'polecat') as Role, caller, path, req, body, res);
+  }
+
+  private async complete(serverId: string, model: string, role: Role, caller: string, path: string, req: IncomingMessage, body: Buffer, res: ServerResponse): Promise<void> {
+    const gone = new AbortController();
+    const onClose = (): void => {
+      if (!res.writableFinished) gone.abort();
+    };
+    res.on('close', onClose);
+    let lease;
+    try {
+      lease = await this.dispatcher.acquire(serverId, gone.signal);
+    } catch (err) {
+      if (gone.signal.aborted) return;
+      const retry = { 'retry-after': String(this.o.config.retryAfterSeconds) };
+      if (err instanceof QueueFullError) sendError(res, 429, 'rate_limit_error', `${err.message}; retry later`, retry);
+      else if (err instanceof NotServedError) sendError(res, 503, 'unavailable_error', err.message, retry);
+      else throw err;
+      return;
+    } finally {
+      res.removeListener('close', onClose);
+    }
+    const run = async (): Promise<RoundTrip> => {
+      const t0 = performance.now();
+      let f: Forwarded;
+      try {
+        f = await forward({ url: lease.server.url, apiKey: lease.server.apiKey }, path, req, body, res, this.o.meter !== undefined);
+      } finally {
+        lease.release();
+      }
+      if (f.aborted || f.status >= 400) throw new Error(f.aborted ? `client disconnected (status ${f.status})` : `llama-server answered ${f.status}`);
+      return { text: '', usage: f.usage, latencyMs: performance.now() - t0, ...(f.firstByteMs !== null ? { ttftMs: f.firstByteMs } : {}), model };
+    };
+    if (!this.o.meter) {
+      await run().catch(() => undefined);
+      return;
+    }
+    await this.o.meter.track({ meta: { role, caller }, provider: 'openai-compatible', model, local: true }, run).catch(() => undefined);
+  }
+
+  /** /models/<model>/tokenize etc.: straight to that model's llama-server when it runs; no load, no queue. */
+  private async extra(model: string, what: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const route = resolveModel(model, this.o.table);
+    if (!route.ok) {
+      sendError(res, 404, 'model_not_found', route.message);
+      return;
+    }
+    const s = this.o.control.running().find((x) => x.id === route.server.id && x.status === 'ready');
+    if (!s) {
+      sendError(res, 503, 'unavailable_error', `${route.server.model} is not loaded now; a completion request for it loads it`, { 'retry-after': String(this.o.config.retryAfterSeconds) });
+      return;
+    }
+    const body = req.method === 'POST' ? await readBody(req) : null;
+    await forward({ url: s.url, apiKey: s.apiKey }, `/${what}`, req, body, res, false);
+  }
+
+  private health(res: ServerResponse): void {
+    const running = new Map(this.o.control.running().map((s) => [s.id, s]));
+    const servers = this.o.table.servers.map((p) => ({
+      id: p.id, model: p.model, status: running.get(p.id)?.status ?? 'not loaded', inflight: this.dispatcher.inflightOn(p.id),
+    }));
+    const paused = this.o.control.loadsPaused();
+    const anyReady = servers.some((s) => s.status === 'ready');
+    sendJson(res, anyReady ? 200 : 503, { status: anyReady ? 'ok' : 'no model loaded', loadsPaused: paused, queued: this.dispatcher.queued, swaps: this.dispatcher.swaps, servers });
+  }
+}

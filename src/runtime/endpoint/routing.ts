@@ -1,0 +1,51 @@
+// Pure: the models the endpoint serves (one per planned server) and how a requested name or alias resolves to a server.
+import type { ServerPlan } from '../../fleet/plan-schema.js';
+
+export const ALIAS_ROLES = ['polecat', 'refinery', 'librarian'] as const;
+export type AliasRole = (typeof ALIAS_ROLES)[number];
+
+/** What the switcher says for a role and prompt size: a local catalog model, or a cloud model the fleet does not serve. */
+export type SwitcherPick = { local: true; model: string; device: 'gpu' | 'cpu' } | { local: false; model: string };
+
+export interface ModelTable {
+  /** Planned servers in plan order (most important first). */
+  servers: readonly ServerPlan[];
+  /** The switcher, asked for `<role>:<tokens>`. */
+  pick: (role: AliasRole, promptTokens: number) => SwitcherPick;
+}
+
+export type Resolution = { ok: true; server: ServerPlan; role: AliasRole | null } | { ok: false; status: 404; message: string };
+
+/** Every name a client may send: catalog models that have a planned server, then the role aliases. */
+export function listModelNames(t: ModelTable): string[] {
+  const models = [...new Set(t.servers.map((s) => s.model))];
+  const aliases = ALIAS_ROLES.filter((r) => t.servers.some((s) => s.roles.includes(r)));
+  return [...models, ...aliases, ...aliases.map((r) => `${r}:<tokens>`)];
+}
+
+const isAliasRole = (x: string): x is AliasRole => (ALIAS_ROLES as readonly string[]).includes(x);
+
+/** Exact model name, role alias (its most important server), or `<role>:<tokens>` resolved by the switcher. */
+export function resolveModel(name: string, t: ModelTable): Resolution {
+  const known = (): string => listModelNames(t).join(', ');
+  const byModel = t.servers.find((s) => s.model === name || s.id === name);
+  if (byModel) return { ok: true, server: byModel, role: null };
+  const m = /^([a-z]+)(?::(\d+))?$/.exec(name);
+  const role = m?.[1];
+  if (role && isAliasRole(role)) {
+    if (m?.[2] === undefined) {
+      const server = t.servers.find((s) => s.roles.includes(role));
+      if (server) return { ok: true, server, role };
+      return { ok: false, status: 404, message: `model '${name}': no planned server serves the ${role}; models: ${known()}` };
+    }
+    const tokens = Number(m[2]);
+    const pick = t.pick(role, tokens);
+    if (!pick.local) {
+      return { ok: false, status: 404, message: `model '${name}': the switcher sends ${tokens} prompt tokens to the cloud model ${pick.model}, which this endpoint does not serve; models: ${known()}` };
+    }
+    const server = t.servers.find((s) => s.model === pick.model && s.device === pick.device) ?? t.servers.find((s) => s.model === pick.model);
+    if (server) return { ok: true, server, role };
+    return { ok: false, status: 404, message: `model '${name}': the switcher picks ${pick.model}, which has no planned server; models: ${known()}` };
+  }
+  return { ok: false, status: 404, message: `model '${name}' is not served here; models: ${known()}` };
+}

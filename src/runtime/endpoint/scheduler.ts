@@ -1,0 +1,128 @@
+// Pure: which waiting requests go to a server now, and which model to load (and whom to swap out) next.
+//
+// Requests for loaded models go first, so a burst for one model does not swap the others in and out; a request
+// whose model is not loaded is overtaken by at most `fairness` later ones, after which its load wins: the servers
+// it must replace get no new work, drain, and are swapped out. fairness 0 is first-come-first-served.
+
+export interface ServerView {
+  id: string;
+  /** absent: not running; stopping: being swapped out. */
+  state: 'ready' | 'loading' | 'stopping' | 'absent';
+  /** Requests the endpoint has in flight on it. */
+  inflight: number;
+  slots: number;
+  /** Lower is more important (the plan's importance); the least important idle server is swapped out first. */
+  importance: number;
+  /** When its last request finished or started (ms); older is swapped out first among equals. */
+  lastUsedMs: number;
+}
+
+export interface Waiter {
+  seq: number;
+  server: string;
+  /** How many later requests were served while this one waited for its model to load. */
+  overtaken: number;
+}
+
+export interface ScheduleInput {
+  /** Waiting requests, oldest first. */
+  queue: readonly Waiter[];
+  servers: ReadonlyMap<string, ServerView>;
+  fairness: number;
+  /** A load or swap is under way (one at a time). */
+  loading: boolean;
+  /** The VRAM watch paused new loads. */
+  loadsPaused: boolean;
+  /** Whether `candidate` fits beside the ready servers minus `without`. */
+  fits: (candidate: string, without: readonly string[]) => boolean;
+}
+
+export interface Schedule {
+  dispatch: { seq: number; server: string }[];
+  load: { server: string; evict: string[] } | null;
+  /** Servers that fit not even alone: their waiting requests cannot be served. */
+  impossible: string[];
+  /** The queue after dispatching, with updated overtaken counts. */
+  queue: Waiter[];
+}
+
+type Plan = { kind: 'load'; evict: string[] } | { kind: 'wait'; blockedBy: string[] } | { kind: 'impossible' };
+
+/** The servers to swap out for `target`: least valuable first until it fits; waits while one of them is busy. */
+function planLoad(target: string, input: ScheduleInput, queue: readonly Waiter[], mayTakeWanted: boolean): Plan {
+  if (input.fits(target, [])) return { kind: 'load', evict: [] };
+  const wanted = new Set(queue.map((w) => w.server));
+  const ready = [...input.servers.values()].filter((s) => s.state === 'ready' && s.id !== target);
+  if (!input.fits(target, ready.map((s) => s.id))) {
+    // Not even alone among ready servers: impossible unless something is still loading or stopping.
+    const transient = [...input.servers.values()].some((s) => s.id !== target && (s.state === 'loading' || s.state === 'stopping'));
+    return transient ? { kind: 'wait', blockedBy: [] } : { kind: 'impossible' };
+  }
+  const value = (s: ServerView): [number, number, number] => [wanted.has(s.id) ? 1 : 0, -s.importance, s.lastUsedMs];
+  const ordered = ready
+    .filter((s) => mayTakeWanted || !wanted.has(s.id))
+    .sort((a, b) => {
+      const va = value(a);
+      const vb = value(b);
+      return va[0] - vb[0] || va[1] - vb[1] || va[2] - vb[2];
+    });
+  const chosen: ServerView[] = [];
+  for (const s of ordered) {
+    chosen.push(s);
+    if (input.fits(target, chosen.map((c) => c.id))) {
+      const busy = chosen.filter((c) => c.inflight > 0).map((c) => c.id);
+      return busy.length ? { kind: 'wait', blockedBy: chosen.map((c) => c.id) } : { kind: 'load', evict: chosen.map((c) => c.id) };
+    }
+  }
+  return { kind: 'wait', blockedBy: [] };
+}
+
+export function schedule(input: ScheduleInput): Schedule {
+  const queue = input.queue.map((w) => ({ ...w }));
+  const servers = input.servers;
+  const notReady = (w: Waiter): boolean => servers.get(w.server)?.state !== 'ready';
+  const absent = (w: Waiter): boolean => (servers.get(w.server)?.state ?? 'absent') === 'absent';
+  const impossible: string[] = [];
+  let load: Schedule['load'] = null;
+  const blocked = new Set<string>();
+
+  // A request overtaken often enough has its load decided first: its victims get no new work.
+  // While the VRAM watch pauses loads, holding work back from the victims would gain nothing.
+  const due = input.loadsPaused ? undefined : queue.find((w) => absent(w) && w.overtaken >= input.fairness);
+  if (due) {
+    const p = planLoad(due.server, input, queue, true);
+    if (p.kind === 'impossible') impossible.push(due.server);
+    else if (p.kind === 'wait') for (const id of p.blockedBy) blocked.add(id);
+    else {
+      for (const id of p.evict) blocked.add(id);
+      if (!input.loading) load = { server: due.server, evict: p.evict };
+    }
+  }
+
+  const inflight = new Map([...servers.values()].map((s) => [s.id, s.inflight]));
+  const dispatch: Schedule['dispatch'] = [];
+  const remaining: Waiter[] = [];
+  for (const w of queue) {
+    const s = servers.get(w.server);
+    const used = inflight.get(w.server) ?? 0;
+    if (s && s.state === 'ready' && used < s.slots && !blocked.has(w.server) && !impossible.includes(w.server)) {
+      dispatch.push({ seq: w.seq, server: w.server });
+      inflight.set(w.server, used + 1);
+      for (const earlier of remaining) if (notReady(earlier)) earlier.overtaken++;
+      continue;
+    }
+    remaining.push(w);
+  }
+
+  // No request is due: load for the oldest waiting one only if that swaps out nothing another request waits for.
+  if (!due && !load && !input.loading && !input.loadsPaused) {
+    const first = remaining.find(absent);
+    if (first) {
+      const p = planLoad(first.server, input, remaining, false);
+      if (p.kind === 'load') load = { server: first.server, evict: p.evict };
+      else if (p.kind === 'impossible') impossible.push(first.server);
+    }
+  }
+  if (load && !load.evict.every((id) => (inflight.get(id) ?? 0) === 0)) load = null; // never swap out a busy server
+  return { dispatch, load, impossible, queue: remaining.filter((w) => !impossible.includes(w.server)) };
+}
