@@ -23,11 +23,13 @@ export function llamaServerArgs(c: CommandInput): string[] {
     '-ngl', String(c.gpuLayers),
     '-ctk', shape.cacheTypeK,
     '-ctv', shape.cacheTypeV,
-    '--flash-attn', shape.flashAttention ? 'on' : 'off',
+    '--flash-attn', shape.flashAttnFlag ?? (shape.flashAttention ? 'on' : 'off'),
     '--threads', String(c.threads),
     '--threads-batch', String(c.threads),
   ];
   if (shape.nCpuMoe > 0) args.push('--n-cpu-moe', String(shape.nCpuMoe));
+  // Caps the prompt cache llama-server keeps in RAM (8 GiB by default), so the planner's RAM figure holds.
+  if (shape.cacheRamMiB !== undefined) args.push('--cache-ram', String(shape.cacheRamMiB));
   // A CUDA build would otherwise still grab VRAM for a CPU-only server.
   if (shape.device === 'cpu') args.push('--device', 'none');
   args.push('--metrics');

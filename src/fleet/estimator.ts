@@ -51,13 +51,23 @@ export function globalLayers(arch: Architecture): number {
   return Math.floor(arch.layers / arch.slidingWindow.pattern);
 }
 
-/** KV bytes for `totalTokens` of context shared by `slots` sequences (sliding-window layers capped). */
+/** llama.cpp pads every KV stream (and the context) to 256 cells. */
+export const KV_PAD = 256;
+const pad = (x: number, to: number): number => Math.ceil(x / to) * to;
+
+/**
+ * KV bytes for `totalTokens` of context shared by `slots` sequences. llama-server with an explicit --parallel
+ * keeps one KV stream per slot (kv_unified = false), each of pad256(total / slots) cells; a sliding-window layer's
+ * stream holds pad256(min(per-slot ctx, window + ubatch)) cells (llama-kv-cache-iswa.cpp), so SWA grows with slots.
+ */
 export function kvBytes(arch: Architecture, totalTokens: number, slots: number, k: CacheType, v: CacheType): number {
   const perLayer = kvBytesPerTokenPerLayer(arch, k, v);
   const global = globalLayers(arch);
   const sliding = arch.layers - global;
-  const slidingTokens = arch.slidingWindow ? Math.min(totalTokens, slots * arch.slidingWindow.size + UBATCH) : 0;
-  return perLayer * (global * totalTokens + sliding * slidingTokens);
+  const streams = Math.max(1, slots);
+  const perSlot = pad(Math.ceil(totalTokens / streams), KV_PAD);
+  const slidingPerSlot = arch.slidingWindow ? pad(Math.min(perSlot, arch.slidingWindow.size + UBATCH), KV_PAD) : 0;
+  return perLayer * streams * (global * perSlot + sliding * slidingPerSlot);
 }
 
 /** Parameter counts of one layer, used to split the file's bytes between attention, experts and dense FFN. */
@@ -102,13 +112,38 @@ export function weightSplit(model: ModelEntry): WeightSplit {
   };
 }
 
-/** Activation scratch for one micro-batch: logits, FFN intermediates, and the KQ matrix unless flash attention. */
-export function computeBufferBytes(arch: Architecture, totalTokens: number, flashAttention: boolean): number {
-  const ffn = arch.moe ? Math.max(arch.feedForwardLength, arch.moe.feedForwardLength * arch.moe.used) : arch.feedForwardLength;
-  const logits = UBATCH * arch.vocabSize * 4;
-  const activations = UBATCH * (ffn * 3 + arch.embeddingLength * 4) * 4;
-  const kq = flashAttention ? 0 : UBATCH * totalTokens * arch.headCount * 4;
-  return logits + activations + kq;
+/**
+ * Compute buffer, sized like llama.cpp's sched_reserve: the worst-case graph for one micro-batch of
+ * n = min(ubatch, ctx) tokens over n_seq = slots streams, with n_outputs = min(n, slots) logit rows (not n x vocab).
+ * The graph allocator keeps the inputs (attention mask per stream) alive and reuses the rest, so the peak is
+ * the inputs plus the larger of the attention step and the FFN step, or the output step at the end.
+ * Without flash attention the KQ matrix is n x per-slot KV cells x heads (per stream, not the total -c).
+ */
+export function computeBufferBytes(arch: Architecture, shape: Pick<ServerShape, 'slots' | 'ctxPerSlot' | 'flashAttention'>): number {
+  const slots = Math.max(1, shape.slots);
+  const perSlot = pad(shape.ctxPerSlot, KV_PAD);
+  const n = Math.min(UBATCH, slots * perSlot);
+  const nOut = Math.min(n, slots);
+  const h = arch.embeddingLength;
+  const f32 = 4;
+  // KV cells one token attends to in the reserve graph: the whole stream of a global layer.
+  const nKv = perSlot;
+  const mask = n * nKv * f32 + (shape.flashAttention ? n * nKv * 2 : 0) + (arch.slidingWindow ? n * Math.min(nKv, arch.slidingWindow.size + UBATCH) * f32 : 0);
+  const residual = 2 * n * h * f32;
+  const q = n * arch.headCount * arch.keyLength * f32;
+  const kqv = n * arch.headCount * arch.valueLength * f32;
+  const attention = shape.flashAttention ? q + kqv : q + n * nKv * arch.headCount * f32 + kqv;
+  let ffn: number;
+  if (arch.moe) {
+    const m = arch.moe;
+    const experts = 3 * n * m.used * m.feedForwardLength * f32 + n * m.used * h * f32 + 2 * n * m.count * f32;
+    const shared = m.shared ? 2 * n * m.shared * m.feedForwardLength * f32 : 0;
+    ffn = Math.max(experts + shared, 3 * n * arch.feedForwardLength * f32 * (m.leadingDenseLayers ? 1 : 0));
+  } else {
+    ffn = 3 * n * arch.feedForwardLength * f32;
+  }
+  const output = nOut * arch.vocabSize * f32 + n * h * f32;
+  return mask + Math.max(residual + Math.max(attention, ffn), output);
 }
 
 export interface ServerShape {
@@ -120,7 +155,14 @@ export interface ServerShape {
   flashAttention: boolean;
   /** MoE layers (from the first) whose routed experts stay in RAM. */
   nCpuMoe: number;
+  /** What --flash-attn says; `auto` lets llama.cpp switch it on where the device supports it (CPU and CUDA do). */
+  flashAttnFlag?: 'on' | 'off' | 'auto';
+  /** --cache-ram: host RAM cap of the server's prompt cache (llama-server's default is 8192 MiB, counted when unset). */
+  cacheRamMiB?: number;
 }
+
+/** llama-server keeps up to this much host RAM of cached prompts unless --cache-ram says otherwise. */
+export const LLAMA_DEFAULT_CACHE_RAM_MiB = 8192;
 
 export interface ServerEstimate {
   weightsVramMiB: number;
@@ -128,6 +170,8 @@ export interface ServerEstimate {
   kvMiB: number;
   computeMiB: number;
   overheadMiB: number;
+  /** Prompt cache in host RAM (--cache-ram), included in ramMiB. */
+  cacheRamMiB: number;
   vramMiB: number;
   ramMiB: number;
   /** Computed KV cost per token with the chosen cache types. */
@@ -146,7 +190,8 @@ export function estimateServer(model: ModelEntry, shape: ServerShape, cudaOverhe
   const total = shape.slots * shape.ctxPerSlot;
   const split = weightSplit(model);
   const kv = kvBytes(arch, total, shape.slots, shape.cacheTypeK, shape.cacheTypeV) / MiB;
-  const compute = computeBufferBytes(arch, total, shape.flashAttention) / MiB;
+  const compute = computeBufferBytes(arch, shape) / MiB;
+  const cacheRam = shape.cacheRamMiB ?? LLAMA_DEFAULT_CACHE_RAM_MiB;
   const layersSum = split.layerBytes.reduce((s, b) => s + b, 0);
   let cpuExperts = 0;
   for (let i = 0, moe = 0; i < arch.layers && moe < shape.nCpuMoe; i++) {
@@ -158,6 +203,7 @@ export function estimateServer(model: ModelEntry, shape: ServerShape, cudaOverhe
   const base = {
     kvMiB: round1(kv),
     computeMiB: round1(compute),
+    cacheRamMiB: cacheRam,
     kvMiBPerToken: kvBytesPerToken(arch, shape.cacheTypeK, shape.cacheTypeV) / MiB,
     kvMiBPerTokenF16: kvBytesPerToken(arch) / MiB,
     seedRuleKvMiB: round1(total * SEED_KV_MIB_PER_TOKEN),
@@ -165,7 +211,7 @@ export function estimateServer(model: ModelEntry, shape: ServerShape, cudaOverhe
   if (shape.device === 'cpu') {
     // Weights are mmap'd in full; KV and compute live in RAM; `--device none` keeps the GPU untouched.
     const weights = model.fileSizeMiB;
-    return { ...base, weightsVramMiB: 0, weightsRamMiB: round1(weights), overheadMiB: PROCESS_RAM_MiB, vramMiB: 0, ramMiB: round1(weights + kv + compute + PROCESS_RAM_MiB) };
+    return { ...base, weightsVramMiB: 0, weightsRamMiB: round1(weights), overheadMiB: PROCESS_RAM_MiB, vramMiB: 0, ramMiB: round1(weights + kv + compute + PROCESS_RAM_MiB + cacheRam) };
   }
   const weightsVram = (layersSum - cpuExperts + split.outputBytes) / MiB;
   const weightsRam = (split.embeddingBytes + cpuExperts) / MiB;
@@ -175,7 +221,7 @@ export function estimateServer(model: ModelEntry, shape: ServerShape, cudaOverhe
     weightsRamMiB: round1(weightsRam),
     overheadMiB: cudaOverheadMiB,
     vramMiB: round1(weightsVram + kv + compute + cudaOverheadMiB),
-    ramMiB: round1(weightsRam + PROCESS_RAM_MiB),
+    ramMiB: round1(weightsRam + PROCESS_RAM_MiB + cacheRam),
   };
 }
 

@@ -14,7 +14,7 @@ export function fitErrorMessage(model: ModelEntry, device: 'gpu' | 'cpu', m: Mis
   if (m.vramMissMiB > 0) {
     parts.push(
       `${model.name} on the GPU needs ${mib(e.vramMiB)} of VRAM with ${shape} (weights ${mib(e.weightsVramMiB)} + KV ${mib(e.kvMiB)} + compute ${mib(e.computeMiB)} + CUDA ${mib(e.overheadMiB)}) ` +
-        `but the profile leaves ${mib(vramBudgetMiB(h))} (gpu.vramMiB ${h.gpu.vramMiB} minus gpu.desktopReserveMiB ${h.gpu.desktopReserveMiB}): misses by ${mib(m.vramMissMiB)}`,
+        `but the profile leaves ${mib(vramBudgetMiB(h))} (gpu.vramMiB ${h.gpu.vramMiB} minus gpu.desktopReserveMiB ${h.gpu.desktopReserveMiB} minus gpu.safetyMarginMiB ${h.gpu.safetyMarginMiB}): misses by ${mib(m.vramMissMiB)}`,
     );
   }
   if (m.ramMissMiB > 0) {

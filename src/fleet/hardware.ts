@@ -8,6 +8,10 @@ export const GpuProfile = z.strictObject({
   desktopReserveMiB: z.number().nonnegative().default(1700),
   /** Per llama-server process: CUDA context, cuBLAS workspace and driver allocations. */
   cudaOverheadMiB: z.number().nonnegative().default(300),
+  /** Kept free beyond the desktop reserve for estimate error and allocator fragmentation; printed in the plan. */
+  safetyMarginMiB: z.number().nonnegative().default(256),
+  /** Memory bandwidth (GB/s, 10^9 bytes): decode reads every active weight once per token. RTX 3080: 760. */
+  memoryBandwidthGBps: z.number().positive().default(760),
 });
 
 export const CpuProfile = z.strictObject({
@@ -28,6 +32,10 @@ export const HardwareProfile = z
     ramReserveMiB: z.number().nonnegative().default(16384),
     /** Folder holding the GGUF files; `-m` paths and header reads resolve against it. */
     modelsDir: z.string().min(1).default('models'),
+    /** System RAM bandwidth (GB/s): DDR5-4800 dual channel = 4800 MT/s x 8 bytes x 2 = 76.8. */
+    ramBandwidthGBps: z.number().positive().default(76.8),
+    /** Share of the bandwidth bound llama.cpp's decode reaches (measured ~0.73); derived speeds use it. */
+    decodeEfficiency: z.number().gt(0).max(1).default(0.73),
     /** Sequential read speed used to estimate model load time between waves. */
     diskMiBps: z.number().positive().default(2000),
   })
@@ -39,8 +47,8 @@ export const HardwareProfile = z
         message: `keeps ${h.cpu.reservedPCores} P-cores for the human but the CPU has only ${h.cpu.pCores}`,
       });
     }
-    if (h.gpu.desktopReserveMiB > h.gpu.vramMiB) {
-      ctx.addIssue({ code: 'custom', path: ['gpu', 'desktopReserveMiB'], message: `is larger than gpu.vramMiB (${h.gpu.vramMiB})` });
+    if (h.gpu.desktopReserveMiB + h.gpu.safetyMarginMiB > h.gpu.vramMiB) {
+      ctx.addIssue({ code: 'custom', path: ['gpu', 'desktopReserveMiB'], message: `plus gpu.safetyMarginMiB is larger than gpu.vramMiB (${h.gpu.vramMiB})` });
     }
     if (h.ramReserveMiB > h.ramMiB) {
       ctx.addIssue({ code: 'custom', path: ['ramReserveMiB'], message: `is larger than ramMiB (${h.ramMiB})` });
@@ -78,8 +86,9 @@ export function totalPhysicalCores(h: HardwareProfile): number {
   return h.cpu.pCores + h.cpu.eCores;
 }
 
+/** VRAM the planner may fill: total minus the desktop reserve minus the stated safety margin. */
 export function vramBudgetMiB(h: HardwareProfile): number {
-  return h.gpu.vramMiB - h.gpu.desktopReserveMiB;
+  return h.gpu.vramMiB - h.gpu.desktopReserveMiB - h.gpu.safetyMarginMiB;
 }
 
 export function ramBudgetMiB(h: HardwareProfile): number {

@@ -32,7 +32,12 @@ export const ServerPlan = z.strictObject({
   /** Lower is more important; the runtime stops the least important server first. */
   importance: z.int().nonnegative(),
   tokensPerSecond: z.number().positive(),
-  tokensPerSecondSource: z.enum(['catalog', 'measured']),
+  /** Where the decode speed came from: measured (calibration or runtime), derived (bandwidth / bytes per token x efficiency), or the catalog. */
+  tokensPerSecondSource: z.enum(['catalog', 'derived', 'measured']),
+  /** Memory-bandwidth bound of one sequence; no decode speed may exceed it. */
+  tokensPerSecondBound: z.number().positive().optional(),
+  promptTokensPerSecond: z.number().positive().optional(),
+  promptTokensPerSecondSource: z.enum(['catalog', 'measured']).optional(),
   /** Optional memory breakdown from the planner (MiB), with the seed's 0.11 MiB/token rule beside the computed KV. */
   estimate: z
     .strictObject({
@@ -41,6 +46,8 @@ export const ServerPlan = z.strictObject({
       kvMiB: z.number().nonnegative(),
       computeMiB: z.number().nonnegative(),
       overheadMiB: z.number().nonnegative(),
+      /** Prompt cache cap in RAM (--cache-ram), counted in ramMiB. */
+      cacheRamMiB: z.number().nonnegative().optional(),
       kvMiBPerToken: z.number().nonnegative(),
       kvMiBPerTokenF16: z.number().nonnegative(),
       seedRuleKvMiB: z.number().nonnegative(),

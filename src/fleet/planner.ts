@@ -75,7 +75,7 @@ function buildSpecs(items: readonly WorkItem[], cfg: FleetConfig, opts: PlanOpti
       continue;
     }
     const roles = [...new Set(group.map((i) => i.role))];
-    const { speed, source } = speedFor(model, device, opts.measured);
+    const resolved = speedFor(model, sized.shape, cfg.hardware, opts.measured);
     specs.set(key, {
       key,
       id: `${device}-${slug(model.name)}`,
@@ -89,17 +89,19 @@ function buildSpecs(items: readonly WorkItem[], cfg: FleetConfig, opts: PlanOpti
       threads: 1,
       cores: [],
       importance: importanceOf(roles),
-      speed,
-      speedSource: source,
+      speed: resolved.speed,
+      speedSource: resolved.source,
+      promptSpeedSource: resolved.promptSource,
+      boundGen: resolved.boundGen,
       loadSeconds: loadSecondsFor(model, cfg.hardware),
     });
   }
   if (misfits.length) throw new FleetFitError(misfits.join('\n'));
   assignCores([...specs.values()], usableCores(cfg.hardware), cfg.switcher);
   for (const spec of specs.values()) {
-    // Catalog CPU speeds assume the configured core count; fewer cores decode proportionally slower.
+    // Derived and catalog CPU speeds assume the configured core count saturates RAM; fewer cores decode proportionally slower.
     const want = threadPlan(spec.device, spec.roles, 0, cfg.switcher).want;
-    if (spec.device === 'cpu' && spec.speedSource === 'catalog' && spec.threads < want) {
+    if (spec.device === 'cpu' && spec.speedSource !== 'measured' && spec.threads < want) {
       spec.speed = { gen: spec.speed.gen * (spec.threads / want), prompt: spec.speed.prompt * (spec.threads / want) };
     }
   }
@@ -148,12 +150,16 @@ function toServerPlan(spec: ServerSpec, cfg: FleetConfig): ServerPlan {
     importance: spec.importance,
     tokensPerSecond: spec.speed.gen,
     tokensPerSecondSource: spec.speedSource,
+    tokensPerSecondBound: spec.boundGen,
+    promptTokensPerSecond: spec.speed.prompt,
+    promptTokensPerSecondSource: spec.promptSpeedSource,
     estimate: {
       weightsVramMiB: e.weightsVramMiB,
       weightsRamMiB: e.weightsRamMiB,
       kvMiB: e.kvMiB,
       computeMiB: e.computeMiB,
       overheadMiB: e.overheadMiB,
+      cacheRamMiB: e.cacheRamMiB,
       kvMiBPerToken: e.kvMiBPerToken,
       kvMiBPerTokenF16: e.kvMiBPerTokenF16,
       seedRuleKvMiB: e.seedRuleKvMiB,

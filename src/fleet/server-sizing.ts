@@ -4,6 +4,7 @@ import type { HardwareProfile } from './hardware.js';
 import { ramBudgetMiB, vramBudgetMiB } from './hardware.js';
 import type { SwitcherConfig } from './switcher-schema.js';
 import { estimateServer, moeLayerCount, type ServerEstimate, type ServerShape } from './estimator.js';
+import { derivedGen } from './speed.js';
 
 export interface Sized {
   shape: ServerShape;
@@ -18,17 +19,35 @@ export interface Misfit {
   ramMissMiB: number;
 }
 
-/** Flash attention: forced on when V is quantized (llama.cpp needs it for a quantized V cache). */
+/**
+ * Flash attention as estimated: on unless the config says off. `auto` is passed through as `--flash-attn auto`;
+ * llama.cpp then enables it on devices that support it (CPU and CUDA) and always for a quantized V cache.
+ */
 export function flashAttentionFor(s: SwitcherConfig): boolean {
   if (s.cacheTypeV !== 'f16') return true;
-  return s.flashAttention === 'on';
+  return s.flashAttention !== 'off';
+}
+
+/** The --flash-attn value: `on` when a quantized V cache needs it and the config says off, else the config's. */
+export function flashAttnFlagFor(s: SwitcherConfig): 'on' | 'off' | 'auto' {
+  if (s.cacheTypeV !== 'f16' && s.flashAttention === 'off') return 'on';
+  return s.flashAttention;
 }
 
 export function roundCtx(tokens: number, trained: number): number {
   return Math.min(trained, Math.max(512, Math.ceil(tokens / 256) * 256));
 }
 
-/** Tries slots from `wantSlots` down to 1 and, for MoE models, experts in RAM from none to all. */
+/** Aggregate decode tokens/s of a shape: slots x derived per-slot speed, each doubling of slots keeping `efficiency`. */
+export function shapeThroughput(model: ModelEntry, shape: ServerShape, s: SwitcherConfig, h: HardwareProfile): number {
+  return shape.slots * derivedGen(model, shape.device, shape.nCpuMoe, h) * Math.pow(s.parallelEfficiency, Math.log2(shape.slots));
+}
+
+/**
+ * For each slot count from `wantSlots` down to 1, the fewest experts in RAM that fit (MoE only); of those
+ * shapes the one with the highest aggregate decode throughput wins, so keeping experts on the GPU can beat
+ * adding slots. Misfit when nothing fits.
+ */
 export function sizeServer(
   model: ModelEntry,
   device: 'gpu' | 'cpu',
@@ -39,18 +58,26 @@ export function sizeServer(
 ): Sized | Misfit {
   const vramBudget = device === 'gpu' ? vramBudgetMiB(h) : 0;
   const ramBudget = ramBudgetMiB(h);
-  const base = { device, ctxPerSlot, cacheTypeK: s.cacheTypeK, cacheTypeV: s.cacheTypeV, flashAttention: flashAttentionFor(s) };
+  const base = { device, ctxPerSlot, cacheTypeK: s.cacheTypeK, cacheTypeV: s.cacheTypeV, flashAttention: flashAttentionFor(s), flashAttnFlag: flashAttnFlagFor(s), cacheRamMiB: s.cacheRamMiB };
   const maxMoe = device === 'gpu' ? moeLayerCount(model.arch) : 0;
   const top = device === 'cpu' ? 1 : Math.max(1, Math.min(wantSlots, s.maxSlotsPerServer));
   let last: Sized | undefined;
+  let best: { sized: Sized; rate: number } | undefined;
   for (let slots = top; slots >= 1; slots--) {
     for (let nCpuMoe = 0; nCpuMoe <= maxMoe; nCpuMoe++) {
       const shape: ServerShape = { ...base, slots, nCpuMoe };
       const estimate = estimateServer(model, shape, h.gpu.cudaOverheadMiB);
       last = { shape, estimate };
-      if (estimate.vramMiB <= vramBudget && estimate.ramMiB <= ramBudget) return last;
+      if (estimate.vramMiB <= vramBudget && estimate.ramMiB <= ramBudget) {
+        const rate = shapeThroughput(model, shape, s, h);
+        if (!best || rate > best.rate) best = { sized: last, rate };
+        break;
+      }
     }
+    // Dense models: the most slots that fit always has the highest aggregate throughput.
+    if (best && maxMoe === 0) break;
   }
+  if (best) return best.sized;
   const est = last!.estimate;
   return { ...last!, vramMissMiB: Math.max(0, est.vramMiB - vramBudget), ramMissMiB: Math.max(0, est.ramMiB - ramBudget) };
 }

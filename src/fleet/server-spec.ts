@@ -4,6 +4,7 @@ import type { ModelEntry, Speed } from './catalog-schema.js';
 import type { HardwareProfile, PhysicalCore } from './hardware.js';
 import type { SwitcherConfig } from './switcher-schema.js';
 import type { ServerEstimate, ServerShape } from './estimator.js';
+import { resolveSpeed, type ResolvedSpeed, type SpeedSource } from './speed.js';
 
 export interface ServerSpec {
   key: string;
@@ -18,7 +19,10 @@ export interface ServerSpec {
   cores: PhysicalCore[];
   importance: number;
   speed: Speed;
-  speedSource: 'catalog' | 'measured';
+  speedSource: SpeedSource;
+  promptSpeedSource: 'measured' | 'catalog';
+  /** Bandwidth bound of one sequence, tokens/s. */
+  boundGen: number;
   loadSeconds: number;
 }
 
@@ -77,10 +81,9 @@ export function assignCores(specs: ServerSpec[], usable: readonly PhysicalCore[]
   }
 }
 
-export function speedFor(model: ModelEntry, device: 'gpu' | 'cpu', measured: Measured | undefined): { speed: Speed; source: 'catalog' | 'measured' } {
-  const m = measured?.[model.name];
-  if (m) return { speed: m, source: 'measured' };
-  return { speed: model.speed[device] ?? { gen: 1, prompt: 10 }, source: 'catalog' };
+/** Measured > derived (bandwidth) > catalog, for the server's shape (experts in RAM slow a MoE model down). */
+export function speedFor(model: ModelEntry, shape: ServerShape, h: HardwareProfile, measured: Measured | undefined): ResolvedSpeed {
+  return resolveSpeed(model, shape, h, measured?.[model.name]);
 }
 
 export function loadSecondsFor(model: ModelEntry, h: HardwareProfile): number {

@@ -52,6 +52,8 @@ export const SwitcherConfig = z.strictObject({
   cacheTypeK: CacheType.default('q8_0'),
   cacheTypeV: CacheType.default('q4_0'),
   flashAttention: z.enum(['auto', 'on', 'off']).default('auto'),
+  /** --cache-ram per server: RAM for cached prompts (agents of one role share the brief); 0 switches the cache off. */
+  cacheRamMiB: z.int().nonnegative().default(2048),
   maxSlotsPerServer: z.int().positive().max(64).default(8),
   /** Threads for a GPU server whose layers are all offloaded (the CPU only feeds the GPU). */
   gpuServerThreads: z.int().positive().default(1),

@@ -21,6 +21,7 @@ const VALUE_FLAGS = new Set([
   '--temp', '--top-k', '--top-p', '--min-p', '--seed', '-s', '-n', '--n-predict', '--chat-template', '--log-file',
   '--timeout', '-to', '--threads-http', '--cpu-range', '-C', '--cpu-mask', '--numa', '-sm', '--split-mode', '-mg',
   '--main-gpu', '-ts', '--tensor-split', '--reasoning-format', '--reasoning-budget', '--jinja-template', '-dev', '--device',
+  '--cache-ram', '-cram',
 ]);
 
 export function parseLlamaArgs(argv: string[]): LlamaArgs {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_CATALOG } from '../../../src/fleet/default-catalog.js';
 import {
-  estimateServer, kvBytes, kvBytesPerToken, weightSplit, SEED_KV_MIB_PER_TOKEN, MiB, cacheRowBytes, type ServerShape,
+  estimateServer, kvBytes, kvBytesPerToken, weightSplit, SEED_KV_MIB_PER_TOKEN, MiB, cacheRowBytes, computeBufferBytes, type ServerShape,
 } from '../../../src/fleet/estimator.js';
 
 const model = (name: string) => {
@@ -42,7 +42,20 @@ describe('KV bytes per token, computed by hand from the architecture numbers', (
     const perLayerToken = 4 * (256 + 256) * 2;
     // 34 layers: 5 global, 29 sliding; the sliding cache holds window + one 512-token micro-batch.
     expect(kvBytes(arch, 8192, 1, 'f16', 'f16')).toBe(perLayerToken * (5 * 8192 + 29 * (1024 + 512)));
-    expect(kvBytes(arch, 1000, 1, 'f16', 'f16')).toBe(perLayerToken * 34 * 1000);
+    // Cells are padded to 256, as llama.cpp pads the context.
+    expect(kvBytes(arch, 1000, 1, 'f16', 'f16')).toBe(perLayerToken * 34 * 1024);
+  });
+
+  it('Gemma 3 4B with slots: every slot keeps its own window (slots x min(per-slot ctx, window + ubatch))', () => {
+    const arch = model('gemma-3-4b-it').arch;
+    const perLayerToken = 4 * (256 + 256) * 2;
+    // 4 slots x 2048: the old shared-window figure (one micro-batch for all slots) was 20-28% low.
+    const four = kvBytes(arch, 4 * 2048, 4, 'f16', 'f16');
+    expect(four).toBe(perLayerToken * 4 * (5 * 2048 + 29 * 1536));
+    const shared = perLayerToken * (5 * 4 * 2048 + 29 * (4 * 1024 + 512));
+    expect(four / shared).toBeGreaterThan(1.2);
+    // A slot shorter than its window keeps only its own cells.
+    expect(kvBytes(arch, 4 * 1024, 4, 'f16', 'f16')).toBe(perLayerToken * 4 * 34 * 1024);
   });
 
   it('rounds quantized rows up to whole blocks', () => {
@@ -85,11 +98,37 @@ describe('server estimate', () => {
     expect(weightSplit(m).expertBytes[0]! / weightSplit(m).layerBytes[0]!).toBeGreaterThan(0.9);
   });
 
-  it('costs more compute memory without flash attention (the KQ matrix)', () => {
+  it('sizes the compute buffer with one logit row per slot, not 512 x vocabulary', () => {
+    const m = model('Qwen2.5-Coder-3B-Instruct');
+    const e = estimateServer(m, shape({ slots: 8 }), 300);
+    // 512 x 151,936 x 4 bytes alone would be 297 MiB; 8 rows are 4.6 MiB.
+    expect(e.computeMiB).toBeLessThan(100);
+    // A 64-slot server: 64 rows of logits, still far from 512 rows.
+    const rows = (slots: number) => computeBufferBytes(m.arch, { slots, ctxPerSlot: 1024, flashAttention: true });
+    expect(rows(64) - rows(1)).toBeLessThan(64 * 151936 * 4);
+    expect(rows(64)).toBeGreaterThanOrEqual(64 * 151936 * 4);
+  });
+
+  it('costs more compute memory without flash attention: the KQ matrix per slot context, not the total', () => {
     const m = model('Qwen2.5-Coder-3B-Instruct');
     const fa = estimateServer(m, shape({ cacheTypeV: 'f16' }), 300);
     const noFa = estimateServer(m, shape({ cacheTypeV: 'f16', flashAttention: false }), 300);
-    expect(noFa.computeMiB - fa.computeMiB).toBeCloseTo((512 * 4 * 6144 * 16 * 4) / MiB, 0);
+    // KQ: 512 tokens x 6144 cells of the slot's stream x 16 heads x 4 bytes = 192 MiB.
+    const kq = (512 * 6144 * 16 * 4) / MiB;
+    expect(noFa.computeMiB - fa.computeMiB).toBeGreaterThan(kq * 0.6);
+    expect(noFa.computeMiB - fa.computeMiB).toBeLessThan(kq * 1.1);
+    // Twice the slots at the same per-slot context: same KQ scratch (llama-server keeps one KV stream per slot).
+    const noFa8 = estimateServer(m, shape({ slots: 8, cacheTypeV: 'f16', flashAttention: false }), 300);
+    expect(noFa8.computeMiB - noFa.computeMiB).toBeLessThan(4 * 151936 * 4 / MiB + 0.1);
+  });
+
+  it('counts the prompt cache in RAM: the --cache-ram cap, or llama-server\'s 8 GiB default when unset', () => {
+    const m = model('Qwen2.5-Coder-3B-Instruct');
+    const capped = estimateServer(m, shape({ cacheRamMiB: 1024 }), 300);
+    const unset = estimateServer(m, shape(), 300);
+    expect(capped.cacheRamMiB).toBe(1024);
+    expect(unset.cacheRamMiB).toBe(8192);
+    expect(unset.ramMiB - capped.ramMiB).toBeCloseTo(8192 - 1024, 1);
   });
 
   it('keeps CPU servers out of VRAM and counts the mmapped file in RAM', () => {
