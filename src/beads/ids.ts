@@ -2,6 +2,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { basename } from 'node:path';
 import { UsageError } from '../util/errors.js';
+import { BEAD_ID_FORM, isBeadId } from './schema.js';
 
 const PREFIX_RE = /^[a-z][a-z0-9]{0,7}$/;
 
@@ -18,6 +19,17 @@ export function assertPrefix(prefix: string): string {
     throw new UsageError(`bead id prefix "${prefix}" is invalid: expected 1-8 lowercase letters/digits starting with a letter`);
   }
   return prefix;
+}
+
+/**
+ * Refuses an id that is not of the bead/convoy id form before it can become a file name
+ * (`../../evil` would otherwise name a file outside beads/). `what` names the id in the message.
+ */
+export function assertBeadId(id: string, what = 'bead'): string {
+  if (!isBeadId(id)) {
+    throw new UsageError(`${what} id ${JSON.stringify(id)} is invalid: expected ${BEAD_ID_FORM}`);
+  }
+  return id;
 }
 
 /** Base36 of a sha256 over the seed and fresh randomness; starts at 4 characters and grows on collision. */

@@ -6,14 +6,46 @@ export const ROLES = ['mayor', 'crew', 'refinery', 'polecat', 'librarian'] as co
 export const STATUSES = ['open', 'in_progress', 'blocked', 'review', 'done', 'failed', 'cancelled'] as const;
 export const DEP_KINDS = ['blocks', 'parent-child', 'related', 'discovered-from'] as const;
 
-/** Ids look like `ab-7k2f`; imported `bd` ids such as `gt-mol-p5zm` or `gt-abc.1` are valid too. */
-export const BEAD_ID_RE = /^[a-z][a-z0-9]*-[a-z0-9][a-z0-9._-]*$/i;
+/**
+ * Ids look like `ab-7k2f`: a lowercase prefix, a dash, base36. Imported `bd` ids such as `gt-mol-p5zm` or
+ * `gt-abc.1.2` are valid too (more base36 parts after `-` or `.`). Ids become file names, so nothing else
+ * (no `/`, `..`, `_`, upper case, which a case-insensitive file system would fold) is allowed.
+ */
+export const BEAD_ID_RE = /^[a-z][a-z0-9]{0,15}-[a-z0-9]+(?:[.-][a-z0-9]+)*$/;
+export const BEAD_ID_MAX = 64;
+export const BEAD_ID_FORM = '<prefix>-<base36>, e.g. "ab-7k2f" (lowercase letters and digits; bd ids may add ".1" or "-x" parts)';
+
+export function isBeadId(id: unknown): id is string {
+  return typeof id === 'string' && id.length <= BEAD_ID_MAX && BEAD_ID_RE.test(id);
+}
+
+/** Titles are one line of reasonable length: long text belongs in the description. */
+export const TITLE_MAX = 200;
+
+/** Why `path` is not a safe relative POSIX path inside a rig, or null when it is. */
+export function rigPathProblem(path: string): string | null {
+  if (path.trim() === '') return 'must not be empty';
+  if (path.includes('\0')) return 'must not contain a NUL character';
+  if (path.includes('\\')) return 'must use "/" separators, not backslashes';
+  if (path.startsWith('/') || /^[a-zA-Z]:/.test(path)) return 'must be relative to the rig, not absolute';
+  if (path.split('/').includes('..')) return 'must not contain ".." segments';
+  return null;
+}
 
 export const BeadType = z.enum(BEAD_TYPES);
 export const Role = z.enum(ROLES);
 export const Status = z.enum(STATUSES);
 export const DepKind = z.enum(DEP_KINDS);
-export const BeadId = z.string().regex(BEAD_ID_RE, 'expected an id like "ab-7k2f" (prefix, dash, hash)');
+export const BeadId = z.string().refine(isBeadId, `expected an id of the form ${BEAD_ID_FORM}`);
+export const RigPath = z.string().superRefine((path, ctx) => {
+  const problem = rigPathProblem(path);
+  if (problem) ctx.addIssue({ code: 'custom', message: `file "${path}" ${problem}` });
+});
+export const Title = z
+  .string()
+  .refine((t) => t.trim() !== '', 'title must not be empty')
+  .refine((t) => !/[\r\n]/.test(t), 'title must be a single line (long text belongs in the description)')
+  .refine((t) => t.length <= TITLE_MAX, `title must be at most ${TITLE_MAX} characters (long text belongs in the description)`);
 export const IsoTime = z.iso.datetime({ offset: true });
 
 export const Dependency = z.strictObject({
@@ -73,17 +105,17 @@ export const BdOrigin = z.strictObject({
 
 export const Bead = z.strictObject({
   id: BeadId,
-  title: z.string().min(1, 'title must not be empty'),
+  title: Title,
   description: z.string().default(''),
   type: BeadType.default('task'),
   role: Role.nullable().default(null),
   rig: z.string().min(1).nullable().default(null),
-  convoy: z.string().min(1).nullable().default(null),
+  convoy: BeadId.nullable().default(null),
   status: Status.default('open'),
   priority: z.int().min(0).max(4).default(2),
   dependencies: z.array(Dependency).default([]),
   acceptance: z.array(z.string()).default([]),
-  files: z.array(z.string()).default([]),
+  files: z.array(RigPath).default([]),
   tokenEstimate: z.int().nonnegative().nullable().default(null),
   assignee: Assignee.nullable().default(null),
   attempts: z.array(Attempt).default([]),
@@ -107,7 +139,7 @@ export const ConvoyLife = z.strictObject({
 
 export const Convoy = z.strictObject({
   id: BeadId,
-  title: z.string().min(1),
+  title: Title,
   epic: z
     .strictObject({ repo: z.string().nullable().default(null), issue: z.int().positive() })
     .nullable()

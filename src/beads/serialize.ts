@@ -7,6 +7,8 @@ import { GthError } from '../util/errors.js';
 export interface FileProblem {
   path: string;
   message: string;
+  /** 1-based line of the field in the file, when it could be found. */
+  line?: number;
 }
 
 /** A bead/convoy file that is not valid JSON or does not match the schema; lists every problem at once. */
@@ -24,9 +26,9 @@ export class BeadFileError extends GthError {
 function formatProblems(file: string, problems: FileProblem[]): string {
   if (problems.length === 1) {
     const p = problems[0]!;
-    return `${file}: ${p.path ? `${p.path}: ` : ''}${p.message}`;
+    return `${file}${p.line ? `:${p.line}` : ''}: ${p.path ? `${p.path}: ` : ''}${p.message}`;
   }
-  const lines = problems.map((p) => `  ${p.path || '(whole file)'}: ${p.message}`);
+  const lines = problems.map((p) => `  ${p.path || '(whole file)'}: ${p.message}${p.line ? ` (line ${p.line})` : ''}`);
   return `${file}: ${problems.length} problems:\n${lines.join('\n')}`;
 }
 
@@ -117,8 +119,32 @@ export function parseConvoyText(text: string, file: string): Convoy {
 function parseWith<T extends z.ZodType>(schema: T, text: string, file: string): z.infer<T> {
   const raw = parseJsonText(text, file);
   const parsed = schema.safeParse(raw);
-  if (!parsed.success) throw new BeadFileError(file, zodProblems(parsed.error));
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => ({
+      path: formatPath(issue.path),
+      message: issue.message,
+      line: lineOfField(text, issue.path),
+    }));
+    throw new BeadFileError(file, problems);
+  }
   return parsed.data;
+}
+
+/**
+ * The line where a field's key stands, found by searching for each key of the path in turn after the
+ * previous one (exact for the pretty-printed files we write; a best effort for hand-edited ones).
+ */
+export function lineOfField(text: string, path: readonly PropertyKey[]): number | undefined {
+  let at = 0;
+  let found = false;
+  for (const part of path) {
+    if (typeof part !== 'string') continue;
+    const idx = text.indexOf(`${JSON.stringify(part)}`, at);
+    if (idx < 0) break;
+    at = idx;
+    found = true;
+  }
+  return found ? lineColumn(text, at).line : undefined;
 }
 
 /** JSON.parse with an error that names the file, line, column and enclosing field. */

@@ -2,11 +2,11 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { existsSync, readFileSync } from 'node:fs';
 import { join, relative, resolve, dirname } from 'node:path';
-import { Bead, Convoy, type BeadInput, type Status, type Assignee } from './schema.js';
+import { Bead, Convoy, BEAD_ID_FORM, isBeadId, type BeadInput, type Status, type Assignee } from './schema.js';
 import { serializeBead, serializeConvoy, parseBeadText, parseConvoyText } from './serialize.js';
 import { writeFileAtomic, syncDir } from '../util/atomic-write.js';
 import { withDirLock } from './lock.js';
-import { generateId, defaultPrefix, assertPrefix } from './ids.js';
+import { generateId, defaultPrefix, assertPrefix, assertBeadId } from './ids.js';
 import { assertTransition } from './transitions.js';
 import { openBlockers } from './graph.js';
 import { townGit, type TownGit } from './git.js';
@@ -86,12 +86,13 @@ export class BeadStore {
     return this.gitCache;
   }
 
+  /** The only way a bead id becomes a path: ids that are not of the id form are refused (exit 2). */
   beadPath(id: string): string {
-    return join(this.dir, `${id}.json`);
+    return join(this.dir, `${assertBeadId(id)}.json`);
   }
 
   convoyPath(id: string): string {
-    return join(this.convoysDir, `${id}.json`);
+    return join(this.convoysDir, `${assertBeadId(id, 'convoy')}.json`);
   }
 
   private stamp(): string {
@@ -112,6 +113,10 @@ export class BeadStore {
     // thousands of concurrent fs.promises reads, and `gth bead ready` must stay well under 1 s.
     for (const name of names) {
       const file = join(this.dir, name);
+      if (!isBeadId(name.slice(0, -'.json'.length))) {
+        result.problems.push({ file, message: `${file}: the file name is not a bead id: expected ${BEAD_ID_FORM}` });
+        continue;
+      }
       try {
         const bead = parseBeadText(readFileSync(file, 'utf8'), file);
         if (`${bead.id}.json` !== name) {
@@ -145,6 +150,7 @@ export class BeadStore {
   }
 
   async create(input: NewBead, opts: ChangeOptions = {}): Promise<Bead> {
+    if (input.id !== undefined) this.beadPath(input.id);
     return this.locked(async () => {
       const at = this.stamp();
       const id =
@@ -166,6 +172,8 @@ export class BeadStore {
 
   /** Writes many new beads under one lock and one commit; all are validated before any is written. */
   async createMany(inputs: (NewBead & { id: string })[], opts: ChangeOptions & { message?: string } = {}): Promise<Bead[]> {
+    const badIds = inputs.filter((i) => !isBeadId(i.id)).map((i) => `bead id ${JSON.stringify(i.id)} is invalid: expected ${BEAD_ID_FORM}`);
+    if (badIds.length) throw new UsageError(`nothing written; ${badIds.length} problem(s):\n${badIds.join('\n')}`);
     return this.locked(async () => {
       const at = this.stamp();
       const problems: string[] = [];
@@ -205,6 +213,7 @@ export class BeadStore {
     change: (bead: Bead) => { to?: Status; note?: string; message?: string } | void,
     opts: ChangeOptions = {},
   ): Promise<Bead> {
+    this.beadPath(id); // a bad id is refused before the lock (which creates the folder) is taken
     return this.locked(async () => {
       const current = await this.get(id);
       const draft = structuredClone(current);
@@ -286,6 +295,7 @@ export class BeadStore {
     input: { id?: string; title: string; epic?: Convoy['epic']; beads?: string[]; branch?: string | null; epicKey?: string | null },
     opts: Pick<ChangeOptions, 'noCommit'> = {},
   ): Promise<Convoy> {
+    if (input.id !== undefined) this.convoyPath(input.id);
     return this.locked(async () => {
       const at = this.stamp();
       const id =
@@ -300,6 +310,8 @@ export class BeadStore {
   }
 
   async addToConvoy(id: string, beadIds: string[]): Promise<Convoy> {
+    this.convoyPath(id);
+    for (const b of beadIds) this.beadPath(b);
     return this.locked(async () => {
       const convoy = await this.getConvoy(id);
       for (const b of beadIds) if (!existsSync(this.beadPath(b))) throw new NotFoundError('bead', b, this.dir);

@@ -8,6 +8,7 @@ import { readyBeads, convoyProgress } from '../../beads/graph.js';
 import { claimBead } from '../../beads/claim.js';
 import { checkBeads } from '../../beads/check.js';
 import { installHooks } from '../../beads/hooks.js';
+import { assertBeadId } from '../../beads/ids.js';
 import { writeFileAtomic } from '../../util/atomic-write.js';
 import { printJson, printTable } from '../output.js';
 import { UsageError, GthError } from '../../util/errors.js';
@@ -54,7 +55,7 @@ function parseDep(spec: string): Dependency {
   if (!id || !(DEP_KINDS as readonly string[]).includes(kind)) {
     throw new UsageError(`--dep "${spec}": expected ID or ID:KIND with KIND one of ${DEP_KINDS.join(', ')}`);
   }
-  return { id, kind: kind as DepKind };
+  return { id: assertBeadId(id, '--dep bead'), kind: kind as DepKind };
 }
 
 function beadRow(b: Bead): (string | number)[] {

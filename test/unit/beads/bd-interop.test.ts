@@ -6,7 +6,7 @@ import fc from 'fast-check';
 import { exportBdJsonl, exportBdLine, importBdJsonl, isImportEntry } from '../../../src/beads/bd-interop.js';
 import { goJson } from '../../../src/beads/bd-map.js';
 import { parseBeadText, serializeBead } from '../../../src/beads/serialize.js';
-import { Bead, type BeadInput } from '../../../src/beads/schema.js';
+import { Bead, Title, type BeadInput } from '../../../src/beads/schema.js';
 
 const FIXTURE = fileURLToPath(new URL('../../fixtures/bd/gastown-issues.sample.jsonl', import.meta.url));
 const NOW = '2026-02-03T04:05:06.000Z';
@@ -255,7 +255,7 @@ describe('round trip of generated bd records (property)', () => {
     .record(
       {
         id: fc.stringMatching(/^gt-[a-z0-9]{1,5}(\.[0-9])?$/),
-        title: text.filter((t) => t.length > 0),
+        title: text.filter((t) => Title.safeParse(t).success),
         description: text,
         status: fc.constantFrom('open', 'in_progress', 'blocked', 'closed', 'tombstone', 'deferred', 'hooked', 'pinned', 'odd'),
         priority: fc.integer({ min: 0, max: 4 }),

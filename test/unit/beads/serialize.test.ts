@@ -1,7 +1,7 @@
 // Tests for bead/convoy file text: stable key order, round trips, and errors that name file, place and field.
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { Bead, Convoy, type BeadInput } from '../../../src/beads/schema.js';
+import { Bead, Convoy, Title, TITLE_MAX, rigPathProblem, type BeadInput } from '../../../src/beads/schema.js';
 import {
   BeadFileError,
   locateJsonError,
@@ -76,11 +76,11 @@ describe('serializeBead', () => {
   it('round-trips any valid bead through text unchanged (property)', () => {
     const arbBead = fc
       .record({
-        title: fc.string({ minLength: 1 }),
+        title: fc.string({ minLength: 1, maxLength: TITLE_MAX }).filter((t) => Title.safeParse(t).success),
         description: fc.string(),
         priority: fc.integer({ min: 0, max: 4 }),
         labels: fc.array(fc.string()),
-        files: fc.array(fc.string()),
+        files: fc.array(fc.string().filter((f) => rigPathProblem(f) === null)),
         pr: fc.option(fc.integer({ min: 1, max: 99999 }), { nil: null }),
         // Values as they can exist in a JSON file (JSON has no -0, so normalise what fast-check generates).
         fields: fc.dictionary(fc.string(), fc.jsonValue().map((v) => JSON.parse(JSON.stringify(v)) as unknown)),

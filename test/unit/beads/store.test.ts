@@ -53,7 +53,7 @@ describe('BeadStore', () => {
     const file = join(root, 'beads', `${b.id}.json`);
     const broken = (await readFile(file, 'utf8')).replace('"priority": 2', '"priority": 9');
     await writeFile(file, broken);
-    await expect(store.get(b.id)).rejects.toThrow(new RegExp(`${b.id}\\.json: priority: .*4`));
+    await expect(store.get(b.id)).rejects.toThrow(new RegExp(`${b.id}\\.json:\\d+: priority: .*4`));
     await expect(store.update(b.id, (d) => void (d.title = 'x'))).rejects.toThrow(/priority/);
     await expect(store.list()).rejects.toThrow(/priority/);
     expect(await readFile(file, 'utf8')).toBe(broken);
