@@ -1,6 +1,6 @@
 // One eval run: one task, one model, through the engine's own role procedure in a fresh workspace.
-import { cpSync, existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { cpSync, existsSync, readFileSync, statSync } from 'node:fs';
+import { join, relative, sep } from 'node:path';
 import type { Logger } from 'pino';
 import type { Role } from '../beads/schema.js';
 import { runPolecat } from '../agents/engine/polecat.js';
@@ -11,6 +11,7 @@ import type { LoadedRig } from '../agents/rig/load.js';
 import { runRigTests } from '../agents/rig/run-tests.js';
 import { checkNoCodeChange } from '../agents/librarian/no-code-change.js';
 import { listFiles } from '../fleet/rig-context.js';
+import { isUnder, protectedPathsInDiff, testDirs } from '../agents/policy/protected-paths.js';
 import { errorMessage } from '../util/errors.js';
 import type { RunRecord } from './results-schema.js';
 import { matchReview } from './review-match.js';
@@ -55,6 +56,9 @@ async function polecat(ws: Workspace): Promise<Outcome> {
   // Every round the guard rejected is on the bead's attempt trail, with the guard's own feedback as the note.
   const guardHits = bead.attempts.filter((a) => GUARD_NOTE.test(a.note ?? '')).length;
   const last = bead.attempts.filter((a) => a.outcome !== 'escalated').at(-1);
+  // The review's rule: a change touching protected paths (tests, rig config, add-ons, CI) fails, whatever the run said.
+  const touched = res.ok ? protectedPathsInDiff(await ws.ctx.git.changedFiles(res.worktree, ws.ctx.convoyBranch), ws.ctx.rig.config) : [];
+  if (touched.length) return { passed: false, attempts: res.attempts, guardHits, note: `touches protected path(s): ${touched.map((h) => `${h.path} (${h.reason})`).join('; ')}` };
   return { passed: res.ok, attempts: res.attempts, guardHits, note: res.ok ? '' : (last?.note ?? '').split('\n')[0]! };
 }
 
@@ -64,6 +68,15 @@ async function refinery(ws: Workspace, task: EvalTask, calls: () => number): Pro
   // The reviewed change: the task's `change` folder committed on a branch off the convoy branch, as a Polecat would.
   const worktree = join(ws.ctx.worktrees, `change-${ws.bead.id}`);
   const branch = `polecat/${ws.bead.id}`;
+  // The change's tests are the Refinery's: committed on the convoy branch first (tests first), so the
+  // reviewed diff holds only the code, as it would in a convoy.
+  const convoyWt = join(ws.ctx.worktrees, `convoy-${ws.bead.id}`);
+  await ws.ctx.git.worktree(convoyWt, ws.ctx.convoyBranch, null);
+  const changeDir = join(task.dir, spec.change);
+  const dirs = testDirs(ws.ctx.rig.config);
+  const isTest = (src: string): boolean => statSync(src).isDirectory() || dirs.some((d) => isUnder(relative(changeDir, src).split(sep).join('/'), d));
+  cpSync(changeDir, convoyWt, { recursive: true, filter: isTest });
+  await ws.ctx.git.commitAll(convoyWt, `${ws.bead.id}: tests first (refinery)`, 'refinery');
   await ws.ctx.git.worktree(worktree, branch, ws.ctx.convoyBranch);
   cpSync(join(task.dir, spec.change), worktree, { recursive: true });
   await ws.ctx.git.commitAll(worktree, `${ws.bead.id}: ${ws.bead.title}`, `polecat-${ws.bead.id}`);

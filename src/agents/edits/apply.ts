@@ -1,11 +1,11 @@
 // Applies parsed edit blocks inside a worktree: exact matches only, never a guess, never outside the worktree.
-import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
-import { dirname, isAbsolute, relative, resolve, sep } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
 import { writeFileAtomicSync } from '../../util/atomic-write.js';
+import { resolveRigPath, type EditPolicy } from '../policy/protected-paths.js';
 import type { EditBlock } from './parse.js';
 import { closestWindow, findMatches } from './match.js';
 
-export type EditStatus = 'applied' | 'created' | 'no_match' | 'ambiguous' | 'unsafe_path' | 'missing_file' | 'file_exists';
+export type EditStatus = 'applied' | 'created' | 'no_match' | 'ambiguous' | 'unsafe_path' | 'protected_path' | 'missing_file' | 'file_exists';
 
 export interface EditResult {
   index: number;
@@ -18,6 +18,8 @@ export interface EditResult {
 export interface ApplyOptions {
   /** When any block fails, write nothing at all. */
   allOrNothing?: boolean;
+  /** The role's protected-paths policy; every engine caller passes one (without it only the rig's boundary and .git are enforced). */
+  policy?: EditPolicy;
 }
 
 export interface ApplyOutcome {
@@ -33,26 +35,6 @@ interface FileState {
   changed: boolean;
 }
 
-/** Resolves a block path inside the worktree, or returns why it is refused. */
-export function safePath(root: string, path: string): { abs: string } | { error: string } {
-  if (path.includes('\0') || isAbsolute(path) || /^[A-Za-z]:/.test(path)) return { error: 'absolute paths are not allowed; use a path relative to the repository root' };
-  const abs = resolve(root, path);
-  const rel = relative(root, abs);
-  if (rel === '' || rel.startsWith('..') || isAbsolute(rel)) return { error: 'the path leaves the repository' };
-  if (rel.split(sep).includes('.git')) return { error: 'files under .git cannot be edited' };
-  // A symlinked folder inside the worktree could still point outside it.
-  let probe = dirname(abs);
-  while (!existsSync(probe)) probe = dirname(probe);
-  const realRoot = realpathSync(root);
-  const realProbe = realpathSync(probe);
-  if (realProbe !== realRoot && !realProbe.startsWith(realRoot + sep)) return { error: 'the path leaves the repository through a symbolic link' };
-  if (existsSync(abs)) {
-    if (statSync(abs).isDirectory()) return { error: 'the path is a folder, not a file' };
-    const realFile = realpathSync(abs);
-    if (!realFile.startsWith(realRoot + sep)) return { error: 'the file is a symbolic link to outside the repository' };
-  }
-  return { abs };
-}
 
 function numbered(lines: string[], start: number, count: number): string {
   return lines
@@ -82,12 +64,14 @@ export function applyEditBlocks(root: string, blocks: EditBlock[], options: Appl
   };
 
   for (const block of blocks) {
-    const safe = safePath(root, block.path);
-    if ('error' in safe) {
-      fail(block, 'unsafe_path', `Block ${block.index}: refused path "${block.path}": ${safe.error}.`);
+    // One resolver for every model edit: normalised, symbolic links followed, the role's protected paths refused.
+    const safe = resolveRigPath(root, block.path, options.policy ?? null);
+    if (!safe.ok) {
+      const status = safe.kind === 'protected' ? 'protected_path' : 'unsafe_path';
+      fail(block, status, `Block ${block.index}: refused path "${block.path}": ${safe.reason}. Nothing was written.`);
       continue;
     }
-    const key = relative(root, safe.abs).split(sep).join('/');
+    const key = safe.path;
     absOf.set(key, safe.abs);
     let state = files.get(key);
     if (!state && existsSync(safe.abs)) {

@@ -9,6 +9,7 @@ import { findDocGaps, insertDocComments } from '../librarian/doc-gaps.js';
 import { parseEditBlocks } from '../edits/parse.js';
 import { applyEditBlocks, formatEditReport } from '../edits/apply.js';
 import { checkNoCodeChange, formatCodeChanges } from '../librarian/no-code-change.js';
+import { resolveRigPath, type EditPolicy } from '../policy/protected-paths.js';
 import { askJson } from './ask.js';
 import type { EngineContext } from './types.js';
 import { GthError } from '../../util/errors.js';
@@ -45,13 +46,22 @@ export async function runLibrarian(ctx: EngineContext, bead: Bead): Promise<Libr
   if (!choice) throw new GthError('no model is configured for the librarian role');
   ctx.emit({ kind: 'model', role: 'librarian', model: choice.label, beadId: bead.id });
   const meta = { role: 'librarian' as const, beadId: bead.id, convoyId: ctx.convoyId };
-  const files = (bead.files.length ? bead.files : listFiles(worktree)).filter((f) => f.endsWith('.gd') && existsSync(join(worktree, f)));
-  const before: Record<string, string | null> = {};
-  const after: Record<string, string | null> = {};
+  // Same policy as every model edit: no tests, add-ons, rig config or CI, nothing outside the rig; docs allowed.
+  const policy: EditPolicy = { role: 'librarian', rig: ctx.rig.config };
   const documented: string[] = [];
   const problems: string[] = [];
-  for (const file of files) {
-    const src = readFileSync(join(worktree, file), 'utf8');
+  const files: { file: string; abs: string }[] = [];
+  for (const f of (bead.files.length ? bead.files : listFiles(worktree)).filter((p) => p.endsWith('.gd'))) {
+    const where = resolveRigPath(worktree, f, policy);
+    // A file the bead names explicitly and the policy refuses is worth a note; the rig's own add-ons and tests are not.
+    if (!where.ok) {
+      if (bead.files.length) problems.push(`${f}: not documented: ${where.reason}`);
+    } else if (existsSync(where.abs)) files.push({ file: where.path, abs: where.abs });
+  }
+  const before: Record<string, string | null> = {};
+  const after: Record<string, string | null> = {};
+  for (const { file, abs } of files) {
+    const src = readFileSync(abs, 'utf8');
     before[file] = src;
     const gaps = findDocGaps(src);
     if (!gaps.length) continue;
@@ -79,11 +89,11 @@ export async function runLibrarian(ctx: EngineContext, bead: Bead): Promise<Libr
     );
     const placed = insertDocComments(src, out.docs);
     if (placed.unknown.length) problems.push(`${file}: the model answered unknown keys ${placed.unknown.join(', ')} (ignored)`);
-    writeFileAtomicSync(join(worktree, file), placed.source);
+    writeFileAtomicSync(abs, placed.source);
     documented.push(...placed.inserted.map((k) => `${file}:${k}`));
     if (out.edits.trim()) {
       const parsed = parseEditBlocks(out.edits);
-      const applied = applyEditBlocks(worktree, parsed.blocks, { allOrNothing: true });
+      const applied = applyEditBlocks(worktree, parsed.blocks, { allOrNothing: true, policy });
       if (!applied.ok) problems.push(formatEditReport(applied, parsed.errors));
       for (const p of applied.written) if (!(p in before)) before[p] = await readAtBase(ctx, worktree, p);
     }
@@ -95,7 +105,9 @@ export async function runLibrarian(ctx: EngineContext, bead: Bead): Promise<Libr
     await ctx.git.worktree(worktree, branch, ctx.convoyBranch);
     return { ok: false, branch, documented: [], problems: [formatCodeChanges(check)] };
   }
-  const readmePath = join(worktree, 'README.md');
+  const readmeAt = resolveRigPath(worktree, 'README.md', policy);
+  if (!readmeAt.ok) return { ok: false, branch, documented: [], problems: [...problems, `README.md: ${readmeAt.reason}`] };
+  const readmePath = readmeAt.abs;
   const readme = existsSync(readmePath) ? readFileSync(readmePath, 'utf8') : '';
   const refreshed = await askJson(
     choice,

@@ -35,7 +35,7 @@ function taskMessage(bead: Bead, context: string, extra = ''): string {
     extra,
     '',
     'Answer only with search/replace edit blocks (file path line, <<<<<<< SEARCH, exact current lines, =======, new lines, >>>>>>> REPLACE).',
-    'An empty SEARCH section creates a new file. Do not edit the tests: make them pass.',
+    'An empty SEARCH section creates a new file. Do not edit the tests, .gastown/, addons/, project.godot or .github/: edits there are refused.',
   ].join('\n');
 }
 
@@ -81,7 +81,7 @@ export async function runPolecat(ctx: EngineContext, bead: Bead, reviewFeedback?
           ctx.emit({ kind: 'model', role: 'polecat', model: choice.label, beadId: bead.id, tokensPerSecond: st.tokensPerSecond }),
         );
         messages.push({ role: 'assistant', content: res });
-        feedback = await tryEdits(ctx, worktree, res, testDirs);
+        feedback = await tryEdits(ctx, worktree, res);
       } catch (err) {
         feedback = `the model call failed: ${(err as Error).message}`;
         await recordAttempt(ctx, bead, choice.label, 'error', feedback);
@@ -103,16 +103,14 @@ export async function runPolecat(ctx: EngineContext, bead: Bead, reviewFeedback?
 }
 
 /** Applies one answer; returns '' when the tests pass, else the feedback for the model. */
-async function tryEdits(ctx: EngineContext, worktree: string, answer: string, testDirs: string[]): Promise<string> {
+async function tryEdits(ctx: EngineContext, worktree: string, answer: string): Promise<string> {
   const parsed = parseEditBlocks(answer);
   if (parsed.blocks.length === 0) {
     return `No edit blocks found in your answer.${parsed.errors.length ? `\n${parsed.errors.join('\n')}` : ''}`;
   }
-  const touchesTests = parsed.blocks.filter((b) => testDirs.some((d) => b.path.startsWith(`${d}/`)));
-  if (touchesTests.length) {
-    return `The tests are the contract and must not be edited: ${touchesTests.map((b) => b.path).join(', ')}. Change the code instead.`;
-  }
-  const outcome = applyEditBlocks(worktree, parsed.blocks, { allOrNothing: true });
+  // The protected-paths policy refuses test files, rig config, add-ons, CI and anything outside the rig, however
+  // the path is spelled; a refused block fails the whole answer and its reason goes back to the model.
+  const outcome = applyEditBlocks(worktree, parsed.blocks, { allOrNothing: true, policy: { role: 'polecat', rig: ctx.rig.config } });
   if (!outcome.ok || parsed.errors.length) return formatEditReport(outcome, parsed.errors);
   const gd: Record<string, string> = {};
   for (const p of outcome.written) if (p.endsWith('.gd') && existsSync(join(worktree, p))) gd[p] = readFileSync(join(worktree, p), 'utf8');

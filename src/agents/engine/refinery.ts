@@ -5,7 +5,8 @@ import type { Bead } from '../../beads/schema.js';
 import { RefineryTests, RefineryReview } from '../contracts.js';
 import { writeFileAtomicSync } from '../../util/atomic-write.js';
 import { parseEditBlocks } from '../edits/parse.js';
-import { applyEditBlocks, formatEditReport, safePath } from '../edits/apply.js';
+import { applyEditBlocks, formatEditReport } from '../edits/apply.js';
+import { resolveRigPath, diffFileNames, protectedPathsInDiff, type EditPolicy } from '../policy/protected-paths.js';
 import { checkGdscriptFiles } from '../guard/check.js';
 import { formatGuardFeedback } from '../guard/feedback.js';
 import { checkCoverage } from '../rig/coverage.js';
@@ -44,6 +45,8 @@ export async function writeTestsFirst(ctx: EngineContext, bead: Bead, worktree: 
       ].join('\n'),
     },
   ];
+  // Tests first may write only inside the rig's test folders, the same policy every model edit goes through.
+  const policy: EditPolicy = { role: 'refinery-tests', rig: ctx.rig.config };
   let problems: string[] = [];
   for (let round = 0; round < 2; round++) {
     const choice = await ctx.router.choose('refinery', 0, bead);
@@ -52,24 +55,31 @@ export async function writeTestsFirst(ctx: EngineContext, bead: Bead, worktree: 
     if (problems.length) messages.push({ role: 'user', content: `Fix these problems and answer again with the whole JSON:\n${problems.join('\n')}` });
     const out = await askJson(choice, messages, { role: 'refinery', beadId: bead.id, convoyId: ctx.convoyId }, RefineryTests, 'refinery_tests');
     problems = [];
-    const files: Record<string, string> = {};
+    // Keyed by the normalised path, written to the resolved file: what was checked is what is written.
+    const files = new Map<string, { abs: string; content: string }>();
     for (const f of out.files) {
-      if (!testDirs.some((d) => f.path.startsWith(`${d}/`))) problems.push(`${f.path}: tests must be inside ${testDirs.join(' or ')}`);
-      const where = safePath(worktree, f.path);
-      if ('error' in where) problems.push(`${f.path}: ${where.error}`);
-      files[f.path] = f.content;
+      const where = resolveRigPath(worktree, f.path, policy);
+      if (!where.ok) problems.push(`${f.path}: refused: ${where.reason}`);
+      else files.set(where.path, { abs: where.abs, content: f.content });
     }
-    const guard = checkGdscriptFiles(Object.fromEntries(Object.entries(files).filter(([p]) => p.endsWith('.gd'))));
+    const guard = checkGdscriptFiles(Object.fromEntries([...files].filter(([p]) => p.endsWith('.gd')).map(([p, f]) => [p, f.content])));
     if (guard.length) problems.push(formatGuardFeedback(guard));
-    if (problems.length) continue;
-    for (const [path, content] of Object.entries(files)) {
-      mkdirSync(dirname(join(worktree, path)), { recursive: true });
-      writeFileAtomicSync(join(worktree, path), content);
+    if (out.edits.trim()) {
+      // Checked before anything is written, so a refused edit block leaves the test files unwritten too.
+      for (const b of parseEditBlocks(out.edits).blocks) {
+        const where = resolveRigPath(worktree, b.path, policy);
+        if (!where.ok) problems.push(`${b.path}: refused: ${where.reason}`);
+      }
     }
-    const written = Object.keys(files);
+    if (problems.length) continue;
+    for (const f of files.values()) {
+      mkdirSync(dirname(f.abs), { recursive: true });
+      writeFileAtomicSync(f.abs, f.content);
+    }
+    const written = [...files.keys()];
     if (out.edits.trim()) {
       const parsed = parseEditBlocks(out.edits);
-      const applied = applyEditBlocks(worktree, parsed.blocks, { allOrNothing: true });
+      const applied = applyEditBlocks(worktree, parsed.blocks, { allOrNothing: true, policy });
       if (!applied.ok || parsed.errors.length) {
         problems.push(formatEditReport(applied, parsed.errors));
         continue;
@@ -83,9 +93,19 @@ export async function writeTestsFirst(ctx: EngineContext, bead: Bead, worktree: 
 
 export interface ReviewInput {
   bead: Bead;
+  /** The change against the convoy (or base) branch, as `git diff base...HEAD` prints it. */
   diff: string;
   tests: TestRunResult;
   worktree: string;
+}
+
+/** Comments for a change that touches protected paths; empty when it touches none. Pure. */
+export function protectedPathComments(diff: string, rig: EngineContext['rig']['config']): RefineryReview['comments'] {
+  return protectedPathsInDiff(diffFileNames(diff), rig).map((h) => ({
+    path: h.path,
+    line: 1,
+    body: `This change touches a protected path and cannot be approved: ${h.reason}.`,
+  }));
 }
 
 /** Reviews a Polecat's branch; the coverage rule is measured here, not taken from the model's word. */
@@ -120,6 +140,17 @@ export async function reviewChange(ctx: EngineContext, input: ReviewInput): Prom
     RefineryReview,
     'refinery_review',
   );
+  // A change touching the tests, the rig config, add-ons or CI is judged by nothing the model says: it fails.
+  const touched = protectedPathComments(input.diff, ctx.rig.config);
+  if (touched.length) {
+    return {
+      ...review,
+      verdict: 'request_changes',
+      summary: `Changes requested: the diff touches protected path(s) ${touched.map((c) => c.path).join(', ')}; the work is judged on the Refinery's tests as committed on the convoy branch. ${review.summary}`.trim(),
+      coverage: coverage ? { ok: coverage.ok, detail: coverage.detail } : review.coverage,
+      comments: [...touched, ...review.comments],
+    };
+  }
   // The measured coverage and the test run overrule the model: it cannot approve what fails them.
   if (review.verdict === 'approve' && (!input.tests.passed || (coverage && !coverage.ok))) {
     return {

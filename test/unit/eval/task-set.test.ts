@@ -24,7 +24,8 @@ function gut(task: EvalTask, extra: string[], edits?: string): { code: number; o
     const rig = materializeRig(task, join(dir, 'rig'), extra);
     if (edits !== undefined) {
       const parsed = parseEditBlocks(edits);
-      const applied = applyEditBlocks(rig, parsed.blocks, { allOrNothing: true });
+      // With the Polecat's policy too: a reference solution that edits the tests would not count.
+      const applied = applyEditBlocks(rig, parsed.blocks, { allOrNothing: true, policy: { role: 'polecat', rig: loadRigConfig(rig).config } });
       if (!applied.ok || parsed.errors.length) return { code: -1, out: formatEditReport(applied, parsed.errors) };
     }
     const cmd = loadRigConfig(rig).config.tests.command;
