@@ -104,4 +104,17 @@ describe('rig runner limits (real processes)', () => {
     expect(r.output).toMatch(/^\S*bwrap --unshare-all /);
     expect(readFileSync('/proc/1/cmdline', 'utf8')).not.toMatch(/^bwrap\0/);
   });
+
+  it.skipIf(!hasBwrap)('finds a program whose PATH entry is a symlink into another folder (godot -> /opt/godot/...)', async () => {
+    const opt = join(root.path, 'opt-godot');
+    const bin = join(root.path, 'bin-links');
+    mkdirSync(opt);
+    mkdirSync(bin);
+    writeFileSync(join(opt, 'Godot_v4.linux'), '#!/bin/sh\necho "godot $*"\n', { mode: 0o755 });
+    symlinkSync(join(opt, 'Godot_v4.linux'), join(bin, 'godot'));
+    const env = { PATH: `${bin}:${dirname(findOnPath('bwrap', process.env.PATH)!)}:/usr/bin:/bin` };
+    const r = await runRigCommand(rig, ['godot', '--headless'], { env, sandbox: 'bwrap', timeoutMs: 30_000 });
+    expect(r.output).toBe('godot --headless\n');
+    expect(r.exitCode).toBe(0);
+  });
 });

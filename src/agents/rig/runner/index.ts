@@ -1,12 +1,12 @@
 // The one place a rig's code runs (tests, godot, anything from rig.yml): allow-listed env, bubblewrap, timeout, output cap.
-import { existsSync, lstatSync, mkdtempSync, mkdirSync, readlinkSync, realpathSync, rmSync } from 'node:fs';
+import { existsSync, lstatSync, mkdtempSync, mkdirSync, readlinkSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { delimiter, dirname, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadRawConfig } from '../../../config/load.js';
 import { bwrapArgs, type PathKind } from './bwrap.js';
 import { sandboxEnv } from './env.js';
-import { resolveSandbox, sandboxModeFromConfig, type SandboxMode } from './mode.js';
+import { findOnPath, resolveSandbox, sandboxModeFromConfig, type SandboxMode } from './mode.js';
 import { runProcess, type ProcessResult } from './process.js';
 
 export { SandboxMode, SANDBOX_MODES, SandboxUnavailableError, resolveSandbox, sandboxModeFromConfig, findOnPath } from './mode.js';
@@ -62,19 +62,25 @@ export async function runRigCommand(root: string, command: string[], options: Ri
   const bwrap = resolveSandbox(sandbox, source);
   const worktree = real(root);
   const run = { cwd: worktree, timeoutMs: options.timeoutMs, maxOutputBytes: options.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES };
-  if (bwrap) {
-    const home = '/tmp/home';
-    const env = sandboxEnv(source, { home, tmp: '/tmp' });
-    const readOnly = [...(env.PATH ?? '').split(delimiter), dirname(process.execPath), PACKAGE_ROOT].filter((p) => isAbsolute(p) && existsSync(p)).map(real);
-    const args = bwrapArgs({ bwrap, worktree, command, readOnly, hidden: hiddenPaths(source, process.cwd()), home }, probe);
-    const r = await runProcess(bwrap, args, { ...run, env });
-    // bwrap itself says when the program is not there; report it like a failed start, not a test failure.
-    const notFound = r.exitCode === 1 ? /^bwrap: execvp (.*)$/m.exec(r.output) : null;
-    return { sandbox, ...r, startError: r.startError ?? (notFound ? notFound[1]! : null) };
-  }
-  // sandbox: none: the same environment, a fresh HOME on the host, no isolation beyond that.
   const scratch = mkdtempSync(join(tmpdir(), 'gth-rig-'));
   try {
+    if (bwrap) {
+      const home = '/tmp/home';
+      const emptyFile = join(scratch, 'empty');
+      writeFileSync(emptyFile, '', { mode: 0o444 });
+      const env = sandboxEnv(source, { home, tmp: '/tmp' });
+      // The program's own folder too: `godot` on PATH is often a symlink into /opt/godot.
+      const program = isAbsolute(command[0]!) ? command[0]! : findOnPath(command[0]!, env.PATH);
+      const readOnly = [...(env.PATH ?? '').split(delimiter), dirname(process.execPath), PACKAGE_ROOT, ...(program ? [dirname(real(program))] : [])]
+        .filter((p) => isAbsolute(p) && existsSync(p))
+        .map(real);
+      const args = bwrapArgs({ bwrap, worktree, command, readOnly, hidden: hiddenPaths(source, process.cwd()), home, emptyFile }, probe);
+      const r = await runProcess(bwrap, args, { ...run, env });
+      // bwrap itself says when the program is not there; report it like a failed start, not a test failure.
+      const notFound = r.exitCode === 1 ? /^bwrap: execvp (.*)$/m.exec(r.output) : null;
+      return { sandbox, ...r, startError: r.startError ?? (notFound ? notFound[1]! : null) };
+    }
+    // sandbox: none: the same environment and a fresh HOME on the host, no isolation beyond that.
     const home = join(scratch, 'home');
     const tmp = join(scratch, 'tmp');
     for (const d of [home, tmp]) mkdirSync(d);
