@@ -6,10 +6,11 @@ import { checkLlamaServer } from './checks/llama.js';
 import { checkModels } from './checks/models.js';
 import { checkNvidia } from './checks/nvidia.js';
 import { checkRunnerService } from './checks/runner.js';
+import { checkSandbox } from './checks/sandbox.js';
 import { problem, type Check, type CheckResult, type DoctorContext } from './types.js';
 import { errorMessage } from '../util/errors.js';
 
-export const ALL_CHECKS: Check[] = [checkNvidia, checkLlamaServer, checkModels, checkCredentials, checkGodot, checkRunnerService];
+export const ALL_CHECKS: Check[] = [checkNvidia, checkLlamaServer, checkModels, checkCredentials, checkGodot, checkSandbox, checkRunnerService];
 
 export interface DoctorOptions {
   env?: NodeJS.ProcessEnv;

@@ -9,6 +9,7 @@ import { Catalog } from '../../../src/fleet/catalog-schema.js';
 import { DEFAULT_CATALOG_INPUT } from '../../../src/fleet/default-catalog.js';
 import { gth, repoRoot } from '../../support/cli.js';
 import { testPrivateKey } from '../../support/github-webhooks.js';
+import { findOnPath } from '../../../src/agents/rig/runner/index.js';
 
 const catalog = Catalog.parse(DEFAULT_CATALOG_INPUT);
 let root: string;
@@ -47,6 +48,9 @@ beforeAll(async () => {
   // The shell tools the stand-in scripts use (test/doubles/bin/nvidia-smi needs dirname).
   for (const tool of ['bash', 'dirname']) await symlink(join('/usr/bin', tool), join(bin, tool)).catch(() => symlink(join('/bin', tool), join(bin, tool)));
   await symlink(process.execPath, join(bin, 'node'));
+  // The real bubblewrap (CI installs it): the sandbox check starts a real sandbox.
+  const bwrap = findOnPath('bwrap', process.env.PATH);
+  if (bwrap) await symlink(bwrap, join(bin, 'bwrap'));
   await script('llama-server', 'if [ "$1" = --version ]; then echo "ggml_cuda_init: found 1 CUDA devices" >&2; echo "version: 4567 (abc1234)" >&2; echo "built with cc for x86_64-linux-gnu" >&2; exit 0; fi; exit 3');
   await script('godot4', 'echo "$GODOT_VERSION"');
   await script('systemctl', 'echo "actions.runner.aerobeat-game.pc1.service loaded $RUNNER_STATE GitHub Actions Runner (aerobeat-game.pc1)"');
@@ -74,7 +78,7 @@ describe('gth doctor', () => {
     const results = await runDoctor({ env: env(), cwd, progress: (l) => progress.push(l) });
     expect(problems(results)).toEqual([]);
     expect(results.map((r) => r.check)).toEqual([
-      'nvidia driver', 'llama-server', ...catalog.map((m) => `model ${m.name}`), 'github app', 'gemini key', 'godot', 'actions runner',
+      'nvidia driver', 'llama-server', ...catalog.map((m) => `model ${m.name}`), 'github app', 'gemini key', 'godot', 'sandbox', 'actions runner',
     ]);
     expect(results[0]!.detail).toBe('NVIDIA GeForce RTX 3080, driver 550.54.14, 10240 MiB VRAM');
     expect(results[1]!.detail).toBe('llama-server version 4567 (abc1234), CUDA build');
