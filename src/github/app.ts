@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { ApplicationFunction, Context, Probot } from 'probot';
 import type { Logger } from 'pino';
 import { createGitHubApi, type GitHubApi } from './api.js';
-import { WORKFLOW_FILE, beadIdFromBranch, isBeadWorkflowPath } from './dispatch.js';
+import { beadIdFromBranch, dispatchReview, isBeadWorkflowPath } from './dispatch.js';
 import { admitActor, runEpic, scheduleEpic, type EpicDeps } from './epic-flow.js';
 import { parseWebhook, type GithubEvent } from './events.js';
 import { OnceStore } from './once-store.js';
@@ -51,14 +51,13 @@ export function createGithubApp(opts: GithubAppOptions): GithubApp {
         return 'epic scheduled';
       }
       case 'refinery-review-command':
-        return `review ${await handleReviewCommand({ reviewer: opts.engine.reviewer, queue, log }, api, ev)}`;
+        return `review ${await handleReviewCommand({ dispatched, log }, api, ev)}`;
       case 'pr-opened': {
         if (ev.isFork) return 'fork PR: never dispatched to the self-hosted runner';
         const bead = beadIdFromBranch(ev.headRef);
         if (!bead) return `branch ${ev.headRef} is not a bead branch`;
-        if (!(await dispatched.claim(`${ev.repo.owner}/${ev.repo.repo}/pr${ev.prNumber}/${ev.headSha}/review`))) return 'already dispatched';
-        await api.dispatchWorkflow(ev.repo, WORKFLOW_FILE['refinery-review'], ev.headRef, { bead, pr: String(ev.prNumber) });
-        return `refinery-review dispatched for bead ${bead}`;
+        const sent = await dispatchReview(api, dispatched, ev.repo, ev.defaultBranch, { prNumber: ev.prNumber, headRef: ev.headRef, key: ev.headSha });
+        return sent ? `refinery-review dispatched for bead ${bead}` : 'already dispatched';
       }
       case 'workflow-run': {
         if (!isBeadWorkflowPath(ev.workflowPath) || !ev.headBranch?.startsWith('convoy/')) return 'not a convoy bead run';
@@ -72,7 +71,8 @@ export function createGithubApp(opts: GithubAppOptions): GithubApp {
         }, 'epic');
         return `progress update queued for #${epic.issueNumber}`;
       }
-      case 'pr-merged': {
+      case 'pr-closed': {
+        if (!ev.merged) return `pull request #${ev.prNumber} closed without merging`;
         const bead = beadIdFromBranch(ev.headRef);
         if (ev.isFork || !bead || !ev.baseRef.startsWith('convoy/')) return `merged ${ev.headRef} into ${ev.baseRef}: not a bead PR into a convoy`;
         const { merges, convoys } = opts.engine;
@@ -86,6 +86,8 @@ export function createGithubApp(opts: GithubAppOptions): GithubApp {
         }, 'epic');
         return `bead ${bead} merged: recording it and updating the epic`;
       }
+      case 'epic-unlabeled':
+        return `epic #${ev.issue.number} unlabelled`;
       case 'pr-review':
         // Feeding human reviews back into beads belongs to the engine; recorded here only.
         return `review ${ev.state} by ${ev.sender.login} noted`;

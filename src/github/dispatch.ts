@@ -57,6 +57,29 @@ export function isBeadWorkflowPath(path: string): boolean {
 }
 
 /**
+ * Dispatches the review job for a PR once per `key` (a comment, a head commit). Always on the default branch: the
+ * workflow file that runs on the self-hosted runner is the trusted one, never the copy on a branch a model wrote;
+ * the job itself checks the PR head out into a sandboxed worktree.
+ */
+export async function dispatchReview(
+  api: GitHubApi,
+  dispatched: OnceStore,
+  repo: RepoRef,
+  defaultBranch: string,
+  pr: { prNumber: number; headRef: string; key: string },
+): Promise<boolean> {
+  const claim = `${repo.owner}/${repo.repo}/pr${pr.prNumber}/${pr.key}/review`;
+  if (!(await dispatched.claim(claim))) return false;
+  try {
+    await api.dispatchWorkflow(repo, WORKFLOW_FILE['refinery-review'], defaultBranch, { pr: String(pr.prNumber), bead: beadIdFromBranch(pr.headRef) ?? '' });
+  } catch (err) {
+    await dispatched.release(claim);
+    throw new Error(`dispatching ${WORKFLOW_FILE['refinery-review']} for PR #${pr.prNumber} failed`, { cause: err });
+  }
+  return true;
+}
+
+/**
  * Dispatches each selected bead once (remembered on disk), on the convoy branch so the job sees the
  * bead files and its workflow_run names the convoy. A failed dispatch is forgotten so it can be retried.
  */

@@ -1,4 +1,4 @@
-// Where the agent engine plugs into the GitHub app: the Mayor, the convoy lookup and the Refinery reviewer, built from config and env.
+// Where the agent engine plugs into the GitHub app: the Mayor, the convoy lookup and the merge recorder, built from config and env.
 import type { Logger } from 'pino';
 import type { Engine } from './ports.js';
 
@@ -17,7 +17,7 @@ export interface EngineSetup {
  */
 export async function defaultEngine(setup: EngineSetup): Promise<Engine> {
   const env = setup.env ?? process.env;
-  if (env.GTH_ENGINE === 'off') return { planner: null, convoys: null, reviewer: null };
+  if (env.GTH_ENGINE === 'off') return { planner: null, convoys: null };
   const cwd = setup.cwd ?? process.cwd();
   const { createGithubEngine, lazyRouter, engineModelsFromConfig } = await import('../agents/engine/github-adapter.js');
   return createGithubEngine({

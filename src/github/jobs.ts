@@ -31,3 +31,17 @@ export type JobResult = z.infer<typeof JobResult>;
 export interface JobRunner {
   run(req: JobRequest, env: NodeJS.ProcessEnv): Promise<JobResult>;
 }
+
+/** `gth job refinery-review --pr N [--bead ID]`: runs on a checkout of the default branch, not of a convoy branch. */
+export const ReviewJobRequest = z.strictObject({
+  pr: z.int().positive(),
+  /** The bead the app named from the PR's branch (null for a person's PR); checked against the branch again by the job. */
+  beadId: BeadId.nullable(),
+  /** The workflow's checkout of the default branch (trusted code and config; no persisted credentials). */
+  cwd: z.string().min(1),
+});
+export type ReviewJobRequest = z.infer<typeof ReviewJobRequest>;
+
+export interface ReviewJobRunner {
+  review(req: ReviewJobRequest, env: NodeJS.ProcessEnv): Promise<JobResult>;
+}

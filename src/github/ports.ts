@@ -1,4 +1,4 @@
-// The engine-facing interfaces the GitHub app calls (Mayor planner, reviewer, convoy lookup), injected so the engine plugs in later.
+// The engine-facing interfaces the GitHub app calls (Mayor planner, convoy lookup, merge recorder), injected so the engine plugs in later.
 import { z } from 'zod';
 import { BeadId, Role, Status } from '../beads/schema.js';
 import type { RepoRef } from './events.js';
@@ -60,22 +60,6 @@ export const ReviewResult = z.strictObject({
 export type ReviewComment = z.infer<typeof ReviewComment>;
 export type ReviewResult = z.infer<typeof ReviewResult>;
 
-export interface ReviewRequest {
-  repo: RepoRef;
-  prNumber: number;
-  headSha: string;
-  headRef: string;
-  baseRef: string;
-  /** The requesting user's login (already checked for write access). */
-  requestedBy: string;
-  /** The installation's token for fetching the PR's branches. */
-  token?: TokenSource;
-}
-
-export interface Reviewer {
-  review(req: ReviewRequest): Promise<ReviewResult>;
-}
-
 export interface MergeRecorder {
   /**
    * A bead's PR was merged into its convoy branch: the bead moves review -> done in a commit pushed on that branch.
@@ -88,6 +72,5 @@ export interface MergeRecorder {
 export interface Engine {
   planner: EpicPlanner | null;
   convoys: ConvoyLookup | null;
-  reviewer: Reviewer | null;
   merges?: MergeRecorder | null;
 }

@@ -1,25 +1,23 @@
-// `/refinery review` on a PR: writers only, acknowledged with a reaction, answered with a real PR review with line comments.
+// `/refinery review` on a PR: writers only, acknowledged with a reaction, then the review job is dispatched to the runner on the default branch.
 import type { Logger } from 'pino';
-import { errorMessage } from '../util/errors.js';
 import { writeAccess, type GitHubApi } from './api.js';
+import { dispatchReview } from './dispatch.js';
 import type { EventOf } from './events.js';
-import { ReviewResult, type Reviewer } from './ports.js';
-import type { WorkQueue } from './work-queue.js';
+import type { OnceStore } from './once-store.js';
+import { publicFailure } from './public-text.js';
 
 export interface ReviewDeps {
-  reviewer: Reviewer | null;
-  queue: WorkQueue;
+  dispatched: OnceStore;
   log: Pick<Logger, 'info' | 'warn' | 'error'>;
 }
 
-export type ReviewAdmission = 'accepted' | 'refused' | 'ignored-bot';
+export type ReviewAdmission = 'dispatched' | 'refused' | 'ignored-bot' | 'fork' | 'failed';
 
-/** Runs inside the webhook handler: permission check, then reaction or refusal reply; the review itself is queued. */
-export async function handleReviewCommand(
-  deps: ReviewDeps,
-  api: GitHubApi,
-  ev: EventOf<'refinery-review-command'>,
-): Promise<ReviewAdmission> {
+/**
+ * Runs inside the webhook handler: permission check, reaction, fork check, then one workflow_dispatch of the review job.
+ * The app host never checks out the PR nor runs its tests: the runner job does, sandboxed, with rig.yml from the base branch.
+ */
+export async function handleReviewCommand(deps: ReviewDeps, api: GitHubApi, ev: EventOf<'refinery-review-command'>): Promise<ReviewAdmission> {
   if (ev.sender.isBot) return 'ignored-bot';
   const perm = await api.permission(ev.repo, ev.sender.login);
   if (!writeAccess(perm)) {
@@ -31,34 +29,20 @@ export async function handleReviewCommand(
     return 'refused';
   }
   await api.reactToComment(ev.repo, ev.commentId, 'eyes');
-  deps.queue.push(`review ${ev.repo.owner}/${ev.repo.repo}#${ev.prNumber}`, () => runReview(deps, api, ev), 'review');
-  return 'accepted';
-}
-
-export async function runReview(deps: ReviewDeps, api: GitHubApi, ev: EventOf<'refinery-review-command'>): Promise<void> {
   const pr = await api.pullRequest(ev.repo, ev.prNumber);
   if (pr.isFork) {
     // The reviewer runs on the self-hosted machine; code from forks never reaches it.
     await api.comment(ev.repo, ev.prNumber, 'This pull request comes from a fork: the Refinery does not review forks on the self-hosted runner.');
-    return;
+    return 'fork';
   }
-  if (!deps.reviewer) {
-    await api.comment(ev.repo, ev.prNumber, 'The Refinery reviewer (agent engine) is not available in this server yet.');
-    return;
-  }
-  let result: ReviewResult;
   try {
-    result = ReviewResult.parse(
-      await deps.reviewer.review({
-        repo: ev.repo, prNumber: ev.prNumber, headSha: pr.headSha, headRef: pr.headRef, baseRef: pr.baseRef,
-        requestedBy: ev.sender.login, token: () => api.installationToken(),
-      }),
-    );
+    // Keyed by the comment: each request is one review, a redelivered webhook is not a second one.
+    await dispatchReview(api, deps.dispatched, ev.repo, ev.defaultBranch, { prNumber: ev.prNumber, headRef: pr.headRef, key: `comment${ev.commentId}` });
   } catch (err) {
-    deps.log.warn({ err, pr: ev.prNumber }, 'review failed');
-    await api.comment(ev.repo, ev.prNumber, `The Refinery review failed: ${errorMessage(err)}`);
-    return;
+    const f = publicFailure(deps.log, err, 'dispatching the review job failed', { pr: ev.prNumber });
+    await api.comment(ev.repo, ev.prNumber, `The Refinery review could not be started: ${f.text}`);
+    return 'failed';
   }
-  await api.createReview(ev.repo, ev.prNumber, pr.headSha, result);
-  deps.log.info({ pr: ev.prNumber, verdict: result.verdict, comments: result.comments.length }, 'review posted');
+  deps.log.info({ pr: ev.prNumber, by: ev.sender.login }, 'refinery-review dispatched');
+  return 'dispatched';
 }

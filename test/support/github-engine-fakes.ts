@@ -1,5 +1,5 @@
-// Scripted stand-ins for the agent engine ports (Mayor planner, convoy lookup, reviewer) used by the GitHub app tests.
-import type { ConvoyLookup, ConvoyProgress, EpicPlanner, EpicRequest, Reviewer, ReviewRequest, ReviewResult } from '../../src/github/ports.js';
+// Scripted stand-ins for the agent engine ports (Mayor planner, convoy lookup) used by the GitHub app tests.
+import type { ConvoyLookup, ConvoyProgress, EpicPlanner, EpicRequest } from '../../src/github/ports.js';
 import type { RepoRef } from '../../src/github/events.js';
 
 type Step<T> = T | Error;
@@ -43,14 +43,5 @@ export class MemoryConvoys implements ConvoyLookup {
   async findByBranch(_repo: RepoRef, branch: string) {
     for (const [issueNumber, c] of this.byIssue) if (c.branch === branch) return { issueNumber };
     return null;
-  }
-}
-
-export class ScriptedReviewer implements Reviewer {
-  readonly calls: ReviewRequest[] = [];
-  constructor(private readonly result: ReviewResult) {}
-  async review(req: ReviewRequest): Promise<ReviewResult> {
-    this.calls.push(req);
-    return this.result;
   }
 }

@@ -1,6 +1,5 @@
-// The agent engine behind the GitHub app's ports: Crew + Mayor plan an epic onto a convoy branch, convoys are read back from git, the Refinery reviews PRs.
+// The agent engine behind the GitHub app's ports: Crew + Mayor plan an epic onto a convoy branch, convoys are read back from git; the Refinery's review of a checkout.
 import { join } from 'node:path';
-import { rm } from 'node:fs/promises';
 import type { Logger } from 'pino';
 import { Bead, type Convoy, type Role } from '../../beads/schema.js';
 import { BeadStore } from '../../beads/store.js';
@@ -8,8 +7,7 @@ import { parseBeadText, parseConvoyText } from '../../beads/serialize.js';
 import { beadIdFromBranch } from '../../github/dispatch.js';
 import { epicKeyOf, progressOf } from '../../github/convoy-progress.js';
 import type { RepoRef } from '../../github/events.js';
-import type { ConvoyLookup, ConvoyProgress, Engine, EpicPlanner, EpicRequest, MergeRecorder, Reviewer, ReviewRequest, ReviewResult } from '../../github/ports.js';
-import { toPullRequestReview } from '../../github/review-map.js';
+import type { ConvoyLookup, ConvoyProgress, Engine, EpicPlanner, EpicRequest, MergeRecorder } from '../../github/ports.js';
 import { TownRepos, type TownCheckout } from '../../github/town-repo.js';
 import { quoteUntrusted } from '../../github/untrusted.js';
 import { GthError } from '../../util/errors.js';
@@ -56,9 +54,8 @@ export function createGithubEngine(o: GithubEngineOptions): Engine {
         return epic && (epic.repo === null || epic.repo === `${repo.owner}/${repo.repo}`) ? { issueNumber: epic.issue } : null;
       }),
   };
-  const reviewer: Reviewer = { review: (req) => towns.use(req.repo, req.token, (t) => reviewOnClone(o, t, req)) };
   const merges: MergeRecorder = { beadMerged: (repo, beadId, branch, pr, token) => towns.use(repo, token, (t) => recordMerge(o, t, beadId, branch, pr)) };
-  return { planner, convoys, reviewer, merges };
+  return { planner, convoys, merges };
 }
 
 // ---- convoys on branches ----
@@ -171,9 +168,13 @@ export interface ReviewDeps {
   env?: NodeJS.ProcessEnv;
 }
 
-/** Reviews the checkout in `dir` against `base`: the rig's tests run for real, then the Refinery gives its verdict. */
-export async function reviewCheckout(d: ReviewDeps, bead: Bead, dir: string, base: string): Promise<{ review: RefineryReview; diff: string }> {
-  const rig = loadRigConfig(dir);
+/**
+ * Reviews the checkout in `dir` against `base`: the rig's tests run for real, then the Refinery gives its verdict.
+ * `rig` is the trusted config (read from the base branch by the caller), never the one in the checkout under review,
+ * so a change cannot swap the test command that judges it.
+ */
+export async function reviewCheckout(d: ReviewDeps, bead: Bead, dir: string, base: string, trusted: LoadedRig): Promise<{ review: RefineryReview; diff: string }> {
+  const rig: LoadedRig = { ...trusted, root: dir };
   const git = rigGit(dir);
   const diff = await git.diff(dir, base);
   const env = d.env ?? process.env;
@@ -218,26 +219,6 @@ export async function beadForPullRequest(
     createdAt: now,
     updatedAt: now,
   });
-}
-
-async function reviewOnClone(o: GithubEngineOptions, t: TownCheckout, req: ReviewRequest): Promise<ReviewResult> {
-  const wt = join(o.stateDir, 'review-worktrees', `${req.repo.owner}-${req.repo.repo}-pr${req.prNumber}`.replace(/[^A-Za-z0-9._-]/g, '_'));
-  const base = `origin/${req.baseRef}`;
-  const head = (await t.tryGit(['cat-file', '-e', `${req.headSha}^{commit}`])) !== null ? req.headSha : `origin/${req.headRef}`;
-  await t.tryGit(['worktree', 'remove', '--force', wt]);
-  await rm(wt, { recursive: true, force: true });
-  await t.git(['worktree', 'prune']);
-  await t.git(['worktree', 'add', '-q', '--force', '--detach', wt, head]);
-  try {
-    const changed = (await t.git(['diff', '--name-only', `${base}...${head}`])).split('\n').filter(Boolean);
-    const bead = await beadForPullRequest((rev, path) => t.tryGit(['show', `${rev}:${path}`]), { number: req.prNumber, headRef: req.headRef, base, head }, changed);
-    const { review, diff } = await reviewCheckout({ router: o.router(), brief: o.brief, log: o.log, env: o.env }, bead, wt, base);
-    o.log.info({ pr: req.prNumber, bead: bead.id, verdict: review.verdict }, 'refinery review done');
-    return toPullRequestReview(review, diff);
-  } finally {
-    await t.tryGit(['worktree', 'remove', '--force', wt]);
-    await rm(wt, { recursive: true, force: true });
-  }
 }
 
 // ---- models ----

@@ -1,4 +1,4 @@
-// The runner jobs behind `gth job <kind> --bead <id>`: tests first, Polecat, Librarian and Refinery review, on the workflow's checkout.
+// The runner jobs behind `gth job <kind> --bead <id>`: tests first, Polecat and Librarian, on the workflow's checkout (the review job: src/github/review-job.ts).
 import { basename, join, resolve } from 'node:path';
 import { tmpdir } from 'node:os';
 import { execa } from 'execa';
@@ -9,14 +9,13 @@ import { claimBead } from '../../beads/claim.js';
 import { TESTS_WRITTEN } from '../../github/convoy-progress.js';
 import { jobGitHubFromEnv, type JobGitHub } from '../../github/job-github.js';
 import type { JobRequest, JobResult, JobRunner } from '../../github/jobs.js';
-import { toPullRequestReview } from '../../github/review-map.js';
 import { GthError, UsageError, errorMessage } from '../../util/errors.js';
 import { createLogger } from '../../util/logger.js';
 import { briefText } from '../briefs/load.js';
 import { checkCoverage } from '../rig/coverage.js';
 import { loadRigConfig } from '../rig/load.js';
 import { runRigTests } from '../rig/run-tests.js';
-import { beadForPullRequest, engineModelsFromConfig, reviewCheckout, type BriefFn, type EngineModels } from './github-adapter.js';
+import { engineModelsFromConfig, type BriefFn, type EngineModels } from './github-adapter.js';
 import { runLibrarian } from './librarian.js';
 import { runPolecat } from './polecat.js';
 import { writeTestsFirst } from './refinery.js';
@@ -90,7 +89,8 @@ async function runJob(deps: EngineJobDeps, req: JobRequest, env: NodeJS.ProcessE
     case 'librarian':
       return librarianJob(scope);
     case 'refinery-review':
-      return reviewJob(scope);
+      // Reviews run from the default branch on a PR head, not on a convoy checkout: src/github/review-job.ts.
+      throw new UsageError('gth job refinery-review is run by the review job runner (src/github/review-job.ts), not the bead job runner');
   }
 }
 
@@ -216,27 +216,4 @@ async function toReview(s: JobScope, branch: string, model: string | null, note:
   await s.store.update(s.bead.id, (d) => void (d.pr = pr.number), { note: `PR #${pr.number}` });
   await publish(s);
   return { ok: true, summary: `${note}; PR #${pr.number} ${pr.created ? 'opened' : 'already open'}: ${pr.url}` };
-}
-
-/** Reviews the PR checked out here against its base; the review is posted when a token is present. */
-async function reviewJob(s: JobScope): Promise<JobResult> {
-  const prNumber = s.req.pr!;
-  const cwd = resolve(s.req.cwd);
-  const pr = s.github ? await s.github.pullRequest(prNumber) : null;
-  if (pr?.isFork) return { ok: false, summary: `PR #${prNumber} comes from a fork: it is never reviewed on the self-hosted runner` };
-  const base = pr?.baseRef ?? s.ctx.convoyBranch;
-  await execa('git', ['fetch', '-q', 'origin', `+refs/heads/${base}:refs/remotes/origin/${base}`], { cwd, env: s.env });
-  const head = (await execa('git', ['rev-parse', 'HEAD'], { cwd })).stdout.trim();
-  const show = async (rev: string, path: string) => {
-    const r = await execa('git', ['show', `${rev}:${path}`], { cwd, reject: false });
-    return r.exitCode === 0 ? r.stdout : null;
-  };
-  const bead = await beadForPullRequest(show, { number: prNumber, headRef: pr?.headRef ?? s.bead.branch ?? '', base: `origin/${base}`, head }, s.bead.files);
-  const { review, diff } = await reviewCheckout({ router: s.ctx.router, brief: s.ctx.brief, log: s.log, env: s.env }, bead, cwd, `origin/${base}`);
-  const result = toPullRequestReview(review, diff);
-  if (s.github) await s.github.createReview(prNumber, head, result);
-  return {
-    ok: true,
-    summary: `${review.verdict}: ${review.summary}${s.github ? ` (review posted on PR #${prNumber})` : ' (no GitHub token: review not posted)'}`,
-  };
 }

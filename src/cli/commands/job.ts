@@ -1,7 +1,7 @@
 // `gth job <kind> --bead <id>`: what a runner workflow runs; validates its arguments and hands them to the engine's job runner.
 import type { Command } from 'commander';
 import { JOB_KINDS } from '../../github/dispatch.js';
-import { JobRequest, JobResult, type JobRunner } from '../../github/jobs.js';
+import { JobRequest, JobResult, ReviewJobRequest, type JobRunner, type ReviewJobRunner } from '../../github/jobs.js';
 import { formatIssues } from '../../config/load.js';
 import { GthError, UsageError } from '../../util/errors.js';
 import { printJson } from '../output.js';
@@ -11,24 +11,42 @@ const ENGINE_JOB_RUNNER: JobRunner = {
   run: async (req, env) => (await import('../../agents/engine/jobs.js')).createEngineJobRunner().run(req, env),
 };
 
+/** The review job (PR head in a sandboxed worktree, rig.yml from the base branch), loaded only when it runs. */
+const REVIEW_JOB_RUNNER: ReviewJobRunner = {
+  review: async (req, env) => (await import('../../github/review-job.js')).createReviewJobRunner().review(req, env),
+};
+
 interface JobFlags {
-  bead: string;
+  bead?: string;
   pr?: string;
   convoy?: string;
   json?: boolean;
 }
 
-export function register(program: Command, runner: JobRunner | null = ENGINE_JOB_RUNNER, env: NodeJS.ProcessEnv = process.env): void {
+export function register(
+  program: Command,
+  runner: JobRunner | null = ENGINE_JOB_RUNNER,
+  env: NodeJS.ProcessEnv = process.env,
+  reviewRunner: ReviewJobRunner = REVIEW_JOB_RUNNER,
+): void {
   program
     .command('job')
     .description(`Run one runner job for a bead (what the workflows call). Kinds: ${JOB_KINDS.join(', ')}`)
     .argument('<kind>', `job kind: ${JOB_KINDS.join(' | ')}`)
-    .requiredOption('--bead <id>', 'bead id to work on')
+    .option('--bead <id>', 'bead id to work on (refinery-review: optional, the PR branch names it)')
     .option('--pr <number>', 'pull request number (refinery-review only)')
     .option('--convoy <id>', 'convoy id (informational; the bead file names its convoy)')
     .option('--json', 'print the result as JSON')
     .action(async (kind: string, flags: JobFlags) => {
       if (flags.pr !== undefined && !/^\d+$/.test(flags.pr)) throw new UsageError(`--pr: expected a pull request number, got "${flags.pr}"`);
+      if (kind === 'refinery-review') {
+        if (flags.pr === undefined) throw new UsageError('gth job: --pr is required for refinery-review');
+        const review = ReviewJobRequest.safeParse({ pr: Number(flags.pr), beadId: flags.bead || null, cwd: process.cwd() });
+        if (!review.success) throw new UsageError(formatIssues('gth job', review.error).replace(/gth job: beadId/g, 'gth job: --bead'));
+        report({ kind, ...review.data }, JobResult.parse(await reviewRunner.review(review.data, env)), flags.json);
+        return;
+      }
+      if (flags.bead === undefined) throw new UsageError(`gth job: --bead is required for ${kind}`);
       const parsed = JobRequest.safeParse({
         kind,
         beadId: flags.bead,
@@ -47,9 +65,12 @@ export function register(program: Command, runner: JobRunner | null = ENGINE_JOB
             '(no job runner is registered; see ENGINE_JOB_RUNNER in src/cli/commands/job.ts)',
         );
       }
-      const result = JobResult.parse(await runner.run(parsed.data, env));
-      if (flags.json) printJson({ request: parsed.data, ...result });
-      else process.stdout.write(`${result.ok ? 'ok' : 'failed'}: ${result.summary}\n`);
-      if (!result.ok) process.exitCode = 1;
+      report(parsed.data, JobResult.parse(await runner.run(parsed.data, env)), flags.json);
     });
+}
+
+function report(request: object, result: JobResult, json: boolean | undefined): void {
+  if (json) printJson({ request, ...result });
+  else process.stdout.write(`${result.ok ? 'ok' : 'failed'}: ${result.summary}\n`);
+  if (!result.ok) process.exitCode = 1;
 }

@@ -35,7 +35,7 @@ describe('epic label flow', () => {
   it('answers the webhook before the Mayor runs, then posts one progress comment and dispatches the ready bead', async () => {
     const convoys = new MemoryConvoys();
     const planner = new ScriptedPlanner([structuredClone(PLAN)], (req, p) => convoys.byIssue.set(req.issueNumber, { ...p, finished: false }));
-    h = await startHarness({ planner, convoys, reviewer: null });
+    h = await startHarness({ planner, convoys });
     planner.hold();
 
     const res = await deliver(h.url, SECRET, 'issues', epicPayload());
@@ -67,7 +67,7 @@ describe('epic label flow', () => {
   it('edits the same comment in place when a bead run finishes, and dispatches only what became ready', async () => {
     const convoys = new MemoryConvoys();
     const planner = new ScriptedPlanner([structuredClone(PLAN)], (req, p) => convoys.byIssue.set(req.issueNumber, { ...p, finished: false }));
-    h = await startHarness({ planner, convoys, reviewer: null });
+    h = await startHarness({ planner, convoys });
     await deliver(h.url, SECRET, 'issues', epicPayload());
     await h.server.app.queue.idle();
 
@@ -97,7 +97,7 @@ describe('epic label flow', () => {
   it('acts once when the same delivery arrives twice', async () => {
     const convoys = new MemoryConvoys();
     const planner = new ScriptedPlanner([structuredClone(PLAN), structuredClone(PLAN)]);
-    h = await startHarness({ planner, convoys, reviewer: null });
+    h = await startHarness({ planner, convoys });
     const payload = epicPayload();
     const id = 'a1b2c3d4-0000-4000-8000-000000000001';
     expect((await deliver(h.url, SECRET, 'issues', payload, { id })).status).toBe(200);
@@ -111,7 +111,7 @@ describe('epic label flow', () => {
 
   it('comments what failed when the Mayor fails, leaves the label, and dispatches nothing', async () => {
     const planner = new ScriptedPlanner([new Error('Gemini answered 503: model overloaded')]);
-    h = await startHarness({ planner, convoys: new MemoryConvoys(), reviewer: null });
+    h = await startHarness({ planner, convoys: new MemoryConvoys() });
     await deliver(h.url, SECRET, 'issues', epicPayload());
     await h.server.app.queue.idle();
     expect(h.comments).toHaveLength(1);
@@ -124,7 +124,7 @@ describe('epic label flow', () => {
 
   it('refuses an epic label from a user without write access, and ignores bots without calling GitHub', async () => {
     const planner = new ScriptedPlanner([structuredClone(PLAN)]);
-    h = await startHarness({ planner, convoys: new MemoryConvoys(), reviewer: null });
+    h = await startHarness({ planner, convoys: new MemoryConvoys() });
     h.permissions.set('Codertocat', 'triage');
     await deliver(h.url, SECRET, 'issues', epicPayload());
     const bot = epicPayload();
@@ -142,7 +142,7 @@ describe('epic label flow', () => {
 
   it('rejects a delivery with a bad signature through Probot verification and does nothing', async () => {
     const planner = new ScriptedPlanner([structuredClone(PLAN)]);
-    h = await startHarness({ planner, convoys: new MemoryConvoys(), reviewer: null });
+    h = await startHarness({ planner, convoys: new MemoryConvoys() });
     const res = await deliver(h.url, SECRET, 'issues', epicPayload(), { signature: `sha256=${'0'.repeat(64)}` });
     expect(res.status).toBe(400);
     expect(res.text).toContain('signature does not match');

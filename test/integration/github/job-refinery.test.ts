@@ -1,4 +1,4 @@
-// The Refinery's runner jobs on real checkouts: tests first onto the convoy branch, and a PR review posted with the installation token.
+// The Refinery's and Librarian's runner jobs on real checkouts (the review job: engine-review.test.ts).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -7,7 +7,6 @@ import { execa } from 'execa';
 import { pino } from 'pino';
 import { startFakeLlama, type FakeLlama } from '../../doubles/fake-llama.js';
 import { makeGodotShim } from '../../unit/agents/helpers/godot-shim.js';
-import { FakeGitHub } from '../../support/github-fake.js';
 import { BEAD, BONUS_TEST, CONVOY, gitIn, makeTown, registerServer, seedConvoy } from '../../support/github-town.js';
 import { parseBeadText } from '../../../src/beads/serialize.js';
 import { BeadStore } from '../../../src/beads/store.js';
@@ -67,46 +66,6 @@ describe('gth job refinery-tests', () => {
     // Only the test file and the bead changed: nothing else from the checkout was committed.
     const changed = (await gitIn(bare, 'diff', '--name-only', `convoy/${CONVOY}~2`, `convoy/${CONVOY}`)).split('\n').sort();
     expect(changed).toEqual([`beads/${BEAD}.json`, 'test/unit/test_combo_bonus.gd']);
-  }, 60_000);
-});
-
-describe('gth job refinery-review', () => {
-  it('reviews the PR checked out by the workflow and posts the review; failing tests overrule an approval', async () => {
-    const { bare, work } = await makeTown(await mkdtemp(join(root, 'review-')));
-    await seedConvoy(work);
-    await gitIn(work, 'checkout', '-q', '-b', `polecat/${BEAD}`);
-    const file = join(work, 'scripts/combo_counter.gd');
-    await writeFile(file, `${await readFile(file, 'utf8')}\n\nfunc bonus_points() -> int:\n\treturn 50 * combo\n`);
-    await gitIn(work, 'commit', '-qam', 'bonus points');
-    await gitIn(work, 'push', '-q', 'origin', `polecat/${BEAD}`);
-    const checkout = join(root, 'review-runner');
-    await execa('git', ['clone', '-q', '--branch', `polecat/${BEAD}`, bare, checkout]);
-    const head = await gitIn(checkout, 'rev-parse', 'HEAD');
-    const fake = new FakeGitHub()
-      .on('pulls/get', () => [200, {
-        number: 9,
-        head: { ref: `polecat/${BEAD}`, sha: head, repo: { full_name: 'Codertocat/Hello-World' } },
-        base: { ref: `convoy/${CONVOY}`, sha: '1'.repeat(40), repo: { full_name: 'Codertocat/Hello-World' } },
-      }])
-      .on('pulls/create-review', () => [200, { id: 1, state: 'CHANGES_REQUESTED' }])
-      .start();
-    try {
-      const result = await runner.run(
-        { kind: 'refinery-review', beadId: BEAD, pr: 9, convoy: null, cwd: checkout },
-        { ...jobEnv('review'), GTH_GITHUB_TOKEN: 'ghs_installation', GITHUB_REPOSITORY: 'Codertocat/Hello-World' },
-      );
-      expect(result.ok).toBe(true);
-      expect(result.summary).toMatch(/^request_changes: .*\(review posted on PR #9\)$/);
-      const posted = fake.calls('pulls/create-review');
-      expect(posted).toHaveLength(1);
-      const body = posted[0]!.body as { commit_id: string; event: string; body: string };
-      expect(body.commit_id).toBe(head);
-      expect(body.event).toBe('REQUEST_CHANGES');
-      expect(body.body).toContain('tests are failing');
-      expect(fake.violations).toEqual([]);
-    } finally {
-      fake.stop();
-    }
   }, 60_000);
 });
 

@@ -42,7 +42,7 @@ describe('restart recovery', () => {
     const planner = new ScriptedPlanner([plan('cv-one'), plan('cv-two')], (req, p) => convoys.byIssue.set(req.issueNumber, { ...p, finished: false }));
 
     // First life: epic #1 is planned and its first bead dispatched, then the app stops.
-    h = await startHarness({ planner, convoys, reviewer: null }, { stateDir: dir });
+    h = await startHarness({ planner, convoys }, { stateDir: dir });
     const labeled = examplePayload('issues', 'labeled');
     labeled.label.name = 'epic';
     await deliver(h.url, SECRET, 'issues', labeled);
@@ -53,7 +53,7 @@ describe('restart recovery', () => {
     // Second life, same state dir: #1 unfinished, #2 never planned (crash before the Mayor ran), #3 finished, #4 is a PR.
     convoys.byIssue.set(3, { ...plan('cv-three'), finished: true });
     const openIssues = [issue(1), issue(2), issue(3), issue(4, { pull_request: { url: 'x' } })];
-    h = await startHarness({ planner, convoys, reviewer: null }, { stateDir: dir, recover: true, setup: (f) => stubInstallation(f, openIssues) });
+    h = await startHarness({ planner, convoys }, { stateDir: dir, recover: true, setup: (f) => stubInstallation(f, openIssues) });
     await h.server.recovered;
     await h.server.app.queue.idle();
 

@@ -1,15 +1,7 @@
-// `/refinery review` admission and the real PR review it posts; fork PRs never dispatched to the self-hosted runner.
+// `/refinery review` admission and the review job it dispatches on the default branch; fork PRs never dispatched to the self-hosted runner.
 import { afterEach, describe, expect, it } from 'vitest';
-import type { ReviewResult } from '../../../src/github/ports.js';
-import { ScriptedReviewer } from '../../support/github-engine-fakes.js';
 import { deliver, examplePayload } from '../../support/github-webhooks.js';
 import { SECRET, startHarness, type Harness } from './harness.js';
-
-const REVIEW: ReviewResult = {
-  verdict: 'request_changes',
-  summary: 'The dash ignores the cooldown.',
-  comments: [{ path: 'scripts/dash.gd', line: 12, body: 'Check `cooldown_left` before dashing.' }],
-};
 
 /** A real issue_comment.created example turned into a comment on PR #2 (the examples only comment on issues). */
 function reviewCommand(login = 'Codertocat'): Record<string, any> {
@@ -35,14 +27,15 @@ afterEach(async () => {
   h = undefined;
 });
 
+const dispatchesOf = (h: Harness) => h.fake.calls('actions/create-workflow-dispatch').map((d) => [d.path, d.body]);
+
 describe('/refinery review', () => {
-  it('refuses a read-only user with a reply and never reviews', async () => {
-    const reviewer = new ScriptedReviewer(REVIEW);
-    h = await startHarness({ planner: null, convoys: null, reviewer });
+  it('refuses a read-only user with a reply and never dispatches', async () => {
+    h = await startHarness({ planner: null, convoys: null });
     h.permissions.set('reader', 'read');
     expect((await deliver(h.url, SECRET, 'issue_comment', reviewCommand('reader'))).status).toBe(200);
     await h.server.app.queue.idle();
-    expect(reviewer.calls).toHaveLength(0);
+    expect(dispatchesOf(h)).toEqual([]);
     expect(h.fake.calls('reactions/create-for-issue-comment')).toHaveLength(0);
     expect(h.comments).toHaveLength(1);
     expect(h.comments[0]!.issue).toBe(2);
@@ -52,58 +45,67 @@ describe('/refinery review', () => {
   });
 
   it('treats a non-collaborator (GitHub answers 404) as no access', async () => {
-    const reviewer = new ScriptedReviewer(REVIEW);
-    h = await startHarness({ planner: null, convoys: null, reviewer });
+    h = await startHarness({ planner: null, convoys: null });
     h.fake.on('repos/get-collaborator-permission-level', () => [404, { message: 'Not Found' }]);
     await deliver(h.url, SECRET, 'issue_comment', reviewCommand('stranger'));
     await h.server.app.queue.idle();
-    expect(reviewer.calls).toHaveLength(0);
+    expect(dispatchesOf(h)).toEqual([]);
     expect(h.comments[0]!.body).toContain('(yours: none)');
   });
 
-  it('acknowledges a writer with a reaction, then posts a PR review with line comments on the head commit', async () => {
-    const reviewer = new ScriptedReviewer(REVIEW);
-    h = await startHarness({ planner: null, convoys: null, reviewer });
+  it('acknowledges a writer with a reaction, then dispatches the review job on the default branch, once per request', async () => {
+    h = await startHarness({ planner: null, convoys: null });
     h.fake
       .on('reactions/create-for-issue-comment', () => [201, { id: 1, content: 'eyes' }])
-      .on('pulls/get', () => [200, prDetails()])
-      .on('pulls/create-review', () => [200, { id: 80, state: 'CHANGES_REQUESTED' }]);
-    await deliver(h.url, SECRET, 'issue_comment', reviewCommand());
+      .on('pulls/get', () => [200, prDetails()]);
+    const cmd = reviewCommand();
+    await deliver(h.url, SECRET, 'issue_comment', cmd, { id: 'delivery-1' });
+    // GitHub redelivers the same delivery: no second review.
+    await deliver(h.url, SECRET, 'issue_comment', cmd, { id: 'delivery-1' });
     await h.server.app.queue.idle();
 
     const reaction = h.fake.calls('reactions/create-for-issue-comment');
     expect(reaction.map((r) => [r.path, r.body])).toEqual([['/repos/Codertocat/Hello-World/issues/comments/492700400/reactions', { content: 'eyes' }]]);
-    expect(reviewer.calls.map(({ token: _t, ...c }) => c)).toEqual([
-      {
-        repo: { owner: 'Codertocat', repo: 'Hello-World' }, prNumber: 2, headSha: 'ec26c3e57ca3a959ca5aad62de7213c562f8c821',
-        headRef: 'bead/gt-a1', baseRef: 'main', requestedBy: 'Codertocat',
-      },
+    // The example repository's default branch is master: the workflow file and rig.yml come from there, never from bead/gt-a1.
+    expect(dispatchesOf(h)).toEqual([
+      ['/repos/Codertocat/Hello-World/actions/workflows/refinery-review.yml/dispatches', { ref: 'master', inputs: { pr: '2', bead: 'gt-a1' } }],
     ]);
-    const review = h.fake.calls('pulls/create-review');
-    expect(review).toHaveLength(1);
-    expect(review[0]!.body).toEqual({
-      commit_id: 'ec26c3e57ca3a959ca5aad62de7213c562f8c821',
-      event: 'REQUEST_CHANGES',
-      body: 'The dash ignores the cooldown.',
-      comments: [{ path: 'scripts/dash.gd', line: 12, side: 'RIGHT', body: 'Check `cooldown_left` before dashing.' }],
-    });
-    // Reaction first (inside the webhook answer), the review afterwards.
+    // The app host reviews nothing itself.
+    expect(h.fake.calls('pulls/create-review')).toHaveLength(0);
     const order = h.fake.actions.map((r) => r.operationId);
-    expect(order.indexOf('reactions/create-for-issue-comment')).toBeLessThan(order.indexOf('pulls/create-review'));
+    expect(order.indexOf('reactions/create-for-issue-comment')).toBeLessThan(order.indexOf('actions/create-workflow-dispatch'));
+
+    // A new request (another comment) is another review; a PR without a bead branch gets an empty bead input.
+    h.fake.on('pulls/get', () => [200, { ...prDetails(), head: { ...prDetails().head, ref: 'fix-typo' } }]);
+    const again = reviewCommand();
+    again.comment.id = 492700401;
+    await deliver(h.url, SECRET, 'issue_comment', again);
+    expect(dispatchesOf(h)[1]).toEqual(['/repos/Codertocat/Hello-World/actions/workflows/refinery-review.yml/dispatches', { ref: 'master', inputs: { pr: '2', bead: '' } }]);
     expect(h.fake.violations).toEqual([]);
   });
 
-  it('does not review a PR from a fork on the self-hosted machine', async () => {
-    const reviewer = new ScriptedReviewer(REVIEW);
-    h = await startHarness({ planner: null, convoys: null, reviewer });
+  it('does not dispatch a review of a PR from a fork', async () => {
+    h = await startHarness({ planner: null, convoys: null });
     h.fake
       .on('reactions/create-for-issue-comment', () => [201, { id: 1, content: 'eyes' }])
       .on('pulls/get', () => [200, prDetails('mallory/Hello-World')]);
     await deliver(h.url, SECRET, 'issue_comment', reviewCommand());
     await h.server.app.queue.idle();
-    expect(reviewer.calls).toHaveLength(0);
-    expect(h.fake.calls('pulls/create-review')).toHaveLength(0);
+    expect(dispatchesOf(h)).toEqual([]);
     expect(h.comments[0]!.body).toContain('fork');
+  });
+
+  it('answers a failed dispatch with a short error and a correlation id, never paths or server details', async () => {
+    h = await startHarness({ planner: null, convoys: null });
+    h.fake
+      .on('reactions/create-for-issue-comment', () => [201, { id: 1, content: 'eyes' }])
+      .on('pulls/get', () => [200, prDetails()])
+      .on('actions/create-workflow-dispatch', () => [422, { message: `Workflow does not have 'workflow_dispatch' trigger at ${h!.stateDir}/x` }]);
+    await deliver(h.url, SECRET, 'issue_comment', reviewCommand());
+    expect(h.comments).toHaveLength(1);
+    const body = h.comments[0]!.body;
+    expect(body).toMatch(/^The Refinery review could not be started: dispatching refinery-review\.yml for PR #2 failed \(ref: `[0-9a-f]{8}`; details are in the app's log\)$/);
+    expect(body).not.toContain(h.stateDir);
   });
 });
 
@@ -116,7 +118,7 @@ describe('pull_request.opened', () => {
   }
 
   it('never dispatches a fork PR (nor one whose fork was deleted), and dispatches the review job for a bead branch PR', async () => {
-    h = await startHarness({ planner: null, convoys: null, reviewer: null });
+    h = await startHarness({ planner: null, convoys: null });
     await deliver(h.url, SECRET, 'pull_request', opened('mallory/Hello-World'));
     await deliver(h.url, SECRET, 'pull_request', opened(null));
     expect(h.fake.requests).toHaveLength(0);
@@ -124,7 +126,7 @@ describe('pull_request.opened', () => {
     await deliver(h.url, SECRET, 'pull_request', opened('Codertocat/Hello-World'));
     const dispatches = h.fake.calls('actions/create-workflow-dispatch');
     expect(dispatches.map((d) => [d.path, d.body])).toEqual([
-      ['/repos/Codertocat/Hello-World/actions/workflows/refinery-review.yml/dispatches', { ref: 'bead/gt-a1', inputs: { bead: 'gt-a1', pr: '2' } }],
+      ['/repos/Codertocat/Hello-World/actions/workflows/refinery-review.yml/dispatches', { ref: 'master', inputs: { pr: '2', bead: 'gt-a1' } }],
     ]);
     expect(h.server.app.handled.map((x) => x.outcome)).toEqual([
       'fork PR: never dispatched to the self-hosted runner',

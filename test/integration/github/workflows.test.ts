@@ -74,11 +74,16 @@ describe('workflow files', () => {
     expect(job.if).toContain('!github.event.repository.fork');
     expect(job['runs-on']).toEqual(['self-hosted', 'linux', kind === 'librarian' ? 'cpu' : 'gpu']);
     const runs = (job.steps as Wf[]).map((s) => String(s.run ?? ''));
-    expect(runs.some((r) => r.startsWith(`gth job ${kind} --bead "$BEAD"`))).toBe(true);
+    expect(runs.some((r) => r.startsWith(kind === 'refinery-review' ? 'gth job refinery-review --pr "$PR"' : `gth job ${kind} --bead "$BEAD"`))).toBe(true);
     const claimAt = runs.findIndex((r) => r === 'gth bead claim "$BEAD" --push');
     const jobAt = runs.findIndex((r) => r.startsWith('gth job'));
     if (kind === 'refinery-review') {
       expect(runs.join('\n')).toContain('isCrossRepository');
+      // Dispatched on the default branch and checked out without the token in .git/config; the job fetches the PR head itself.
+      const checkout = (job.steps as Wf[]).find((s) => String(s.uses ?? '').startsWith('actions/checkout'))!;
+      expect(checkout.with).toMatchObject({ 'persist-credentials': false });
+      expect(checkout.with.ref).toBeUndefined();
+      expect(wf.on.workflow_dispatch.inputs.bead.required).toBe(false);
     } else {
       expect(claimAt).toBeGreaterThanOrEqual(0);
       expect(claimAt).toBeLessThan(jobAt);

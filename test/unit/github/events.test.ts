@@ -14,6 +14,7 @@ describe('parseWebhook', () => {
       repo: { owner: 'Codertocat', repo: 'Hello-World' },
       installationId: 1,
       sender: { login: 'Codertocat', isBot: false },
+      defaultBranch: 'master',
       issue: { number: 1, title: 'Spelling error in the README file', body: "It looks like you accidently spelled 'commit' with two 't's." },
     });
   });
@@ -61,13 +62,32 @@ describe('parseWebhook', () => {
     expect(parseWebhook('pull_request', p, opts)).toMatchObject({ kind: 'pr-opened', isFork: true });
   });
 
-  it('parses review submissions and completed workflow runs', () => {
-    expect(parseWebhook('pull_request_review', examplePayload('pull_request_review', 'submitted'), opts)).toMatchObject({
-      kind: 'pr-review', state: 'commented', prNumber: 2,
+  it('parses review submissions with their author and completed workflow runs with their title and trigger', () => {
+    const review = examplePayload('pull_request_review', 'submitted');
+    review.review.state = 'CHANGES_REQUESTED';
+    review.review.body = 'Use the constant.';
+    expect(parseWebhook('pull_request_review', review, opts)).toMatchObject({
+      kind: 'pr-review', state: 'changes_requested', prNumber: 2, reviewId: 237895671, reviewer: { login: 'Codertocat', isBot: false },
+      headRef: 'changes', baseRef: 'master', body: 'Use the constant.',
     });
+    review.review.user = null;
+    expect(parseWebhook('pull_request_review', review, opts)).toMatchObject({ reviewer: { login: 'ghost', isBot: false } });
     expect(parseWebhook('workflow_run', examplePayload('workflow_run', 'completed', 1), opts)).toMatchObject({
       kind: 'workflow-run', workflowPath: '.github/workflows/test.yml', headBranch: 'master', conclusion: 'success',
+      trigger: 'repository_dispatch', title: 'ci(action): update actions/setup-node digest to 8c91899', runAttempt: 1,
     });
+  });
+
+  it('parses closed PRs (merged or not) and the epic label being removed', () => {
+    const closed = examplePayload('pull_request', 'closed');
+    expect(parseWebhook('pull_request', closed, opts)).toMatchObject({ kind: 'pr-closed', merged: false, headRef: 'changes', baseRef: 'master', isFork: false });
+    closed.pull_request.merged = true;
+    expect(parseWebhook('pull_request', closed, opts)).toMatchObject({ kind: 'pr-closed', merged: true });
+    const un = examplePayload('issues', 'unlabeled');
+    un.label = { ...un.label, name: 'epic' };
+    expect(parseWebhook('issues', un, opts)).toMatchObject({ kind: 'epic-unlabeled', issue: { number: un.issue.number } });
+    un.label.name = 'bug';
+    expect(parseWebhook('issues', un, opts)).toEqual({ kind: 'ignored', reason: 'label "bug" is not "epic"' });
   });
 
   it('ignores unknown events, deliveries without an installation and malformed payloads', () => {

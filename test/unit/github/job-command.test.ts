@@ -2,16 +2,24 @@
 import { Command } from 'commander';
 import { describe, expect, it } from 'vitest';
 import { register } from '../../../src/cli/commands/job.js';
-import type { JobRequest, JobRunner } from '../../../src/github/jobs.js';
+import type { JobRequest, JobRunner, ReviewJobRequest, ReviewJobRunner } from '../../../src/github/jobs.js';
 import { UsageError } from '../../../src/util/errors.js';
 import { gth } from '../../support/cli.js';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-function program(runner: JobRunner | null): Command {
+class RecordingReviews implements ReviewJobRunner {
+  readonly seen: ReviewJobRequest[] = [];
+  async review(req: ReviewJobRequest) {
+    this.seen.push(req);
+    return { ok: true, summary: `reviewed #${req.pr}` };
+  }
+}
+
+function program(runner: JobRunner | null, reviews = new RecordingReviews()): Command {
   const p = new Command().exitOverride();
-  register(p, runner, { GTH_TEST: '1' });
+  register(p, runner, { GTH_TEST: '1' }, reviews);
   p.commands.forEach((c) => c.exitOverride());
   return p;
 }
@@ -28,8 +36,20 @@ class RecordingRunner implements JobRunner {
 describe('gth job', () => {
   it('hands a validated request to the registered runner', async () => {
     const runner = new RecordingRunner();
-    await program(runner).parseAsync(['job', 'refinery-review', '--bead', 'gt-7k2f', '--pr', '12'], { from: 'user' });
-    expect(runner.seen).toEqual([{ kind: 'refinery-review', beadId: 'gt-7k2f', pr: 12, convoy: null, cwd: process.cwd() }]);
+    await program(runner).parseAsync(['job', 'polecat', '--bead', 'gt-7k2f', '--convoy', 'gt-c1'], { from: 'user' });
+    expect(runner.seen).toEqual([{ kind: 'polecat', beadId: 'gt-7k2f', pr: null, convoy: 'gt-c1', cwd: process.cwd() }]);
+  });
+
+  it('sends refinery-review to the review job, with or without a bead', async () => {
+    const runner = new RecordingRunner();
+    const reviews = new RecordingReviews();
+    await program(runner, reviews).parseAsync(['job', 'refinery-review', '--bead', 'gt-7k2f', '--pr', '12'], { from: 'user' });
+    await program(runner, reviews).parseAsync(['job', 'refinery-review', '--pr', '13'], { from: 'user' });
+    expect(reviews.seen).toEqual([
+      { pr: 12, beadId: 'gt-7k2f', cwd: process.cwd() },
+      { pr: 13, beadId: null, cwd: process.cwd() },
+    ]);
+    expect(runner.seen).toEqual([]);
   });
 
   it('rejects bad arguments with a usage error that names the argument', async () => {
@@ -46,6 +66,8 @@ describe('gth job', () => {
     expect(await fails(['job', 'mayor', '--bead', 'gt-1'])).toMatch(/<kind>/);
     expect(await fails(['job', 'polecat', '--bead', 'not an id'])).toMatch(/--bead/);
     expect(await fails(['job', 'refinery-review', '--bead', 'gt-1'])).toMatch(/--pr is required for refinery-review/);
+    expect(await fails(['job', 'refinery-review', '--pr', '2', '--bead', '../x'])).toMatch(/--bead/);
+    expect(await fails(['job', 'polecat'])).toMatch(/--bead is required for polecat/);
     expect(await fails(['job', 'polecat', '--bead', 'gt-1', '--pr', '3'])).toMatch(/--pr/);
     expect(await fails(['job', 'polecat', '--bead', 'gt-1', '--pr', 'x3'])).toMatch(/--pr: expected a pull request number/);
     expect(runner.seen).toHaveLength(0);

@@ -1,0 +1,60 @@
+// The app's one way to run git on its own clones and checkouts: every call has a timeout (network calls a longer one) and is killed on expiry.
+import { execa } from 'execa';
+import { GthError } from '../util/errors.js';
+
+export class GitCallError extends GthError {
+  constructor(
+    message: string,
+    readonly timedOut: boolean,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'GitCallError';
+  }
+}
+
+/** Subcommands that talk to a remote: a hung server must not hold the caller (or the repo's queue) forever. */
+const NETWORK = new Set(['clone', 'fetch', 'push', 'pull', 'ls-remote']);
+
+export interface GitTimeouts {
+  /** Local commands (status, show, worktree, ...). Default 60 s. */
+  localMs?: number;
+  /** Commands that reach a remote. Default 300 s. */
+  networkMs?: number;
+}
+
+export interface GitRunnerOptions extends GitTimeouts {
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+  /** Names the repository in errors ("owner/repo"); paths and stderr stay in the error's cause and detail line. */
+  label: string;
+}
+
+export interface GitRunner {
+  /** stdout (final newline stripped); throws GitCallError naming the command and repository, stderr on a second line. */
+  run(args: string[], cwd?: string): Promise<string>;
+  /** null instead of an error (e.g. `show` of a path absent at a revision). */
+  tryRun(args: string[], cwd?: string): Promise<string | null>;
+}
+
+export function timeoutFor(args: string[], t: GitTimeouts = {}): number {
+  const sub = args.find((a) => !a.startsWith('-'));
+  return sub && NETWORK.has(sub) ? (t.networkMs ?? 300_000) : (t.localMs ?? 60_000);
+}
+
+export function gitRunner(o: GitRunnerOptions): GitRunner {
+  // Never prompt for credentials: a prompt on a server is a hang, not a question.
+  const env = { ...o.env, GIT_TERMINAL_PROMPT: '0' };
+  const run = async (args: string[], cwd = o.cwd): Promise<string> => {
+    const timeout = timeoutFor(args, o);
+    try {
+      return (await execa('git', args, { cwd, env, timeout, killSignal: 'SIGKILL', stripFinalNewline: true })).stdout;
+    } catch (err) {
+      const e = err as { timedOut?: boolean; stderr?: string; shortMessage?: string };
+      const why = e.timedOut ? `timed out after ${Math.round(timeout / 1000)} s` : 'failed';
+      const detail = (e.stderr || e.shortMessage || String(err)).trim();
+      throw new GitCallError(`git ${args[0]} ${why} for ${o.label}\n${detail}`, e.timedOut === true, { cause: err });
+    }
+  };
+  return { run, tryRun: (args, cwd) => run(args, cwd).catch(() => null) };
+}
