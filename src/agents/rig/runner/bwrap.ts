@@ -17,6 +17,8 @@ export interface BwrapPlan {
   hidden: string[];
   /** HOME inside the sandbox (on its fresh /tmp). */
   home: string;
+  /** An empty host file, bound over files that must read as empty (device nodes like /dev/null do not open on nodev binds). */
+  emptyFile: string;
 }
 
 /** Top-level system folders; on merged-/usr systems most are symlinks into /usr. */
@@ -67,7 +69,7 @@ export function bwrapArgs(plan: BwrapPlan, probe: Probe): string[] {
       mask: true,
       // A folder becomes an empty tmpfs (writes vanish, e.g. no .git/hooks that the host would later run);
       // a file (a worktree's gitdir pointer, a credentials file) becomes empty and read-only.
-      args: (kind) => (kind === 'dir' ? ['--tmpfs', h] : ['--ro-bind', '/dev/null', h]),
+      args: (kind) => (kind === 'dir' ? ['--tmpfs', h] : ['--ro-bind', plan.emptyFile, h]),
     });
   }
   // Deeper mounts go later so they override their parents: the state folder masked inside gth's install, a
