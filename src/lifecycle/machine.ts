@@ -226,7 +226,7 @@ export function beadTransition(b: LifeBead, event: BeadEvent, ctx: MachineContex
       if (ctx.stopped) return next(b, {}, { job: null }, [], 'resumed in a stopped convoy: nothing new starts');
       const job = STEP_JOB[life.step];
       if (!job) return refuse(b, event, `step ${life.step} has no job to resume`);
-      return next(b, {}, { job }, [{ type: 'runJob', beadId: b.id, job, try: life.tries + 1, delayMs: 0, feedback: life.step === 'code' ? life.feedback : null }], `resumed: ${job} again`);
+      return next(b, {}, { job }, [{ type: 'runJob', beadId: b.id, job, try: life.tries + 1, delayMs: 0, feedback: life.step === 'code' ? life.feedback : null }], `resumed: the run working on it was interrupted; ${job} again`);
     }
     case 'testsWritten': {
       if (b.status !== 'in_progress' || life.step !== 'tests') return refuse(b, event, 'tests are written at the tests step of an in-progress bead');

@@ -40,6 +40,7 @@ export async function applyBeadEvent(store: BeadStore, beadId: string, event: Be
         // Someone holds a bead being worked on; a pending or failed bead is held by nobody (done keeps who finished it).
         if (fields.status === 'in_progress' || fields.status === 'review') draft.assignee ??= { agent: `${life.job ?? 'engine'}-${beadId}`, model: null };
         else if (fields.status !== 'done') draft.assignee = null;
+        if (event.type === 'codePushed' && event.model && draft.assignee) draft.assignee.model = event.model;
         effects = t.effects;
         note = t.note;
         return { to: fields.status, note: t.note.slice(0, 800) };

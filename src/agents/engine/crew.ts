@@ -26,15 +26,10 @@ export function rigKnowledge(rig: LoadedRig, maxDocChars = 60_000): { docs: Reco
   return { docs, tree };
 }
 
-export async function askCrew(
-  choice: ModelChoice,
-  rig: LoadedRig,
-  question: string,
-  brief: (role: Role, rig: LoadedRig) => string,
-  convoyId?: string,
-): Promise<CrewAnswer> {
+/** The Crew's prompt: the question, the rig's file tree and docs (also what `gth run-epic --dry-run` counts). */
+export function crewMessages(rig: LoadedRig, question: string, brief: (role: Role, rig: LoadedRig) => string): ChatMessage[] {
   const { docs, tree } = rigKnowledge(rig);
-  const messages: ChatMessage[] = [
+  return [
     { role: 'system', content: brief('crew', rig) },
     {
       role: 'user',
@@ -53,6 +48,17 @@ export async function askCrew(
       ].join('\n'),
     },
   ];
+}
+
+export async function askCrew(
+  choice: ModelChoice,
+  rig: LoadedRig,
+  question: string,
+  brief: (role: Role, rig: LoadedRig) => string,
+  convoyId?: string,
+): Promise<CrewAnswer> {
+  const { tree } = rigKnowledge(rig);
+  const messages = crewMessages(rig, question, brief);
   const meta = { role: 'crew' as const, ...(convoyId ? { convoyId } : {}) };
   let answer = await askJson(choice, messages, meta, CrewAnswer, 'crew_answer');
   let invented = checkCitations(answer, tree);

@@ -8,11 +8,12 @@ import { generateId } from '../../beads/ids.js';
 import { writeFileAtomic } from '../../util/atomic-write.js';
 import { MayorPlan, planToBeads } from '../contracts.js';
 import type { LoadedRig } from '../rig/load.js';
-import type { ModelChoice } from './router.js';
+import type { ModelChoice, ModelRouter } from './router.js';
+import { askCrew } from './crew.js';
 import type { ChatMessage } from '../../providers/types.js';
 import type { CrewAnswer } from '../contracts.js';
 import { askJson } from './ask.js';
-import { quoteUntrusted } from '../../github/untrusted.js';
+import { quoteUntrusted } from '../untrusted.js';
 import { GthError } from '../../util/errors.js';
 
 export class PlanRejectedError extends GthError {
@@ -61,7 +62,8 @@ export interface PlanOutcome {
   planFile: string;
 }
 
-function mayorMessages(opts: PlanOptions): ChatMessage[] {
+/** The Mayor's prompt (also what `gth run-epic --dry-run` counts). */
+export function mayorMessages(opts: Pick<PlanOptions, 'rigs' | 'crew' | 'brief' | 'epic'>): ChatMessage[] {
   const rigList = opts.rigs.map((r) => `- ${r.config.name}: ${r.config.language} (${r.config.engine}), tests with ${r.config.tests.framework}`).join('\n');
   const crew = opts.crew.map((c) => `### Crew of ${c.rig}\nQ: ${c.question}\nA: ${c.answer.answer}${c.answer.citations.length ? ` (from ${c.answer.citations.join(', ')})` : ''}`).join('\n\n');
   return [
@@ -163,4 +165,40 @@ async function writePlan(opts: PlanOptions, plan: MayorPlan, planned: Bead[], co
     );
   }
   return { convoy, beads, planFile };
+}
+
+/** What the Crew is asked about an epic before the Mayor plans it. */
+export function crewPlanningQuestion(epic: Epic, source: string): string {
+  return `What in this rig relates to this epic, and which scripts, tests and conventions does it involve?\n\n${quoteUntrusted('Epic', epic.body, source)}`;
+}
+
+export interface CrewAndMayorOptions extends Omit<PlanOptions, 'choice' | 'crew'> {
+  router: ModelRouter;
+  /** Where the epic text came from, for the untrusted-data label of the Crew's question. */
+  source: string;
+  /** The question's short form in the plan (the Mayor sees it with the Crew's answer). */
+  question: string;
+  onPhase?: (phase: 'crew' | 'mayor') => void;
+}
+
+/**
+ * The one planning flow (local run-epic and the GitHub app): the Crew says what in the rig relates to the epic,
+ * then the Mayor plans with that answer. The convoy id is reserved first, so the Crew's cost is filed under it.
+ */
+export async function planWithCrew(o: CrewAndMayorOptions): Promise<PlanOutcome> {
+  const rig = o.rigs[0]!;
+  const convoyId = o.convoyId ?? newConvoyId(o.store, o.epic);
+  o.onPhase?.('crew');
+  const crewChoice = await o.router.choose('crew', 0);
+  const crew = crewChoice
+    ? [{
+        rig: rig.config.name,
+        question: o.question,
+        answer: await askCrew(crewChoice, rig, crewPlanningQuestion(o.epic, o.source), o.brief, convoyId),
+      }]
+    : [];
+  o.onPhase?.('mayor');
+  const mayor = await o.router.choose('mayor', 0);
+  if (!mayor) throw new GthError('no model is configured for the mayor role (switcher rules in gastown.yml)');
+  return planEpic({ ...o, choice: mayor, crew, convoyId });
 }

@@ -8,13 +8,13 @@ import { loadRigConfig, type LoadedRig } from '../rig/load.js';
 import { runRigTests } from '../rig/run-tests.js';
 import { rigGit } from './rig-git.js';
 import type { ModelRouter } from './router.js';
-import { askCrew } from './crew.js';
-import { quoteUntrusted } from '../../github/untrusted.js';
-import { planEpic, epicFromText, newConvoyId, type Epic } from './mayor.js';
-import { recoverInterrupted, testsFirst, workConvoy } from './convoy-run.js';
+import { planWithCrew, epicFromText, type Epic } from './mayor.js';
+import { runConvoy } from './convoy-run.js';
+import type { LifecyclePolicy, Refusal } from '../../lifecycle/machine.js';
+import type { LifecycleEffects } from '../../lifecycle/effects.js';
 import { convoyWorktree } from './refinery.js';
 import type { EngineContext, EngineEvent } from './types.js';
-import { GthError, UsageError } from '../../util/errors.js';
+import { UsageError } from '../../util/errors.js';
 
 export interface RunEpicOptions {
   epicText: string;
@@ -25,7 +25,10 @@ export interface RunEpicOptions {
   brief: (role: Role, rig: LoadedRig) => string;
   /** Where worktrees live; default <town>/.gastown-state/worktrees. */
   stateDir?: string;
-  dryRun?: boolean;
+  /** Retry and revision limits (default: LOCAL_POLICY). */
+  policy?: LifecyclePolicy;
+  /** Replaces parts of the local effects (tests). */
+  effects?: Partial<LifecycleEffects>;
   commit?: boolean;
   attemptsPerModel?: number;
   /** Tokens of rig context a bead may get; a number, or per bead from the fleet plan. Default 12,000. */
@@ -39,7 +42,8 @@ export interface RunEpicSummary {
   convoyId: string;
   convoyBranch: string;
   resumed: boolean;
-  dryRun: boolean;
+  /** Events the machine refused during the run (each logged with the reason). */
+  refusals: Refusal[];
   beads: Pick<Bead, 'id' | 'title' | 'role' | 'status' | 'branch'>[];
   attempts: number;
   convoyTests: { passed: boolean; counts: Record<string, number> } | null;
@@ -60,31 +64,18 @@ export async function runEpic(opts: RunEpicOptions): Promise<RunEpicSummary> {
   let convoy = (await store.listConvoys()).find((c) => c.epicKey === epic.key);
   const resumed = Boolean(convoy);
   if (!convoy) {
-    emit({ kind: 'phase', phase: 'crew' });
-    // Reserved now so the Crew's calls are filed under the convoy in the cost ledger too.
-    const convoyId = newConvoyId(store, epic);
-    const crewChoice = await opts.router.choose('crew', 0);
-    const crew = crewChoice
-      ? [{ rig: rig.config.name, question: `What in this rig relates to: ${epic.title}?`, answer: await askCrew(crewChoice, rig, `What in this rig relates to this epic, and which scripts, tests and conventions does it involve?\n\n${quoteUntrusted('Epic', epic.body)}`, opts.brief, convoyId) }]
-      : [];
-    emit({ kind: 'phase', phase: 'mayor' });
-    const mayor = await opts.router.choose('mayor', 0);
-    if (!mayor) throw new GthError('no model is configured for the mayor role');
-    if (opts.dryRun) {
-      // A dry run asks for the plan but writes nothing: print what would be planned.
-      const scratch = new BeadStore({ dir: join(opts.stateDir ?? join(opts.townDir, '.gastown-state'), 'dry-run', 'beads'), actor: 'engine' });
-      const planned = await planEpic({ choice: mayor, store: scratch, epic, rigs: [rig], crew, brief: opts.brief, commit: false, convoyId });
-      return {
-        convoyId: planned.convoy.id,
-        convoyBranch: `convoy/${planned.convoy.id}`,
-        resumed: false,
-        dryRun: true,
-        beads: planned.beads.map(({ id, title, role, status, branch }) => ({ id, title, role, status, branch })),
-        attempts: 0,
-        convoyTests: null,
-      };
-    }
-    convoy = (await planEpic({ choice: mayor, store, epic, rigs: [rig], crew, brief: opts.brief, commit: opts.commit ?? false, convoyId })).convoy;
+    const planned = await planWithCrew({
+      router: opts.router,
+      store,
+      epic,
+      rigs: [rig],
+      brief: opts.brief,
+      commit: opts.commit ?? false,
+      source: 'the epic file',
+      question: `What in this rig relates to: ${epic.title}?`,
+      onPhase: (phase) => emit({ kind: 'phase', phase }),
+    });
+    convoy = planned.convoy;
   }
   const convoyBranch = convoy.branch ?? `convoy/${convoy.id}`;
   await git.ensureBranch(convoyBranch, base);
@@ -103,19 +94,16 @@ export async function runEpic(opts: RunEpicOptions): Promise<RunEpicSummary> {
     emit,
     testEnv: opts.testEnv,
   };
-  if (resumed) await recoverInterrupted(ctx);
-  await testsFirst(ctx);
-  await ctx.git.push(convoyWorktree(ctx), convoyBranch);
-  await workConvoy(ctx);
+  const driver = await runConvoy(ctx, { policy: opts.policy, effects: opts.effects });
   const final = await runRigTests(convoyWorktree(ctx), rig.config, { env: opts.testEnv });
   const beads = (await store.list()).filter((b) => convoy!.beads.includes(b.id));
   return {
     convoyId: convoy.id,
     convoyBranch,
     resumed,
-    dryRun: false,
     beads: beads.map(({ id, title, role, status, branch }) => ({ id, title, role, status, branch })),
     attempts: beads.reduce((n, b) => n + b.attempts.length, 0),
     convoyTests: { passed: final.passed, counts: final.counts },
+    refusals: driver.refusals,
   };
 }

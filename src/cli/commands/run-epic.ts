@@ -24,7 +24,7 @@ export function register(program: Command): void {
     .requiredOption('--rig <path>', 'rig repository (a git clone with an origin remote and .gastown/rig.yml)')
     .option('--dir <path>', 'town repository holding beads/ and plans/ (default: $GTH_TOWN or the current folder)')
     .option('--config <file>', 'gastown.yml (default: ./gastown.yml or built-in defaults)')
-    .option('--dry-run', 'ask the Mayor for the plan and show it, but write and push nothing')
+    .option('--dry-run', 'no keys, no servers: the fleet it would start, the prompts with their tokens and models, the cloud cost estimate, and where it would stop')
     .option('--commit', 'commit plan and bead changes to the town repository')
     .option('--attempts <n>', 'edit/test rounds per model before escalating', '3')
     .option('--json', 'print the final summary as JSON')
@@ -36,51 +36,40 @@ export function register(program: Command): void {
       });
       const town = resolve(o.dir ?? process.env.GTH_TOWN ?? process.cwd());
       // Heavy modules load only when this command runs, so other commands start fast.
-      const [{ loadRawConfig }, { loadFleetConfig }, { loadProvidersConfig }, { loadRuntimeSettings }, { createLedgerMeter }, { LiveRouter }, { runEpic }, { briefText }, { ProgressView }, { resolveLedgerPath, convoyCost }, { contextBudgetFor }, { fleetWithEvalFeedback }] =
-        await Promise.all([
-          import('../../config/load.js'),
-          import('../../fleet/config.js'),
-          import('../../providers/config.js'),
-          import('../../runtime/config.js'),
-          import('../../cost/setup.js'),
-          import('../../agents/engine/live-router.js'),
-          import('../../agents/engine/run-epic.js'),
-          import('../../agents/briefs/load.js'),
-          import('../progress-view.js'),
-          import('../../cost/ledger.js'),
-          import('../../fleet/context-budget.js'),
-          import('../../eval/feedback.js'),
-        ]);
-      const raw = loadRawConfig(o.config, process.env, town);
+      const [{ engineModelsFromConfig }, { runEpic }, { briefText }, { ProgressView }, { resolveLedgerPath, convoyCost }] = await Promise.all([
+        import('../../agents/engine/models.js'),
+        import('../../agents/engine/run-epic.js'),
+        import('../../agents/briefs/load.js'),
+        import('../progress-view.js'),
+        import('../../cost/ledger.js'),
+      ]);
       const log = createLogger();
-      const settings = loadRuntimeSettings(raw, process.env, town);
-      // The latest `gth eval` results reorder the ladders and flag models that hallucinate Godot 3 APIs.
-      const fleet = fleetWithEvalFeedback(loadFleetConfig(raw, town), raw, settings.stateDir);
-      const router = new LiveRouter({
-        fleet,
-        providers: loadProvidersConfig(raw),
-        stateDir: settings.stateDir,
-        deps: { meter: createLedgerMeter({ raw, townRoot: town, logger: log }), logger: log, log },
-      });
+      if (o.dryRun) {
+        const { dryRunEpic, renderDryRun } = await import('../../agents/engine/dry-run.js');
+        const report = await dryRunEpic({ epicText, rigDir: o.rig, townDir: town, configFile: o.config, env: process.env, brief: briefText });
+        if (o.json) return printJson(report);
+        process.stdout.write(renderDryRun(report));
+        return;
+      }
+      const models = await engineModelsFromConfig(process.env, town, log, town, o.config);
       const view = new ProgressView(process.stderr);
       const summary = await runEpic({
         epicText,
         rigDir: o.rig,
         townDir: town,
-        router,
+        router: models.router,
         brief: briefText,
-        stateDir: settings.stateDir,
-        dryRun: o.dryRun,
+        stateDir: models.stateDir,
         commit: o.commit,
         attemptsPerModel: attempts,
-        contextBudget: contextBudgetFor(fleet),
+        contextBudget: models.contextBudget,
         log,
         emit: (e) => view.onEvent(e),
       });
       view.close();
       const cost = await convoyCost(resolveLedgerPath(process.env, town), summary.convoyId);
       if (o.json) return printJson({ ...summary, cost });
-      process.stdout.write(`convoy ${summary.convoyId} on ${summary.convoyBranch}${summary.resumed ? ' (resumed)' : ''}${summary.dryRun ? ' (dry run: nothing written)' : ''}\n`);
+      process.stdout.write(`convoy ${summary.convoyId} on ${summary.convoyBranch}${summary.resumed ? ' (resumed)' : ''}\n`);
       printTable(['bead', 'role', 'status', 'branch', 'title'], summary.beads.map((b) => [b.id, b.role ?? '-', b.status, b.branch ?? '-', b.title.slice(0, 50)]));
       if (summary.convoyTests) {
         const c = summary.convoyTests.counts;

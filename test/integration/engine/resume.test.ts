@@ -77,7 +77,7 @@ describe('engine crash and garbage', () => {
     expect(summary.resumed).toBe(true);
     expect(summary.beads.map((b) => b.status)).toEqual(['done', 'done']);
     const polecat = (await store.list()).find((b) => b.role === 'polecat')!;
-    expect(polecat.history.map((h) => h.note)).toContain('resumed: the run working on it was interrupted');
+    expect(polecat.history.map((h) => h.note)).toContain('resumed: the run working on it was interrupted; polecat again');
     // The tests were written once, before the crash, and not again.
     expect(polecat.labels.filter((l) => l === 'tests-written')).toHaveLength(1);
   }, 180_000);
@@ -111,7 +111,7 @@ describe('engine crash and garbage', () => {
     expect(summary.beads.map((b) => b.status).sort()).toEqual(['failed', 'open']);
   }, 120_000);
 
-  it('a Refinery answering invalid JSON blocks the bead with the reason instead of writing tests', async () => {
+  it('a Refinery answering invalid JSON fails the bead with the reason (escalated) instead of writing tests', async () => {
     const { rig, town } = await setupRig(root);
     const { store } = await planned(town, rig);
     const garbage = await serve({ garbage: true });
@@ -120,8 +120,9 @@ describe('engine crash and garbage', () => {
       brief: briefText, log, testEnv: envWithShim(shim),
     });
     const polecat = (await store.list()).find((b) => b.role === 'polecat')!;
-    expect(polecat.status).toBe('blocked');
-    expect(polecat.history.at(-1)!.note).toMatch(/^no tests: /);
+    // The Refinery had its repair round: the bead fails for good (no retry of the same answer) and is escalated.
+    expect(polecat.status).toBe('failed');
+    expect(polecat.history.at(-1)!.note).toMatch(/^failed: refinery-tests gave up: no tests: /);
     expect(polecat.labels).not.toContain('tests-written');
   }, 120_000);
 
