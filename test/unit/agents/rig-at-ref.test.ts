@@ -54,7 +54,6 @@ describe('loadRigConfigAtRef', () => {
     const missing = await loadRigConfigAtRef(show, 'empty', rig).catch((e: unknown) => e);
     expect(missing).toBeInstanceOf(ConfigError);
     expect((missing as Error).message).toBe('empty:.gastown/rig.yml: rig config not found at empty (every rig needs .gastown/rig.yml)');
-    writeFileSync(join(rig, 'x'), '');
     await execa('git', ['checkout', '-q', '-b', 'bad', 'main'], { cwd: rig });
     writeFileSync(join(rig, '.gastown', 'rig.yml'), 'name: r\nlanguage: gdscript\nengine: godot4\ntests:\n  framework: pytest\n  command: [x]\n');
     await commit(rig, 'commit', '-qam', 'bad');
