@@ -36,7 +36,7 @@ const protectedTarget = fc.oneof(
 const codeTarget = fc.tuple(fc.constantFrom('scripts', 'src', 'ui', 'levels', 'tests_old'), fc.array(name, { maxLength: 2 }), file).map(([d, mid, f]) => [d, ...mid, f]);
 
 /** A random spelling of the same segments: "./", "x/../", doubled separators, backslashes. */
-function spelled(segs: string[]): fc.Arbitrary<string> {
+function spelled(segs: readonly string[]): fc.Arbitrary<string> {
   const sep = fc.constantFrom('/', '//', '\\', '/./', '\\.\\', '/\\');
   const detour = fc.option(name.map((n) => `${n}/../`), { nil: '' });
   return fc.tuple(fc.constantFrom('', './', '.\\', './/'), fc.array(fc.tuple(sep, detour), { minLength: segs.length, maxLength: segs.length })).map(([lead, parts]) =>
@@ -44,7 +44,7 @@ function spelled(segs: string[]): fc.Arbitrary<string> {
   );
 }
 /** A spelling made absolute: the worktree's own prefix, a drive letter, a UNC share, a bare "/". */
-function absolute(segs: string[]): fc.Arbitrary<string> {
+function absolute(segs: readonly string[]): fc.Arbitrary<string> {
   return fc.tuple(fc.constantFrom(`${WORKTREE}/`, 'C:\\rig\\', 'C:', '\\\\server\\share\\', '/', '//'), spelled(segs)).map(([p, s]) => p + s);
 }
 
