@@ -28,7 +28,11 @@ export function writeAccess(p: Permission): boolean {
   return p === 'admin' || p === 'maintain' || p === 'write';
 }
 
-export function createGitHubApi(octokit: ProbotOctokit): GitHubApi {
+/**
+ * `botLogin` is this app's own login (`<slug>[bot]`, from GET /app): the only author whose comments the app treats
+ * as its own.
+ */
+export function createGitHubApi(octokit: ProbotOctokit, botLogin: () => Promise<string>): GitHubApi {
   const rest = octokit.rest;
   return {
     async permission(repo, username) {
@@ -49,7 +53,7 @@ export function createGitHubApi(octokit: ProbotOctokit): GitHubApi {
     },
     async upsertProgressComment(repo, issueNumber, body) {
       const comments = await octokit.paginate(rest.issues.listComments, { ...repo, issue_number: issueNumber, per_page: 100 });
-      const mine = findProgressComment(comments);
+      const mine = findProgressComment(comments, await botLogin());
       if (mine) {
         if (mine.body !== body) await rest.issues.updateComment({ ...repo, comment_id: mine.id, body });
         return { id: mine.id, created: false };

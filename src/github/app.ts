@@ -36,9 +36,25 @@ export function createGithubApp(opts: GithubAppOptions): GithubApp {
   const queue = new WorkQueue(log);
   const deliveries = new OnceStore(join(opts.stateDir, 'deliveries'));
   const dispatched = new OnceStore(join(opts.stateDir, 'dispatched'));
-  const epicDeps: EpicDeps = { engine: opts.engine, dispatched, queue, log, inFlight: new Set() };
+  const failedEpics = new OnceStore(join(opts.stateDir, 'failed-epics'));
+  const epicDeps: EpicDeps = { engine: opts.engine, dispatched, failedEpics, queue, log, inFlight: new Set() };
   const handled: GithubApp['handled'] = [];
   let probot: Probot | null = null;
+  let login: Promise<string> | null = null;
+  /** This app's own bot login, `<slug>[bot]` from GET /app, asked once (a failure is asked again next time). */
+  const botLogin = (): Promise<string> => {
+    const app = probot;
+    if (!app) return Promise.reject(new Error('the app is not loaded yet'));
+    login ??= app
+      .auth()
+      .then(async (o) => `${(await o.rest.apps.getAuthenticated()).data?.slug ?? ''}[bot]`)
+      .then((l) => (l === '[bot]' ? Promise.reject(new Error('GET /app returned no slug')) : l))
+      .catch((err: unknown) => {
+        login = null;
+        throw err;
+      });
+    return login;
+  };
 
   async function route(ev: GithubEvent, api: GitHubApi): Promise<string> {
     switch (ev.kind) {
@@ -47,7 +63,7 @@ export function createGithubApp(opts: GithubAppOptions): GithubApp {
       case 'epic-labeled': {
         const admitted = await admitActor(api, ev.repo, ev.sender);
         if (!admitted.ok) return `refused: ${admitted.reason}`;
-        scheduleEpic(epicDeps, api, { repo: ev.repo, issue: ev.issue });
+        await scheduleEpic(epicDeps, api, { repo: ev.repo, issue: ev.issue });
         return 'epic scheduled';
       }
       case 'refinery-review-command':
@@ -108,7 +124,7 @@ export function createGithubApp(opts: GithubAppOptions): GithubApp {
         return;
       }
       try {
-        const outcome = await route(ev, createGitHubApi((context as unknown as Context).octokit));
+        const outcome = await route(ev, createGitHubApi((context as unknown as Context).octokit, botLogin));
         handled.push({ delivery: context.id, event: ev.kind, outcome });
         log.info({ delivery: context.id, event: ev.kind, outcome }, 'webhook handled');
       } catch (err) {
@@ -130,7 +146,7 @@ export function createGithubApp(opts: GithubAppOptions): GithubApp {
         for (const inst of installations) {
           const octokit = await app.auth(inst.id);
           const repos = await octokit.paginate(octokit.rest.apps.listReposAccessibleToInstallation, { per_page: 100 });
-          const api = createGitHubApi(octokit);
+          const api = createGitHubApi(octokit, botLogin);
           for (const r of repos) out.push({ api, repo: { owner: r.owner.login, repo: r.name } });
         }
         return out;

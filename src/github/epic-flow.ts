@@ -1,17 +1,19 @@
 // The epic flow: check who labelled, plan once with the Mayor after the webhook is answered, keep one progress comment, dispatch jobs.
 import type { Logger } from 'pino';
-import { errorMessage } from '../util/errors.js';
 import { writeAccess, type GitHubApi } from './api.js';
 import { dispatchReady } from './dispatch.js';
 import type { Actor, RepoRef } from './events.js';
 import type { OnceStore } from './once-store.js';
 import { ConvoyProgress, type Engine } from './ports.js';
 import { renderPlanFailure, renderProgressComment } from './progress-comment.js';
+import { publicFailure } from './public-text.js';
 import type { WorkQueue } from './work-queue.js';
 
 export interface EpicDeps {
   engine: Engine;
   dispatched: OnceStore;
+  /** Epics whose planning failed: not planned again (no new Gemini calls, no new failure comment) until the label is added again. */
+  failedEpics: OnceStore;
   queue: WorkQueue;
   log: Pick<Logger, 'info' | 'warn' | 'error'>;
   /** Epics being planned or resumed right now in this process (label event and restart recovery must not both plan). */
@@ -32,8 +34,16 @@ export async function admitActor(api: GitHubApi, repo: RepoRef, actor: Actor): P
   return writeAccess(perm) ? { ok: true } : { ok: false, reason: `${actor.login} has ${perm} access, write is needed` };
 }
 
-/** Called from the webhook handler: returns at once; the work runs on the queue after GitHub gets its answer. */
-export function scheduleEpic(deps: EpicDeps, api: GitHubApi, target: EpicTarget): void {
+export function epicKey(repo: RepoRef, issue: number): string {
+  return `${repo.owner}/${repo.repo}#${issue}`;
+}
+
+/**
+ * Called from the webhook handler for a label event: returns at once; the work runs on the queue after GitHub gets
+ * its answer. Adding the label again is how a person asks for a failed epic to be retried, so the failure mark goes.
+ */
+export async function scheduleEpic(deps: EpicDeps, api: GitHubApi, target: EpicTarget): Promise<void> {
+  await deps.failedEpics.release(epicKey(target.repo, target.issue.number));
   deps.queue.push(`epic ${target.repo.owner}/${target.repo.repo}#${target.issue.number}`, () => runEpic(deps, api, target).then(() => undefined), 'epic');
 }
 
@@ -50,7 +60,7 @@ export async function runEpic(
   mode: 'plan-or-resume' | 'resume-only' = 'plan-or-resume',
 ): Promise<EpicOutcome> {
   const { repo, issue } = target;
-  const key = `${repo.owner}/${repo.repo}#${issue.number}`;
+  const key = epicKey(repo, issue.number);
   if (deps.inFlight.has(key)) return 'busy';
   deps.inFlight.add(key);
   try {
@@ -72,8 +82,9 @@ export async function runEpic(
         const planned = await deps.engine.planner.planEpic({ repo, issueNumber: issue.number, title: issue.title, body: issue.body, token });
         progress = ConvoyProgress.parse(planned);
       } catch (err) {
-        deps.log.warn({ err, epic: key }, 'Mayor failed to plan epic');
-        await api.comment(repo, issue.number, renderPlanFailure(errorMessage(err)));
+        await deps.failedEpics.claim(key);
+        const failure = publicFailure(deps.log, err, 'Mayor failed to plan epic', { epic: key });
+        await api.comment(repo, issue.number, renderPlanFailure(failure.text));
         return 'failed';
       }
       outcome = 'planned';

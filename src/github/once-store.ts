@@ -28,6 +28,14 @@ export class OnceStore {
     }
   }
 
+  /** True when the key was claimed and not released (or pruned). */
+  async has(key: string): Promise<boolean> {
+    return stat(this.file(key)).then(
+      () => true,
+      () => false,
+    );
+  }
+
   /** Forgets a key so the action can happen again (used when the action failed and should be retryable). */
   async release(key: string): Promise<void> {
     await unlink(this.file(key)).catch((err: NodeJS.ErrnoException) => {

@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import { createLogger } from '../util/logger.js';
 import { readAppConfig, type AppConfig } from './config.js';
 import { createGithubApp, type GithubApp } from './app.js';
+import type { RecoveryReport } from './recovery.js';
 import type { Engine } from './ports.js';
 
 export interface ServeOptions {
@@ -22,8 +23,8 @@ export interface RunningServer {
   config: AppConfig;
   app: GithubApp;
   port: number;
-  /** Resolves when restart recovery finished (or failed; errors are logged). */
-  recovered: Promise<void>;
+  /** Resolves when restart recovery finished, with what it did per epic (empty when it failed as a whole; errors are logged). */
+  recovered: Promise<RecoveryReport[]>;
   stop(): Promise<void>;
 }
 
@@ -53,11 +54,11 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   await server.start();
   const recovered =
     opts.recover === false
-      ? Promise.resolve()
-      : app.recover().then(
-          () => undefined,
-          (err: unknown) => log.error({ err }, 'restart recovery failed'),
-        );
+      ? Promise.resolve([])
+      : app.recover().catch((err: unknown) => {
+          log.error({ err }, 'restart recovery failed');
+          return [];
+        });
   return {
     config,
     app,

@@ -57,6 +57,8 @@ export async function startHarness(engine: Engine, opts: { recover?: boolean; st
       return [200, c];
     })
     .on('actions/create-workflow-dispatch', () => [204])
+    // The app's own identity: its comments are the ones by `<slug>[bot]`.
+    .on('apps/get-authenticated', () => [200, { id: 12345, slug: 'gastown-hybrid', name: 'gastown-hybrid', owner: { login: 'Codertocat', type: 'User' } }])
     .start();
   opts.setup?.(fake);
   const port = await freePort();

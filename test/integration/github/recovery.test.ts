@@ -76,4 +76,49 @@ describe('restart recovery', () => {
     expect(planner.calls).toHaveLength(2);
     expect(h.fake.violations).toEqual([]);
   });
+
+  it("isolates each epic, never edits another bot's marker comment, and retries a failed plan only when the label is added again", async () => {
+    dir = await mkdtemp(join(tmpdir(), 'gth-recover-'));
+    class Flaky extends MemoryConvoys {
+      override async findByEpic(repo: { owner: string; repo: string }, issueNumber: number) {
+        if (issueNumber === 2) throw new Error('index.lock exists in /var/lib/gth/towns/x');
+        return super.findByEpic(repo, issueNumber);
+      }
+    }
+    const convoys = new Flaky();
+    const planner = new ScriptedPlanner([new Error('Gemini answered 503'), plan('cv-three')], (req, p) => convoys.byIssue.set(req.issueNumber, { ...p, finished: false }));
+
+    // First life: planning #3 fails once; the failure comment is posted.
+    h = await startHarness({ planner, convoys }, { stateDir: dir });
+    const labeled = examplePayload('issues', 'labeled');
+    labeled.label.name = 'epic';
+    labeled.issue.number = 3;
+    await deliver(h.url, SECRET, 'issues', labeled);
+    await h.server.app.queue.idle();
+    expect(planner.calls).toHaveLength(1);
+    await h.close();
+
+    // Second life: #1 has a convoy and another app's comment carrying our marker; #2's lookup fails; #3 failed before.
+    convoys.byIssue.set(1, { ...plan('cv-one'), finished: false });
+    h = await startHarness({ planner, convoys }, { stateDir: dir, recover: true, setup: (f) => stubInstallation(f, [issue(1), issue(2), issue(3)]) });
+    h.comments.push({ id: 77, issue: 1, body: '<!-- gth:epic-progress -->\nnot ours', user: { login: 'copycat[bot]', type: 'Bot' } });
+    const report = await h.server.recovered;
+    await h.server.app.queue.idle();
+    expect(report).toEqual([
+      { epic: 'Codertocat/Hello-World#1', outcome: 'resumed' },
+      { epic: 'Codertocat/Hello-World#2', outcome: 'error', reason: 'index.lock exists in /var/lib/gth/towns/x' },
+      { epic: 'Codertocat/Hello-World#3', outcome: 'skipped', reason: 'planning failed before: waits for the label to be added again' },
+    ]);
+    // #1 resumed with a comment of its own (the other bot's is left alone), #2 logged and skipped, #3 not planned again.
+    expect(h.fake.calls('issues/update-comment')).toHaveLength(0);
+    expect(h.comments.filter((c) => c.issue === 1).map((c) => c.user.login)).toEqual(['copycat[bot]', 'gastown-hybrid[bot]']);
+    expect(h.fake.calls('actions/create-workflow-dispatch').map((d) => (d.body as { inputs: { bead: string } }).inputs.bead)).toEqual(['cv-one-t']);
+    expect(planner.calls).toHaveLength(1);
+
+    // The owner adds the label again: now #3 is planned.
+    await deliver(h.url, SECRET, 'issues', labeled);
+    await h.server.app.queue.idle();
+    expect(planner.calls.map((c) => c.issueNumber)).toEqual([3, 3]);
+    expect(h.fake.violations).toEqual([]);
+  });
 });

@@ -7,6 +7,7 @@ import { isBeadWorkflowPath, selectDispatches } from '../../../src/github/dispat
 import { OnceStore } from '../../../src/github/once-store.js';
 import { PROGRESS_MARKER, findProgressComment, renderProgressComment } from '../../../src/github/progress-comment.js';
 import type { ConvoyProgress } from '../../../src/github/ports.js';
+import { neutralize, publicFailure, shortError } from '../../../src/github/public-text.js';
 import { quoteUntrusted } from '../../../src/github/untrusted.js';
 import { WorkQueue } from '../../../src/github/work-queue.js';
 
@@ -31,14 +32,21 @@ describe('progress comment', () => {
     expect(body).toContain('1 of 5 beads done.');
   });
 
-  it('finds only a bot comment that starts with the marker', () => {
+  it("finds only this app's own bot comment that starts with the marker, never another bot's", () => {
     const comments = [
-      { id: 1, body: `quoting ${PROGRESS_MARKER}`, user: { type: 'Bot' } },
-      { id: 2, body: `${PROGRESS_MARKER}\nforged`, user: { type: 'User' } },
-      { id: 3, body: `${PROGRESS_MARKER}\nreal`, user: { type: 'Bot' } },
+      { id: 1, body: `quoting ${PROGRESS_MARKER}`, user: { login: 'gastown-hybrid[bot]', type: 'Bot' } },
+      { id: 2, body: `${PROGRESS_MARKER}\nforged`, user: { login: 'mallory', type: 'User' } },
+      { id: 3, body: `${PROGRESS_MARKER}\nother app`, user: { login: 'copycat[bot]', type: 'Bot' } },
+      { id: 4, body: `${PROGRESS_MARKER}\nreal`, user: { login: 'gastown-hybrid[bot]', type: 'Bot' } },
     ];
-    expect(findProgressComment(comments)?.id).toBe(3);
-    expect(findProgressComment(comments.slice(0, 2))).toBeUndefined();
+    expect(findProgressComment(comments, 'gastown-hybrid[bot]')?.id).toBe(4);
+    expect(findProgressComment(comments.slice(0, 3), 'gastown-hybrid[bot]')).toBeUndefined();
+  });
+
+  it('neutralises @mentions and slash commands in model-written titles', () => {
+    const body = renderProgressComment({ ...progress, beads: [{ id: 'gt-a', title: '/refinery review @owner please', status: 'open', role: 'polecat' }] });
+    expect(body).toContain('`gt-a` \u200b/refinery review @\u200bowner please (open, polecat)');
+    expect(body).not.toMatch(/@owner/);
   });
 });
 
@@ -119,5 +127,22 @@ describe('WorkQueue', () => {
     release();
     await q.idle();
     expect(seen).toEqual(['review', 'plan']);
+  });
+});
+
+describe('public text', () => {
+  it('keeps the first line of an error, without paths, URLs or tokens, and logs the rest under a correlation id', () => {
+    const logged: unknown[] = [];
+    const err = new Error('git fetch failed for o/r in /var/lib/gth/towns/o/r: fatal: https://x-access-token:ghs_abc@github.com/o/r.git\nstderr line two');
+    const f = publicFailure({ warn: (obj: unknown) => void logged.push(obj) }, err, 'x');
+    expect(f.text).toBe(`git fetch failed for o/r in <path> fatal: <url> (ref: \`${f.id}\`; details are in the app's log)`);
+    expect(f.text).not.toContain('/var/lib');
+    expect(f.text).not.toContain('ghs_');
+    expect(logged).toEqual([expect.objectContaining({ err, ref: f.id })]);
+    expect(shortError('ghp_secret123 leaked')).toBe('<token> leaked');
+  });
+
+  it('neutralises mentions and a leading slash command on every line', () => {
+    expect(neutralize('hi @all\n  /close now\npath a/b')).toBe('hi @\u200ball\n  \u200b/close now\npath a/b');
   });
 });
