@@ -15,7 +15,17 @@ export const CostConfig = z.strictObject({
    * power: an upper bound, since token generation rarely holds the card at its limit.
    */
   localWatts: z.number().nonnegative().default(320),
+  /**
+   * Watts charged for a call run on the CPU (the Refinery and Librarian by default). The GPU's sampler does
+   * not see them; 125 W is the i7-12700KF's base power, about what llama.cpp holds on the P-cores. 0: not charged.
+   */
+  cpuWatts: z.number().nonnegative().default(125),
   powerSampleMs: z.int().positive().default(1000),
+  /**
+   * Output tokens per second of a cloud model, for the all-cloud time of local calls. Used only when the
+   * ledger holds no successful call to that model to measure it from (measured figures win).
+   */
+  cloudTokensPerSecond: z.record(z.string().min(1), z.number().positive()).default({}),
   /** The cloud model that would replace each local call in an all-cloud fleet. */
   counterfactual: z
     .strictObject({

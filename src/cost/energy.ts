@@ -1,5 +1,4 @@
-// GPU energy of a call: integrate sampled power draw over the call, or configured watts x seconds.
-import type { Logger } from 'pino';
+// Energy of calls: integrate sampled power draw, or configured watts x seconds, shared among overlapping calls.
 
 /** Returns the current power draw in watts (e.g. from nvidia-smi --query-gpu=power.draw). */
 export type PowerSampler = () => Promise<number>;
@@ -29,58 +28,51 @@ export interface EnergyResult {
   source: 'sampled' | 'configured' | 'none';
 }
 
-export interface EnergyOptions {
-  sampler?: PowerSampler;
-  /** Used when there is no sampler or it fails (no GPU, no nvidia-smi). */
-  watts: number;
-  intervalMs: number;
-  clock?: () => number;
-  logger?: Logger;
+/** Power at time t: linear between samples (as the trapezoid rule assumes), held flat beyond the ends. */
+function powerAt(samples: readonly PowerSample[], t: number): number {
+  if (samples.length === 0) return 0;
+  if (t <= samples[0]!.tMs) return samples[0]!.watts;
+  for (let i = 1; i < samples.length; i++) {
+    const b = samples[i]!;
+    if (t <= b.tMs) {
+      const a = samples[i - 1]!;
+      return b.tMs === a.tMs ? b.watts : a.watts + ((b.watts - a.watts) * (t - a.tMs)) / (b.tMs - a.tMs);
+    }
+  }
+  return samples[samples.length - 1]!.watts;
 }
 
-/** Starts measuring; `stop()` returns the energy since start. Sampling failures fall back to watts. */
-export function startEnergySpan(opts: EnergyOptions): { stop(): Promise<EnergyResult> } {
-  const clock = opts.clock ?? (() => performance.now());
-  const t0 = clock();
-  const samples: PowerSample[] = [];
-  let failed = false;
-  let pending: Promise<void> = Promise.resolve();
-  const sample = (): void => {
-    if (!opts.sampler || failed) return;
-    // Start the reading now and stamp it with the time it was asked for, not when it arrived.
-    const tMs = clock();
-    const reading = opts.sampler().then(
-      (watts) => ({ watts }),
-      (err: unknown) => ({ err }),
-    );
-    // Chain the bookkeeping so samples land in time order even when one reading is slow.
-    pending = pending.then(async () => {
-      try {
-        const r = await reading;
-        if ('err' in r) throw r.err;
-        const watts = r.watts;
-        if (!Number.isFinite(watts) || watts < 0) throw new Error(`bad power reading ${watts}`);
-        samples.push({ tMs, watts });
-      } catch (err) {
-        failed = true;
-        opts.logger?.warn({ err: (err as Error).message }, 'power sampling failed; using configured watts');
-      }
-    });
-  };
-  sample();
-  const timer = opts.sampler ? setInterval(sample, opts.intervalMs) : undefined;
-  timer?.unref?.();
-  return {
-    async stop(): Promise<EnergyResult> {
-      if (timer) clearInterval(timer);
-      sample();
-      await pending;
-      const seconds = (clock() - t0) / 1000;
-      if (opts.sampler && !failed && samples.length >= 2) return { wh: integrateWh(samples), source: 'sampled' };
-      if (opts.watts > 0) return { wh: configuredWh(opts.watts, seconds), source: 'configured' };
-      return { wh: 0, source: 'none' };
-    },
-  };
+/** Wh drawn between fromMs and toMs under the sampled power curve (time-ordered samples). */
+export function energyBetween(samples: readonly PowerSample[], fromMs: number, toMs: number): number {
+  if (toMs <= fromMs || samples.length === 0) return 0;
+  const points = [fromMs, ...samples.map((s) => s.tMs).filter((t) => t > fromMs && t < toMs), toMs];
+  return integrateWh(points.map((t) => ({ tMs: t, watts: powerAt(samples, t) })));
+}
+
+/** One call's time on a device; endMs is when it finished (or "now" for one still running). */
+export interface CallSpan<K> {
+  id: K;
+  startMs: number;
+  endMs: number;
+}
+
+/**
+ * Splits a device's energy among the calls that ran on it. The power sampled while n calls run at once
+ * is their shared draw, not each one's: every stretch of time gives each running call 1/n of its energy.
+ * So the shares add up to the energy over the union of the calls' time, never to twice it.
+ */
+export function splitEnergy<K>(samples: readonly PowerSample[], calls: readonly CallSpan<K>[]): Map<K, number> {
+  const shares = new Map<K, number>(calls.map((c) => [c.id, 0]));
+  const cuts = [...new Set([...samples.map((s) => s.tMs), ...calls.flatMap((c) => [c.startMs, c.endMs])])].sort((a, b) => a - b);
+  for (let i = 1; i < cuts.length; i++) {
+    const from = cuts[i - 1]!;
+    const to = cuts[i]!;
+    const running = calls.filter((c) => c.startMs <= from && c.endMs >= to);
+    if (running.length === 0) continue;
+    const each = energyBetween(samples, from, to) / running.length;
+    for (const c of running) shares.set(c.id, shares.get(c.id)! + each);
+  }
+  return shares;
 }
 
 /** Adapts a GPU reader such as src/runtime's NvidiaSmi (`read()` with `powerW`) into a PowerSampler. */

@@ -2,7 +2,8 @@
 export { LedgerEntry, type LedgerProblem } from './ledger-schema.js';
 export { appendLedgerEntry, readLedger, parseLedger, resolveLedgerPath, type LedgerRead } from './ledger.js';
 export { PriceTable, ModelPrice, loadPrices, defaultPricesPath, modelPrice, tokenCost, electricityCost, type LoadedPrices } from './prices.js';
-export { integrateWh, configuredWh, startEnergySpan, powerSamplerFrom, type PowerSampler, type PowerSample, type EnergyResult } from './energy.js';
+export { integrateWh, configuredWh, energyBetween, splitEnergy, powerSamplerFrom, type PowerSampler, type PowerSample, type EnergyResult, type CallSpan } from './energy.js';
+export { PowerDomain, startEnergySpan, type LocalDevice, type PowerDomainOptions } from './power-domain.js';
 export { CostConfig, loadCostConfig, pricesPathFor, counterfactualModel } from './config.js';
 export { LedgerMeter, type LedgerMeterOptions } from './meter.js';
 export { createLedgerMeter, type MeterSetup } from './setup.js';

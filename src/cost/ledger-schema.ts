@@ -18,6 +18,8 @@ export const LedgerEntry = z.object({
   model: z.string().min(1),
   /** Ran on this PC (priced as electricity) rather than in the cloud (priced per token). */
   local: z.boolean(),
+  /** Where a local call ran: its energy is that device's. Absent on cloud calls and on older lines (metered as GPU). */
+  device: z.enum(['gpu', 'cpu']).optional(),
   tokens: z.object({ in: Count, out: Count, cached: Count, thinking: Count }),
   seconds: z.number().nonnegative(),
   ttftSeconds: z.number().nonnegative().optional(),

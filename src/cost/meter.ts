@@ -1,17 +1,22 @@
 // Meters every model round trip into the ledger: seconds, GPU energy, money at today's prices.
 import type { Logger } from 'pino';
 import type { CallMeter, CallMeta, ProviderKind, RoundTrip } from '../providers/types.js';
-import { startEnergySpan, type EnergyResult, type PowerSampler } from './energy.js';
+import type { EnergyResult, PowerSampler } from './energy.js';
 import { appendLedgerEntry } from './ledger.js';
 import type { LedgerEntry } from './ledger-schema.js';
+import { PowerDomain, type LocalDevice } from './power-domain.js';
 import { electricityCost, modelPrice, tokenCost, type LoadedPrices } from './prices.js';
 
 export interface LedgerMeterOptions {
   ledgerPath: string;
   prices: LoadedPrices;
-  /** Watts charged for local calls when there is no working sampler. */
+  /** Watts charged for local GPU calls when there is no working sampler. */
   localWatts: number;
+  /** Reads the whole GPU's draw (nvidia-smi); calls running together share each reading. */
   sampler?: PowerSampler;
+  /** Watts charged for calls run on the CPU (0: not charged); the GPU sampler never measures them. */
+  cpuWatts?: number;
+  cpuSampler?: PowerSampler;
   sampleMs?: number;
   clock?: () => number;
   now?: () => Date;
@@ -20,11 +25,23 @@ export interface LedgerMeterOptions {
 
 const round = (x: number, digits: number): number => Number(x.toFixed(digits));
 
+/**
+ * One meter per process, shared by all its providers: its power domains see every local call that runs
+ * at the same time, so overlapping calls split the device's energy instead of each counting all of it.
+ */
 export class LedgerMeter implements CallMeter {
-  constructor(private readonly opts: LedgerMeterOptions) {}
+  private readonly domains: Record<LocalDevice, PowerDomain>;
+
+  constructor(private readonly opts: LedgerMeterOptions) {
+    const common = { intervalMs: opts.sampleMs ?? 1000, clock: opts.clock, logger: opts.logger };
+    this.domains = {
+      gpu: new PowerDomain({ ...common, device: 'gpu', sampler: opts.sampler, watts: opts.localWatts }),
+      cpu: new PowerDomain({ ...common, device: 'cpu', sampler: opts.cpuSampler, watts: opts.cpuWatts ?? 0 }),
+    };
+  }
 
   async track(
-    call: { meta: CallMeta; provider: ProviderKind; model: string; local: boolean },
+    call: { meta: CallMeta; provider: ProviderKind; model: string; local: boolean; device?: LocalDevice },
     run: () => Promise<RoundTrip>,
   ): Promise<RoundTrip> {
     // Check the price before paying for the call: a call we cannot price must not happen silently.
@@ -32,9 +49,9 @@ export class LedgerMeter implements CallMeter {
     const clock = this.opts.clock ?? (() => performance.now());
     const started = this.opts.now?.() ?? new Date();
     const t0 = clock();
-    const span = call.local
-      ? startEnergySpan({ sampler: this.opts.sampler, watts: this.opts.localWatts, intervalMs: this.opts.sampleMs ?? 1000, clock, logger: this.opts.logger })
-      : undefined;
+    // A local call without a device is a GPU call: llama-server offloads to the GPU unless told otherwise.
+    const device: LocalDevice | undefined = call.local ? (call.device ?? 'gpu') : undefined;
+    const span = device ? this.domains[device].begin() : undefined;
     let result: RoundTrip | undefined;
     let failure: unknown;
     let energy: EnergyResult = { wh: 0, source: 'none' };
@@ -43,7 +60,7 @@ export class LedgerMeter implements CallMeter {
     } catch (err) {
       failure = err;
     } finally {
-      if (span) energy = await span.stop();
+      if (span) energy = await span.end();
     }
     const seconds = (clock() - t0) / 1000;
     // A failed call used time (and, locally, power) but no billable tokens: it is recorded too.
@@ -60,6 +77,7 @@ export class LedgerMeter implements CallMeter {
       provider: call.provider,
       model: call.model,
       local: call.local,
+      ...(device ? { device } : {}),
       tokens: { in: usage.prompt, out: usage.completion, cached: usage.cached, thinking: usage.thinking },
       seconds: round(seconds, 3),
       ...(result?.ttftMs !== undefined ? { ttftSeconds: round(result.ttftMs / 1000, 3) } : {}),

@@ -4,7 +4,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { GthError } from '../util/errors.js';
 import type { CostReport, CostRow } from './report.js';
-import { duration, usd } from './report-text.js';
+import { cells, filterText, footnotes, HEADERS, noDataNote } from './report-text.js';
 
 /** Reads Chart.js's UMD build at render time, so the page needs no network and no CDN. */
 export async function loadChartJs(): Promise<string> {
@@ -31,16 +31,24 @@ function scriptSafe(js: string): string {
 }
 
 function table(title: string, keyName: string, rows: CostRow[], total: CostRow): string {
-  const head = [keyName, 'calls', 'local', 'tokens in', 'tokens out', 'time', 'energy Wh', 'cloud', 'electricity', 'hybrid', 'all-cloud', 'saved'];
+  const head = [keyName, ...HEADERS];
   const line = (r: CostRow, cls = ''): string =>
-    `<tr${cls ? ` class="${cls}"` : ''}>${[r.key, r.calls, r.localCalls, r.tokensIn, r.tokensOut, duration(r.seconds), r.energyWh.toFixed(2), usd(r.cloudUsd), usd(r.electricityUsd), usd(r.hybridUsd), usd(r.allCloudUsd), usd(r.savedUsd)]
-      .map((c) => `<td>${esc(String(c))}</td>`)
-      .join('')}</tr>`;
+    `<tr${cls ? ` class="${cls}"` : ''}>${[r.key, ...cells(r)].map((c) => `<td>${esc(String(c))}</td>`).join('')}</tr>`;
   return `<h2>${esc(title)}</h2><table><thead><tr>${head.map((h) => `<th>${esc(h)}</th>`).join('')}</tr></thead><tbody>${rows.map((r) => line(r)).join('')}${line({ ...total, key: 'total' }, 'total')}</tbody></table>`;
 }
 
 /** The chart set: canvas id, title and the data each draws. */
-export const CHART_IDS = ['cost-by-role', 'cost-by-convoy', 'time-by-role', 'energy-by-role'] as const;
+export const CHART_IDS = ['cost-by-role', 'cost-by-convoy', 'time-by-role', 'energy-by-role', 'cpu-energy-by-role'] as const;
+type ChartId = (typeof CHART_IDS)[number];
+
+/** A chart's caption, and the note shown instead of empty axes when it has nothing to draw. */
+const CHARTS: Record<ChartId, { caption: string; empty: string }> = {
+  'cost-by-role': { caption: 'Cost per role: hybrid vs all-cloud', empty: 'no calls' },
+  'cost-by-convoy': { caption: 'Cost per convoy: hybrid vs all-cloud', empty: 'no calls' },
+  'time-by-role': { caption: 'Time per role: hybrid vs all-cloud', empty: 'no calls' },
+  'energy-by-role': { caption: 'GPU energy per role (calls run on the GPU)', empty: 'no calls ran on the GPU' },
+  'cpu-energy-by-role': { caption: 'CPU energy per role (calls run on the CPU)', empty: 'no calls ran on the CPU' },
+};
 
 export function renderReportHtml(report: CostReport, chartJs: string, generatedAt = new Date()): string {
   const data = {
@@ -51,10 +59,25 @@ export function renderReportHtml(report: CostReport, chartJs: string, generatedA
     convoyHybrid: report.byConvoy.map((r) => r.hybridUsd),
     convoyCloud: report.byConvoy.map((r) => r.allCloudUsd),
     roleMinutes: report.byRole.map((r) => r.seconds / 60),
-    roleEnergy: report.byRole.map((r) => r.energyWh),
+    // null: the all-cloud time is unknown (no speed for its cloud model); Chart.js leaves the bar out.
+    roleCloudMinutes: report.byRole.map((r) => (r.allCloudSeconds === null ? null : r.allCloudSeconds / 60)),
+    roleGpuWh: report.byRole.map((r) => r.gpuWh),
+    roleCpuWh: report.byRole.map((r) => r.cpuWh),
   };
+  const hasData: Record<ChartId, boolean> = {
+    'cost-by-role': report.entries > 0,
+    'cost-by-convoy': report.entries > 0,
+    'time-by-role': report.entries > 0,
+    'energy-by-role': report.byRole.some((r) => r.gpuWh > 0),
+    'cpu-energy-by-role': report.byRole.some((r) => r.cpuWh > 0),
+  };
+  const figures = CHART_IDS.map((id) =>
+    hasData[id]
+      ? `<figure><figcaption>${esc(CHARTS[id].caption)}</figcaption><canvas id="${id}" width="560" height="300"></canvas></figure>`
+      : `<figure><figcaption>${esc(CHARTS[id].caption)}</figcaption><p class="no-data" data-chart="${id}">No data: ${esc(CHARTS[id].empty)}.</p></figure>`,
+  ).join('\n');
   const json = JSON.stringify(data).replace(/</g, '\\u003c');
-  const filters = [report.filters.since ? `since ${report.filters.since}` : '', report.filters.convoy ? `convoy ${report.filters.convoy}` : ''].filter(Boolean).join(', ');
+  const filters = filterText(report);
   const skipped = report.skipped.length
     ? `<p class="warn">Skipped ${report.skipped.length} corrupt ledger line(s): ${report.skipped.map((p) => `line ${p.line} (${esc(p.message)})`).join('; ')}</p>`
     : '';
@@ -65,8 +88,13 @@ export function renderReportHtml(report: CostReport, chartJs: string, generatedA
   var d = ${json};
   Chart.defaults.animation = false;
   function money(v) { return '$' + Number(v).toFixed(Math.abs(v) < 1 && v !== 0 ? 4 : 2); }
+  function minutes(v) { return v.toFixed(1) + ' min'; }
+  function wh(v) { return v.toFixed(2) + ' Wh'; }
   function bars(id, labels, sets, yTitle, fmt) {
-    return new Chart(document.getElementById(id), {
+    // A chart with nothing to draw has a "no data" note in the page instead of a canvas.
+    var canvas = document.getElementById(id);
+    if (!canvas) return null;
+    return new Chart(canvas, {
       type: 'bar',
       data: { labels: labels, datasets: sets },
       options: { responsive: false, plugins: { tooltip: { callbacks: { label: function (c) { return c.dataset.label + ': ' + fmt(c.parsed.y); } } } },
@@ -76,9 +104,10 @@ export function renderReportHtml(report: CostReport, chartJs: string, generatedA
   var charts = [
     bars('cost-by-role', d.roles, [{ label: 'hybrid', data: d.roleHybrid, backgroundColor: '#2b7a78' }, { label: 'all-cloud', data: d.roleCloud, backgroundColor: '#e07a5f' }], 'USD', money),
     bars('cost-by-convoy', d.convoys, [{ label: 'hybrid', data: d.convoyHybrid, backgroundColor: '#2b7a78' }, { label: 'all-cloud', data: d.convoyCloud, backgroundColor: '#e07a5f' }], 'USD', money),
-    bars('time-by-role', d.roles, [{ label: 'minutes', data: d.roleMinutes, backgroundColor: '#3d5a80' }], 'minutes', function (v) { return v.toFixed(1) + ' min'; }),
-    bars('energy-by-role', d.roles, [{ label: 'Wh', data: d.roleEnergy, backgroundColor: '#f2cc8f' }], 'Wh', function (v) { return v.toFixed(2) + ' Wh'; })
-  ];
+    bars('time-by-role', d.roles, [{ label: 'hybrid', data: d.roleMinutes, backgroundColor: '#2b7a78' }, { label: 'all-cloud', data: d.roleCloudMinutes, backgroundColor: '#e07a5f' }], 'minutes', minutes),
+    bars('energy-by-role', d.roles, [{ label: 'GPU Wh', data: d.roleGpuWh, backgroundColor: '#f2cc8f' }], 'Wh', wh),
+    bars('cpu-energy-by-role', d.roles, [{ label: 'CPU Wh', data: d.roleCpuWh, backgroundColor: '#81b29a' }], 'Wh', wh)
+  ].filter(function (c) { return c !== null; });
   window.gthCharts = charts;
   document.body.setAttribute('data-charts', String(charts.length));
 })();`;
@@ -97,6 +126,7 @@ tr.total td { font-weight: bold; }
 .charts { display: flex; flex-wrap: wrap; gap: 2rem; }
 figure { margin: 0; }
 .warn { color: #a33; }
+.no-data { width: 560px; padding: 2rem 0; text-align: center; color: #666; border: 1px dashed #ccc; }
 </style>
 </head>
 <body>
@@ -104,14 +134,11 @@ figure { margin: 0; }
 <p>Ledger <code>${esc(report.ledger)}</code>${filters ? ` (${esc(filters)})` : ''}: ${report.entries} calls. Generated ${esc(generatedAt.toISOString())}.
 Hybrid = cloud tokens + electricity of local calls; all-cloud = every local call priced at a cloud model (${cf || 'no local calls'}).</p>
 ${skipped}
-<div class="charts">
-<figure><figcaption>Cost per role</figcaption><canvas id="cost-by-role" width="560" height="300"></canvas></figure>
-<figure><figcaption>Cost per convoy</figcaption><canvas id="cost-by-convoy" width="560" height="300"></canvas></figure>
-<figure><figcaption>Time per role</figcaption><canvas id="time-by-role" width="560" height="300"></canvas></figure>
-<figure><figcaption>GPU energy per role</figcaption><canvas id="energy-by-role" width="560" height="300"></canvas></figure>
-</div>
-${table('Per role', 'role', report.byRole, report.total)}
+${report.entries === 0 ? `<p class="no-data" id="no-data">No data: ${esc(noDataNote(report))}.</p>` : ''}
+${report.entries === 0 ? '' : `<div class="charts">\n${figures}\n</div>`}
+${report.entries === 0 ? '' : `${table('Per role', 'role', report.byRole, report.total)}
 ${table('Per convoy', 'convoy', report.byConvoy, report.total)}
+<ul class="notes">${footnotes(report).map((n) => `<li>${esc(n)}</li>`).join('')}</ul>`}
 <script>${scriptSafe(chartJs)}</script>
 <script>${scriptSafe(chartScript)}</script>
 </body>

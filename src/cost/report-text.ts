@@ -1,4 +1,4 @@
-// Terminal rendering of the cost report: one table per role and per convoy, plus skipped lines.
+// Terminal rendering of the cost report: one table per role and per convoy, notes, skipped lines.
 import { formatTable } from '../cli/output.js';
 import type { CostReport, CostRow } from './report.js';
 
@@ -16,24 +16,60 @@ export function duration(seconds: number): string {
   return `${Math.floor(m / 60)}h${String(m % 60).padStart(2, '0')}m`;
 }
 
-const HEADERS = ['calls', 'local', 'tokens in', 'tokens out', 'time', 'energy Wh', 'cloud', 'electricity', 'hybrid', 'all-cloud', 'saved'];
+/** Column names and cells, shared by the terminal and HTML tables. */
+export const HEADERS = ['calls', 'local', 'tokens in', 'tokens out', 'time', 'all-cloud time', 'GPU Wh', 'CPU Wh', 'cloud', 'electricity', 'hybrid', 'all-cloud', 'saved'];
 
-function cells(r: CostRow): (string | number)[] {
-  return [r.calls, r.localCalls, r.tokensIn, r.tokensOut, duration(r.seconds), r.energyWh.toFixed(2), usd(r.cloudUsd), usd(r.electricityUsd), usd(r.hybridUsd), usd(r.allCloudUsd), usd(r.savedUsd)];
+export function cells(r: CostRow): (string | number)[] {
+  return [
+    r.calls, r.localCalls, r.tokensIn, r.tokensOut, duration(r.seconds), r.allCloudSeconds === null ? 'unknown' : duration(r.allCloudSeconds),
+    r.gpuWh.toFixed(2), r.cpuWh.toFixed(2), usd(r.cloudUsd), usd(r.electricityUsd), usd(r.hybridUsd), usd(r.allCloudUsd), usd(r.savedUsd),
+  ];
+}
+
+/** Says why there is nothing to show: an empty ledger, or filters that match none of its calls. */
+export function noDataNote(report: CostReport): string {
+  if (report.ledgerCalls === 0) return `no model calls recorded in ${report.ledger}`;
+  return `no model calls match ${filterText(report)}; the ledger holds ${report.ledgerCalls} call(s)`;
+}
+
+export function filterText(report: CostReport): string {
+  return [report.filters.since ? `since ${report.filters.since}` : '', report.filters.convoy ? `convoy ${report.filters.convoy}` : ''].filter(Boolean).join(', ');
+}
+
+/** The lines under the tables: what all-cloud means, where its speeds and the energy figures come from. */
+export function footnotes(report: CostReport): string[] {
+  const out: string[] = [];
+  const cf = Object.entries(report.counterfactual).map(([role, model]) => `${role}=${model}`).join(', ');
+  out.push(cf ? `all-cloud prices local calls at: ${cf}` : 'no local calls: hybrid and all-cloud are the same cloud calls');
+  for (const s of Object.values(report.cloudSpeeds)) {
+    out.push(`all-cloud time: ${s.model} at ${s.tokensPerSecond.toFixed(1)} output tokens/s (${s.source === 'measured' ? `measured over ${s.calls} call(s) in this ledger` : 'cost.cloudTokensPerSecond'})`);
+  }
+  for (const m of report.missingSpeeds) {
+    out.push(`all-cloud time unknown for calls priced at ${m}: no successful call to it in this ledger to measure; set cost.cloudTokensPerSecond.${m} in gastown.yml`);
+  }
+  const { sampled, configured } = report.energySources;
+  if (sampled + configured > 0) {
+    out.push(`local energy: ${sampled} call(s) from sampled power, ${configured} at configured watts (cost.localWatts for the GPU, cost.cpuWatts for the CPU); calls running together share the device's draw`);
+  }
+  return out;
 }
 
 export function formatReport(report: CostReport): string {
   const out: string[] = [];
-  const filters = [report.filters.since ? `since ${report.filters.since}` : '', report.filters.convoy ? `convoy ${report.filters.convoy}` : ''].filter(Boolean).join(', ');
+  const filters = filterText(report);
   const failed = report.total.failedCalls ? ` (${report.total.failedCalls} failed)` : '';
   out.push(`Cost report for ${report.ledger}${filters ? ` (${filters})` : ''}: ${report.entries} calls${failed}`);
   out.push('');
-  out.push(formatTable(['role', ...HEADERS], [...report.byRole.map((r) => [r.key, ...cells(r)]), ['total', ...cells(report.total)]]));
-  out.push('');
-  out.push(formatTable(['convoy', ...HEADERS], [...report.byConvoy.map((r) => [r.key, ...cells(r)]), ['total', ...cells(report.total)]]));
-  out.push('');
-  const cf = Object.entries(report.counterfactual).map(([role, model]) => `${role}=${model}`).join(', ');
-  out.push(cf ? `all-cloud prices local calls at: ${cf}` : 'no local calls: hybrid and all-cloud are the same cloud calls');
+  if (report.entries === 0) {
+    // All-zero tables would read as "it cost nothing"; say instead that there is nothing to count.
+    out.push(noDataNote(report));
+  } else {
+    out.push(formatTable(['role', ...HEADERS], [...report.byRole.map((r) => [r.key, ...cells(r)]), ['total', ...cells(report.total)]]));
+    out.push('');
+    out.push(formatTable(['convoy', ...HEADERS], [...report.byConvoy.map((r) => [r.key, ...cells(r)]), ['total', ...cells(report.total)]]));
+    out.push('');
+    out.push(...footnotes(report));
+  }
   if (report.skipped.length > 0) {
     out.push(`skipped ${report.skipped.length} corrupt ledger line(s): ${report.skipped.map((p) => `line ${p.line} (${p.message})`).join('; ')}`);
   }

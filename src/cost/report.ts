@@ -2,6 +2,7 @@
 import { ROLES } from '../beads/schema.js';
 import type { CostConfig } from './config.js';
 import { counterfactualModel } from './config.js';
+import { allCloudSeconds, cloudSpeeds, type CloudSpeed } from './cloud-time.js';
 import type { LedgerEntry, LedgerProblem } from './ledger-schema.js';
 import { modelPrice, tokenCost, type LoadedPrices } from './prices.js';
 
@@ -15,7 +16,14 @@ export interface CostRow {
   /** Visible output plus thinking tokens. */
   tokensOut: number;
   seconds: number;
+  /** The same calls all in the cloud; null when a cloud model's speed is unknown (see missingSpeeds). */
+  allCloudSeconds: number | null;
+  /** gpuWh + cpuWh. */
   energyWh: number;
+  /** Energy of calls run on the GPU (older lines without a device were metered as GPU calls). */
+  gpuWh: number;
+  /** Energy of calls run on the CPU (configured watts unless a CPU sampler exists). */
+  cpuWh: number;
   cloudUsd: number;
   electricityUsd: number;
   /** What the hybrid actually cost: cloud money plus electricity. */
@@ -31,12 +39,21 @@ export interface CostReport {
   filters: { since: string | null; convoy: string | null };
   /** Cloud model pricing each role's local calls in the counterfactual (roles with local calls only). */
   counterfactual: Record<string, string>;
+  /** Speed of each counterfactual model, for the all-cloud time, and where it came from. */
+  cloudSpeeds: Record<string, CloudSpeed>;
+  /** Counterfactual models with no speed (no calls to measure, none configured): their all-cloud time is unknown. */
+  missingSpeeds: string[];
   byRole: CostRow[];
   byConvoy: CostRow[];
   total: CostRow;
   /** Corrupt ledger lines that were skipped. */
   skipped: LedgerProblem[];
+  /** How the local calls' energy was found: sampled power, or configured watts x seconds. */
+  energySources: { sampled: number; configured: number };
+  /** Calls the report covers (after --since and --convoy). */
   entries: number;
+  /** Readable calls in the whole ledger, before the filters. */
+  ledgerCalls: number;
 }
 
 export interface ReportOptions {
@@ -50,7 +67,7 @@ export interface ReportOptions {
 export const NO_CONVOY = '(no convoy)';
 
 function emptyRow(key: string): CostRow {
-  return { key, calls: 0, localCalls: 0, failedCalls: 0, tokensIn: 0, tokensOut: 0, seconds: 0, energyWh: 0, cloudUsd: 0, electricityUsd: 0, hybridUsd: 0, allCloudUsd: 0, savedUsd: 0 };
+  return { key, calls: 0, localCalls: 0, failedCalls: 0, tokensIn: 0, tokensOut: 0, seconds: 0, allCloudSeconds: 0, energyWh: 0, gpuWh: 0, cpuWh: 0, cloudUsd: 0, electricityUsd: 0, hybridUsd: 0, allCloudUsd: 0, savedUsd: 0 };
 }
 
 /** What one entry would have cost all-cloud: a cloud call costs what it cost; a local one is re-priced. */
@@ -62,14 +79,22 @@ export function counterfactualUsd(e: LedgerEntry, opts: Pick<ReportOptions, 'cos
   return tokenCost(price, { prompt: e.tokens.in, cached: e.tokens.cached, completion: e.tokens.out, thinking: e.tokens.thinking });
 }
 
-function add(row: CostRow, e: LedgerEntry, allCloud: number): void {
+/** Where a call ran: lines written before the device was recorded were metered as GPU calls. */
+export function deviceOf(e: LedgerEntry): 'gpu' | 'cpu' | 'cloud' {
+  return e.local ? (e.device ?? 'gpu') : 'cloud';
+}
+
+function add(row: CostRow, e: LedgerEntry, allCloud: number, cloudSeconds: number | null): void {
   row.calls += 1;
   row.localCalls += e.local ? 1 : 0;
   row.failedCalls += e.error !== undefined ? 1 : 0;
   row.tokensIn += e.tokens.in;
   row.tokensOut += e.tokens.out + e.tokens.thinking;
   row.seconds += e.seconds;
+  row.allCloudSeconds = row.allCloudSeconds === null || cloudSeconds === null ? null : row.allCloudSeconds + cloudSeconds;
   row.energyWh += e.energyWh;
+  if (deviceOf(e) === 'cpu') row.cpuWh += e.energyWh;
+  else row.gpuWh += e.energyWh;
   row.cloudUsd += e.money.cloudUsd;
   row.electricityUsd += e.money.electricityUsd;
   row.hybridUsd += e.money.cloudUsd + e.money.electricityUsd;
@@ -83,14 +108,17 @@ export function buildReport(entries: LedgerEntry[], skipped: LedgerProblem[], op
   const roles = new Map<string, CostRow>();
   const convoys = new Map<string, CostRow>();
   const total = emptyRow('total');
+  const models = chosen.filter((e) => e.local).map((e) => counterfactualModel(opts.cost, e.role).model);
+  const speeds = cloudSpeeds(entries, models, opts.cost);
   for (const e of chosen) {
     const allCloud = counterfactualUsd(e, opts);
+    const cloudSeconds = allCloudSeconds(e, e.local ? speeds.get(counterfactualModel(opts.cost, e.role).model) : undefined);
     const convoyKey = e.convoy ?? NO_CONVOY;
     if (!roles.has(e.role)) roles.set(e.role, emptyRow(e.role));
     if (!convoys.has(convoyKey)) convoys.set(convoyKey, emptyRow(convoyKey));
-    add(roles.get(e.role)!, e, allCloud);
-    add(convoys.get(convoyKey)!, e, allCloud);
-    add(total, e, allCloud);
+    add(roles.get(e.role)!, e, allCloud, cloudSeconds);
+    add(convoys.get(convoyKey)!, e, allCloud, cloudSeconds);
+    add(total, e, allCloud, cloudSeconds);
   }
   const roleOrder = (k: string): number => (ROLES as readonly string[]).indexOf(k);
   return {
@@ -99,10 +127,17 @@ export function buildReport(entries: LedgerEntry[], skipped: LedgerProblem[], op
     counterfactual: Object.fromEntries(
       ROLES.filter((r) => chosen.some((e) => e.local && e.role === r)).map((r) => [r, counterfactualModel(opts.cost, r).model]),
     ),
+    cloudSpeeds: Object.fromEntries(speeds),
+    missingSpeeds: [...new Set(models)].filter((m) => !speeds.has(m)).sort(),
     byRole: [...roles.values()].sort((a, b) => roleOrder(a.key) - roleOrder(b.key)),
     byConvoy: [...convoys.values()].sort((a, b) => (a.key === NO_CONVOY ? 1 : b.key === NO_CONVOY ? -1 : a.key.localeCompare(b.key))),
     total,
     skipped,
+    energySources: {
+      sampled: chosen.filter((e) => e.local && e.energySource === 'sampled').length,
+      configured: chosen.filter((e) => e.local && e.energySource === 'configured').length,
+    },
     entries: chosen.length,
+    ledgerCalls: entries.length,
   };
 }

@@ -25,6 +25,7 @@ export function createLedgerMeter(setup: MeterSetup): LedgerMeter {
     ledgerPath: resolveLedgerPath(setup.env ?? process.env, cwd),
     prices: loadPrices(pricesPathFor(cost, setup.raw, cwd)),
     localWatts: cost.localWatts,
+    cpuWatts: cost.cpuWatts,
     sampleMs: cost.powerSampleMs,
     sampler: setup.sampler,
     logger: setup.logger,

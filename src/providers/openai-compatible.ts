@@ -16,6 +16,8 @@ export interface OpenAICompatibleOptions {
   apiKey?: string;
   /** llama-server runs on this PC unless this says otherwise (a remote OpenAI-compatible cloud). */
   local?: boolean;
+  /** Where the local model runs (the runtime's server device); the meter charges that device's power. */
+  device?: 'gpu' | 'cpu';
   timeoutMs: number;
   retry: RetryPolicy;
   meter?: CallMeter;
@@ -89,7 +91,7 @@ export class OpenAICompatibleProvider implements ChatProvider {
   chat<S extends z.ZodType>(req: ChatRequest<S> & { schema: S }): Promise<ChatResponse<z.infer<S>>>;
   chat(req: ChatRequest): Promise<ChatResponse>;
   chat(req: ChatRequest): Promise<ChatResponse> {
-    return runChat(req, { provider: this.kind, model: this.model, local: this.local, meter: this.opts.meter, roundTrip: (r) => this.roundTrip(r) });
+    return runChat(req, { provider: this.kind, model: this.model, local: this.local, device: this.opts.device, meter: this.opts.meter, roundTrip: (r) => this.roundTrip(r) });
   }
 
   private params(r: RoundTripRequest): ChatCompletionCreateParamsBase {

@@ -31,6 +31,8 @@ export interface RunContext {
   provider: ProviderKind;
   model: string;
   local: boolean;
+  /** Where a local model runs, for the meter's per-device energy. */
+  device?: 'gpu' | 'cpu';
   roundTrip: RoundTripFn;
   meter?: CallMeter;
 }
@@ -95,7 +97,7 @@ export async function runChat(req: ChatRequest, ctx: RunContext): Promise<ChatRe
         onProgress: req.onProgress,
         signal: req.signal,
       });
-    return ctx.meter ? ctx.meter.track({ meta: req.meta, provider: ctx.provider, model: ctx.model, local: ctx.local }, run) : run();
+    return ctx.meter ? ctx.meter.track({ meta: req.meta, provider: ctx.provider, model: ctx.model, local: ctx.local, ...(ctx.device ? { device: ctx.device } : {}) }, run) : run();
   };
 
   const first = await trip(req.messages);

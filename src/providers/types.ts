@@ -103,5 +103,6 @@ export function addUsage(a: Usage, b: Usage): Usage {
  * Defined here, implemented in src/cost, so providers do not depend on the ledger.
  */
 export interface CallMeter {
-  track(call: { meta: CallMeta; provider: ProviderKind; model: string; local: boolean }, run: () => Promise<RoundTrip>): Promise<RoundTrip>;
+  /** `device`: where a local model runs (its power is metered per device); absent means the GPU. */
+  track(call: { meta: CallMeta; provider: ProviderKind; model: string; local: boolean; device?: 'gpu' | 'cpu' }, run: () => Promise<RoundTrip>): Promise<RoundTrip>;
 }

@@ -121,6 +121,7 @@ export class LiveRouter implements ModelRouter {
         model: rung.model,
         apiKey: endpoint.apiKey,
         local: true,
+        device: rung.device,
         timeoutMs: this.o.providers.timeoutMs,
         retry: this.o.providers.retry,
         meter: this.o.deps.meter,

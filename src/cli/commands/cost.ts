@@ -30,7 +30,7 @@ export function register(program: Command): void {
     .description('hybrid cost (cloud tokens + electricity) vs an all-cloud fleet, per role and per convoy')
     .option('--since <date>', 'only calls at or after this date (2026-01-29 or an ISO time)')
     .option('--convoy <id>', 'only calls for this convoy')
-    .option('--ledger <file>', 'ledger file (default: $GTH_LEDGER or .gastown-state/ledger.jsonl)')
+    .option('--ledger <file>', 'ledger file (default: $GTH_LEDGER or .gastown-state/ledger.jsonl); a missing file is an error')
     .option('--prices <file>', 'price table (default: gastown.yml cost.prices or the shipped config/prices.yml)')
     .option('--json', 'print the report as JSON on stdout')
     .option('--html <file>', 'also write a self-contained HTML page with charts')
@@ -38,7 +38,6 @@ export function register(program: Command): void {
       const since = flags.since !== undefined ? parseSince(flags.since) : undefined;
       if (flags.convoy !== undefined && flags.convoy.trim() === '') throw new UsageError('--convoy: expected a convoy id');
       const { report, read } = await costReport({ since, convoy: flags.convoy, ledger: flags.ledger, prices: flags.prices });
-      if (!read.exists) process.stderr.write(`gth: no ledger at ${read.file} yet (no model calls recorded)\n`);
       for (const p of read.problems) process.stderr.write(`gth: ${read.file}:${p.line}: skipped corrupt ledger line: ${p.message}\n`);
       if (flags.html) {
         const file = resolve(flags.html);

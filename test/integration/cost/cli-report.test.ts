@@ -65,6 +65,27 @@ describe('gth cost report', () => {
     expect((JSON.parse(String(viaFlag.stdout)) as CostReport).entries).toBe(1);
   });
 
+  it('exits 1 naming the path when --ledger or $GTH_LEDGER points nowhere; an empty ledger says no calls were recorded', async () => {
+    const empty = join(town, 'empty.jsonl');
+    writeFileSync(empty, '');
+    const [typo, envTypo, noDefault, none] = await Promise.all([
+      gth(['cost', 'report', '--ledger', '/typo'], { cwd: town }),
+      gth(['cost', 'report', '--json'], { cwd: town, env: { GTH_LEDGER: join(town, 'nope.jsonl') } }),
+      gth(['cost', 'report'], { cwd: join(town, '.gastown-state') }),
+      gth(['cost', 'report', '--ledger', 'empty.jsonl'], { cwd: town }),
+    ]);
+    expect(typo.exitCode).toBe(1);
+    expect(String(typo.stderr)).toMatch(/--ledger: no ledger file at \/typo \(expected a JSONL cost ledger/);
+    expect(String(typo.stdout)).toBe('');
+    expect(envTypo.exitCode).toBe(1);
+    expect(String(envTypo.stderr)).toContain(`$GTH_LEDGER: no ledger file at ${join(town, 'nope.jsonl')}`);
+    expect(noDefault.exitCode).toBe(1);
+    expect(String(noDefault.stderr)).toMatch(/no ledger at .*\.gastown-state\/\.gastown-state\/ledger\.jsonl: no model calls recorded in this town yet/);
+    expect(none.exitCode).toBe(0);
+    expect(String(none.stdout)).toContain(`no model calls recorded in ${empty}`);
+    expect(String(none.stdout)).not.toMatch(/^total/m);
+  });
+
   it('exits 2 on a bad --since and 1 with the setting named when a price or config value is bad', async () => {
     const noPrice = mkdtempSync(join(tmpdir(), 'gth-cost-cli-noprice-'));
     const badCfg = mkdtempSync(join(tmpdir(), 'gth-cost-cli-badcfg-'));

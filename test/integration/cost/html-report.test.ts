@@ -51,7 +51,7 @@ describe('HTML cost report', () => {
   });
 
   it.skipIf(missing !== null)('draws every chart offline in headless Chromium with the report figures', async () => {
-    writeFileSync(join(dir, 'gastown.yml'), `cost:\n  prices: ${TEST_PRICES}\n  counterfactual: { default: cloud-flash, roles: { refinery: cloud-pro } }\n`);
+    writeFileSync(join(dir, 'gastown.yml'), `cost:\n  prices: ${TEST_PRICES}\n  counterfactual: { default: cloud-flash, roles: { refinery: cloud-pro } }\n  cloudTokensPerSecond: { cloud-flash: 100 }\n`);
     writeFileSync(join(dir, 'ledger.jsonl'), `${ENTRIES.map((e) => JSON.stringify(e)).join('\n')}\n`);
     const r = await gth(['cost', 'report', '--ledger', 'ledger.jsonl', '--html', 'report.html', '--json'], { cwd: dir });
     expect(r.exitCode, String(r.stderr)).toBe(0);
@@ -68,7 +68,7 @@ describe('HTML cost report', () => {
     await page.route('**/*', (route) => (route.request().url().startsWith('file:') ? route.continue() : route.abort()));
     await page.goto(pathToFileURL(file).href);
     // The page functions run in the browser; these shapes stand in for the DOM types (no DOM lib here).
-    await page.waitForFunction(() => (globalThis as unknown as PageGlobals).document.body.getAttribute('data-charts') === '4', undefined, { timeout: 15_000 });
+    await page.waitForFunction(() => (globalThis as unknown as PageGlobals).document.body.getAttribute('data-charts') === '5', undefined, { timeout: 15_000 });
 
     const charts = await page.evaluate((ids) => {
       const w = globalThis as unknown as PageGlobals;
@@ -95,8 +95,48 @@ describe('HTML cost report', () => {
     const convoy = byId['cost-by-convoy']!;
     expect(convoy.labels).toEqual(['cv-a', 'cv-b', '(no convoy)']);
     expect(convoy.sets![1]!.data[0]).toBeCloseTo(0.07295, 12);
-    expect(byId['time-by-role']!.sets![0]!.data).toEqual([20 / 60, 300 / 60, 70 / 60]);
-    expect(byId['energy-by-role']!.sets![0]!.data).toEqual([0, 25, 6]);
+    // Time per role, hybrid beside all-cloud (figures in ledger-fixture.ts).
+    const time = byId['time-by-role']!;
+    expect(time.sets!.map((s) => s.label)).toEqual(['hybrid', 'all-cloud']);
+    expect(time.sets![0]!.data).toEqual([20 / 60, 300 / 60, 70 / 60]);
+    expect(time.sets![1]!.data.map((v) => Number(v.toFixed(9)))).toEqual([20 / 60, 10 / 60, 21 / 60].map((v) => Number(v.toFixed(9))));
+    // GPU energy leaves the CPU-run Refinery out; its energy is drawn on its own chart.
+    expect(byId['energy-by-role']!.sets![0]!.data).toEqual([0, 0, 6]);
+    expect(byId['cpu-energy-by-role']!.sets![0]!.data).toEqual([0, 25, 0]);
     await page.close();
+  });
+
+  it.skipIf(missing !== null)('shows "no data" notes instead of blank axes: for an empty ledger, and for a device no call ran on', async () => {
+    writeFileSync(join(dir, 'gastown.yml'), `cost:\n  prices: ${TEST_PRICES}\n  counterfactual: { default: cloud-flash, roles: { refinery: cloud-pro } }\n`);
+    writeFileSync(join(dir, 'empty.jsonl'), '');
+    writeFileSync(join(dir, 'cloud-only.jsonl'), `${JSON.stringify(ENTRIES[0])}\n`);
+    const [e, c] = await Promise.all([
+      gth(['cost', 'report', '--ledger', 'empty.jsonl', '--html', 'empty.html'], { cwd: dir }),
+      gth(['cost', 'report', '--ledger', 'cloud-only.jsonl', '--html', 'cloud.html'], { cwd: dir }),
+    ]);
+    expect(e.exitCode, String(e.stderr)).toBe(0);
+    expect(c.exitCode, String(c.stderr)).toBe(0);
+    const look = async (file: string): Promise<{ charts: string | null; canvases: string[]; notes: string[]; text: string }> => {
+      const page = await browser!.newPage();
+      await page.goto(pathToFileURL(join(dir, file)).href);
+      await page.waitForFunction(() => (globalThis as unknown as PageGlobals).document.body.getAttribute('data-charts') !== null, undefined, { timeout: 15_000 });
+      const r = {
+        charts: await page.getAttribute('body', 'data-charts'),
+        canvases: await page.locator('canvas').evaluateAll((els) => els.map((el) => el.id)),
+        notes: await page.locator('.no-data').allInnerTexts(),
+        text: await page.locator('body').innerText(),
+      };
+      await page.close();
+      return r;
+    };
+    const empty = await look('empty.html');
+    expect(empty.charts).toBe('0');
+    expect(empty.canvases).toEqual([]);
+    expect(empty.notes).toEqual([`No data: no model calls recorded in ${join(dir, 'empty.jsonl')}.`]);
+    expect(empty.text).not.toContain('Per role');
+    const cloud = await look('cloud.html');
+    expect(cloud.charts).toBe('3');
+    expect(cloud.canvases).toEqual(['cost-by-role', 'cost-by-convoy', 'time-by-role']);
+    expect(cloud.notes).toEqual(['No data: no calls ran on the GPU.', 'No data: no calls ran on the CPU.']);
   });
 });

@@ -51,4 +51,15 @@ describe('LedgerMeter', () => {
     expect(report.total).toMatchObject({ calls: 1, failedCalls: 1, allCloudUsd: 0 });
     expect(report.total.hybridUsd).toBeCloseTo(0.0001, 12);
   });
+
+  it('charges a CPU call the CPU watts and records where each local call ran', async () => {
+    let t = 0;
+    const meter = new LedgerMeter({ ledgerPath: join(dir, 'devices.jsonl'), prices, localWatts: 360, cpuWatts: 90, clock: () => (t += 10_000) });
+    const run = async () => ({ text: 'ok', usage: { prompt: 10, completion: 5, cached: 0, thinking: 0 }, latencyMs: 1, model: 'm' });
+    await meter.track({ meta: { role: 'refinery' }, provider: 'openai-compatible', model: 'r1', local: true, device: 'cpu' }, run);
+    await meter.track({ meta: { role: 'polecat' }, provider: 'openai-compatible', model: 'coder', local: true }, run);
+    const { entries } = await readLedger(join(dir, 'devices.jsonl'));
+    // Each span is 10 s of the clock: 90 W x 10 s = 0.25 Wh on the CPU; 360 W x 10 s = 1 Wh on the GPU.
+    expect(entries.map((e) => [e.device, e.energyWh, e.energySource])).toEqual([['cpu', 0.25, 'configured'], ['gpu', 1, 'configured']]);
+  });
 });

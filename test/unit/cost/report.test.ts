@@ -26,7 +26,10 @@ describe('buildReport arithmetic (figures computed by hand in ledger-fixture.ts)
     expect(t.cloudUsd).toBeCloseTo(0.0644, 12);
     expect(t.electricityUsd).toBeCloseTo(0.0062, 12);
     expect(t.seconds).toBe(390);
+    expect(t.allCloudSeconds).toBeCloseTo(20 + 20 + 10 + 1, 12);
     expect(t.energyWh).toBe(31);
+    expect(t.gpuWh).toBe(6);
+    expect(t.cpuWh).toBe(25);
     expect(t.tokensIn).toBe(29_000);
     expect(t.tokensOut).toBe(1_000 + 3_000 + 2_000 + 500 + 1_500 + 100);
   });
@@ -41,6 +44,34 @@ describe('buildReport arithmetic (figures computed by hand in ledger-fixture.ts)
     expect(row(report.byRole, 'refinery').hybridUsd).toBeCloseTo(0.005, 12);
     expect(row(report.byRole, 'refinery').allCloudUsd).toBeCloseTo(0.048, 12);
     expect(report.counterfactual).toEqual({ refinery: 'cloud-pro', polecat: 'cloud-flash' });
+  });
+
+  it('keeps the CPU-run Refinery out of GPU energy, and counts older lines without a device as GPU', () => {
+    expect(row(report.byRole, 'refinery')).toMatchObject({ gpuWh: 0, cpuWh: 25, energyWh: 25 });
+    expect(row(report.byRole, 'polecat')).toMatchObject({ gpuWh: 6, cpuWh: 0 });
+    expect(row(report.byRole, 'mayor')).toMatchObject({ gpuWh: 0, cpuWh: 0 });
+    expect(report.energySources).toEqual({ sampled: 1, configured: 2 });
+  });
+
+  it('gives the all-cloud time per role from measured (else configured) cloud speeds', () => {
+    expect(row(report.byRole, 'mayor').allCloudSeconds).toBe(20); // a cloud call takes what it took
+    expect(row(report.byRole, 'refinery').allCloudSeconds).toBeCloseTo(10, 12); // 2000 tokens at cloud-pro's measured 200/s
+    expect(row(report.byRole, 'polecat').allCloudSeconds).toBeCloseTo(21, 12); // 2100 tokens at the configured 100/s
+    expect(report.cloudSpeeds).toEqual({
+      'cloud-pro': { model: 'cloud-pro', tokensPerSecond: 200, source: 'measured', calls: 1 },
+      'cloud-flash': { model: 'cloud-flash', tokensPerSecond: 100, source: 'configured', calls: 0 },
+    });
+    expect(report.missingSpeeds).toEqual([]);
+  });
+
+  it('says the all-cloud time is unknown, naming the setting, when a cloud model has no speed', () => {
+    const r = buildReport(ENTRIES, [], { ledger: 'l', cost: CostConfig.parse({ counterfactual: TEST_COST_CONFIG.counterfactual }), prices });
+    expect(row(r.byRole, 'polecat').allCloudSeconds).toBeNull();
+    expect(r.total.allCloudSeconds).toBeNull();
+    expect(row(r.byRole, 'refinery').allCloudSeconds).toBeCloseTo(10, 12);
+    expect(r.missingSpeeds).toEqual(['cloud-flash']);
+    expect(formatReport(r)).toMatch(/all-cloud time unknown for calls priced at cloud-flash: .*set cost\.cloudTokensPerSecond\.cloud-flash/);
+    expect(formatReport(r)).toMatch(/^polecat(\s+\S+){4}\s+1m10s\s+unknown\s/m);
   });
 
   it('splits per convoy, with calls outside any convoy last', () => {
@@ -76,8 +107,19 @@ describe('buildReport arithmetic (figures computed by hand in ledger-fixture.ts)
   it('renders a terminal table with the money and the skipped lines', () => {
     const text = formatReport(buildReport(ENTRIES, [{ line: 7, message: 'not JSON' }], { ledger: 'l.jsonl', cost, prices }));
     expect(text).toMatch(/^role\s+calls/m);
-    expect(text).toMatch(/^refinery\s+1\s+1\s+12000\s+2000\s+5m00s\s+25\.00\s+\$0\.00\s+\$0\.0050\s+\$0\.0050\s+\$0\.0480\s+\$0\.0430/m);
+    // refinery: 5 min locally, 10 s all-cloud, 0 GPU Wh, 25 CPU Wh
+    expect(text).toMatch(/^refinery\s+1\s+1\s+12000\s+2000\s+5m00s\s+10\.0s\s+0\.00\s+25\.00\s+\$0\.00\s+\$0\.0050\s+\$0\.0050\s+\$0\.0480\s+\$0\.0430/m);
     expect(text).toMatch(/^total\s+4\s+3\s+29000/m);
     expect(text).toContain('skipped 1 corrupt ledger line(s): line 7 (not JSON)');
+    expect(text).toContain('all-cloud time: cloud-pro at 200.0 output tokens/s (measured over 1 call(s) in this ledger)');
+    expect(text).toContain('local energy: 1 call(s) from sampled power, 2 at configured watts');
+  });
+
+  it('says "no model calls recorded" for an empty ledger, and what the filters missed otherwise', () => {
+    const empty = formatReport(buildReport([], [], { ledger: 'l.jsonl', cost, prices }));
+    expect(empty).toContain('no model calls recorded in l.jsonl');
+    expect(empty).not.toMatch(/^total/m);
+    const none = formatReport(buildReport(ENTRIES, [], { ledger: 'l.jsonl', cost, prices, convoy: 'cv-zz' }));
+    expect(none).toContain('no model calls match convoy cv-zz; the ledger holds 4 call(s)');
   });
 });
