@@ -12,8 +12,8 @@ export const LOCAL_POLICY: LifecyclePolicy = { ...DEFAULT_POLICY, backoffMs: 2_0
 
 export interface ConvoyRunOptions {
   policy?: LifecyclePolicy;
-  /** Replaces parts of the local effects (tests: a Delivery that records, a JobStarter that fails once). */
-  effects?: Partial<LifecycleEffects>;
+  /** Wraps the local effects (tests: a JobStarter that reports a cancelled job, a Delivery that records). */
+  effects?: (local: LifecycleEffects) => LifecycleEffects;
 }
 
 /**
@@ -30,7 +30,7 @@ export async function runConvoy(ctx: EngineContext, o: ConvoyRunOptions = {}): P
     log: ctx.log,
     policy: o.policy ?? LOCAL_POLICY,
     by: 'engine',
-    effects: { jobs: inProcessJobs(ctx), delivery: localDelivery(ctx), notifier: logNotifier(ctx), ...o.effects },
+    effects: (o.effects ?? ((x) => x))({ jobs: inProcessJobs(ctx), delivery: localDelivery(ctx), notifier: logNotifier(ctx) }),
     onBead: (bead, _event, note) => ctx.emit({ kind: 'bead', beadId: bead.id, status: bead.status, model: bead.assignee?.model ?? undefined, note }),
   });
   ctx.emit({ kind: 'phase', phase: 'convoy' });

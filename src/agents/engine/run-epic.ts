@@ -27,8 +27,8 @@ export interface RunEpicOptions {
   stateDir?: string;
   /** Retry and revision limits (default: LOCAL_POLICY). */
   policy?: LifecyclePolicy;
-  /** Replaces parts of the local effects (tests). */
-  effects?: Partial<LifecycleEffects>;
+  /** Wraps the local effects (tests). */
+  effects?: (local: LifecycleEffects) => LifecycleEffects;
   commit?: boolean;
   attemptsPerModel?: number;
   /** Tokens of rig context a bead may get; a number, or per bead from the fleet plan. Default 12,000. */
