@@ -98,7 +98,9 @@ export interface WeightSplit {
 export function weightSplit(model: ModelEntry): WeightSplit {
   const { arch } = model;
   const bits = EDGE_BITS[model.quant.toUpperCase()] ?? { embedding: 4.5, output: 6.5625 };
-  const embeddingBytes = (arch.vocabSize * arch.embeddingLength * bits.embedding) / 8;
+  // llama-quantize gives a tied embedding the output head's type (it is the output head too).
+  const embeddingBits = arch.tiedEmbeddings ? bits.output : bits.embedding;
+  const embeddingBytes = (arch.vocabSize * arch.embeddingLength * embeddingBits) / 8;
   const untiedOutput = arch.tiedEmbeddings ? 0 : (arch.vocabSize * arch.embeddingLength * bits.output) / 8;
   const layersTotal = Math.max(0, model.fileSizeMiB * MiB - embeddingBytes - untiedOutput);
   const params = Array.from({ length: arch.layers }, (_, i) => layerParams(arch, isMoeLayer(arch, i)));

@@ -14,6 +14,7 @@ import { loadFleetConfig, type FleetConfig } from './config.js';
 import { fleetWithEvalFeedback } from '../eval/feedback.js';
 import { checkMeasured } from './config-check.js';
 import { withHeader } from './gguf-arch.js';
+import { applyCalibration, readCalibration } from './calibration.js';
 import { planFleet } from './planner.js';
 import { loadRigTokens } from './rig-context.js';
 import { sampleConvoy } from './sample-convoy.js';
@@ -99,7 +100,9 @@ export async function runPlan(o: PlanRunOptions = {}): Promise<PlanRun> {
       return r.model;
     }),
   );
-  const cfg: FleetConfig = { ...config, catalog };
+  // gth calibrate's measurements (CUDA overhead, decode efficiency) beat the profile's defaults.
+  const calibrated = applyCalibration(config.hardware, readCalibration(stateDir));
+  const cfg: FleetConfig = { ...config, hardware: calibrated.hardware, catalog };
   let beads: Bead[];
   let source: string;
   if (o.beadsDir) {
@@ -128,6 +131,7 @@ export async function runPlan(o: PlanRunOptions = {}): Promise<PlanRun> {
   log.info({ measured: Object.keys(measured), unhealthy: state.unhealthy, beads: beads.length, source }, 'planning');
   const plan = planFleet(beads, cfg, { rig, measured, unhealthy: state.unhealthy });
   plan.warnings.push(...state.warnings);
+  plan.notes = [...(plan.notes ?? []), ...calibrated.notes];
   log.info({ servers: plan.servers.length, waves: plan.waves.length, ms: Date.now() - started }, 'planned');
   return { plan, config: cfg, source, fromHeaders };
 }

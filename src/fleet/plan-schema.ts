@@ -80,6 +80,8 @@ export const FleetPlan = z.strictObject({
   headroom: z.strictObject({ vramMiB: z.number(), ramMiB: z.number(), cores: z.int() }),
   estWallSeconds: z.number().nonnegative(),
   warnings: z.array(z.string()).default([]),
+  /** Where figures came from beyond the profile (calibration), and the stated safety margin. */
+  notes: z.array(z.string()).optional(),
 });
 
 export type CacheType = z.infer<typeof CacheType>;

@@ -1,6 +1,11 @@
 // Writes a tiny random-weight llama GGUF (F16) that a real llama-server loads, with the tokenizer of a vocab-only GGUF.
 import { readFileSync, writeFileSync } from 'node:fs';
-import { buildGguf, type GgufValue } from './gguf-writer.js';
+import { buildGguf, readGgufKv, GGML_TYPE, type GgufValue } from '../../src/fleet/gguf-writer.js';
+
+const GGML_F32 = GGML_TYPE.F32;
+const GGML_F16 = GGML_TYPE.F16;
+
+export { readGgufKv };
 
 export interface TinyGgufSpec {
   layers: number;
@@ -18,54 +23,6 @@ export const DEFAULT_TINY: TinyGgufSpec = { layers: 2, embd: 64, heads: 2, kvHea
 export const CHATML_TEMPLATE =
   "{% for message in messages %}{{'<|im_start|>' + message['role'] + '\\n' + message['content'] + '<|im_end|>' + '\\n'}}{% endfor %}" +
   "{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}";
-
-const T = { U32: 4, I32: 5, F32: 6, BOOL: 7, STRING: 8, ARRAY: 9, U64: 10 } as const;
-const SCALAR_SIZE: Record<number, number> = { 0: 1, 1: 1, 2: 2, 3: 2, 4: 4, 5: 4, 6: 4, 7: 1, 10: 8, 11: 8, 12: 8 };
-const GGML_F32 = 0;
-const GGML_F16 = 1;
-
-/** The encoded value (type id + value) of every key in a GGUF header, so entries can be copied verbatim. */
-export function readGgufKv(buf: Buffer): { kv: Map<string, Buffer>; vocabSize: number } {
-  if (buf.toString('latin1', 0, 4) !== 'GGUF') throw new Error('not a GGUF file');
-  const version = buf.readUInt32LE(4);
-  if (version < 2) throw new Error(`GGUF version ${version} is too old`);
-  const kvCount = Number(buf.readBigUInt64LE(16));
-  let off = 24;
-  const str = (): string => {
-    const len = Number(buf.readBigUInt64LE(off));
-    const s = buf.toString('utf8', off + 8, off + 8 + len);
-    off += 8 + len;
-    return s;
-  };
-  const skipValue = (type: number): number => {
-    if (type === T.STRING) {
-      str();
-      return 1;
-    }
-    if (type === T.ARRAY) {
-      const et = buf.readUInt32LE(off);
-      const n = Number(buf.readBigUInt64LE(off + 4));
-      off += 12;
-      if (et === T.STRING) for (let i = 0; i < n; i++) str();
-      else off += n * (SCALAR_SIZE[et] ?? 0);
-      return n;
-    }
-    off += SCALAR_SIZE[type] ?? 0;
-    return 1;
-  };
-  const kv = new Map<string, Buffer>();
-  let vocabSize = 0;
-  for (let i = 0; i < kvCount; i++) {
-    const key = str();
-    const start = off;
-    const type = buf.readUInt32LE(off);
-    off += 4;
-    const n = skipValue(type);
-    if (key === 'tokenizer.ggml.tokens') vocabSize = n;
-    kv.set(key, buf.subarray(start, off));
-  }
-  return { kv, vocabSize };
-}
 
 const f32 = new Float32Array(1);
 const u32 = new Uint32Array(f32.buffer);

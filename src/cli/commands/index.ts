@@ -12,6 +12,7 @@ export const COMMAND_MODULES: Record<string, Registrar> = {
   hooks: () => import('./beads.js'),
   cost: () => import('./cost.js'),
   plan: () => import('./plan.js'),
+  calibrate: () => import('./calibrate.js'),
   serve: () => import('./serve.js'),
   job: () => import('./job.js'),
   doctor: () => import('./doctor.js'),

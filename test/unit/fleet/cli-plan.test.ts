@@ -8,7 +8,7 @@ import { execa } from 'execa';
 import yaml from 'js-yaml';
 import { BeadStore } from '../../../src/beads/store.js';
 import { FleetPlan } from '../../../src/fleet/plan-schema.js';
-import { writeGguf } from '../../support/gguf-writer.js';
+import { writeGguf } from '../../../src/fleet/gguf-writer.js';
 import { loadRigTokens } from '../../../src/fleet/rig-context.js';
 import { estimatePromptTokens } from '../../../src/fleet/prompt-tokens.js';
 import { DEFAULT_SWITCHER } from '../../../src/fleet/switcher-schema.js';

@@ -5,7 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { readGgufHeader, withHeader } from '../../../src/fleet/gguf-arch.js';
 import { DEFAULT_CATALOG } from '../../../src/fleet/default-catalog.js';
 import { kvBytesPerToken } from '../../../src/fleet/estimator.js';
-import { writeGguf, type GgufValue } from '../../support/gguf-writer.js';
+import { writeGguf, type GgufValue } from '../../../src/fleet/gguf-writer.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'gth-gguf-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
