@@ -2,14 +2,11 @@
 import { mkdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import yaml from 'js-yaml';
 import type { Logger } from 'pino';
-import { ConfigError, formatIssues } from '../config/load.js';
 import { GthError, UsageError } from '../util/errors.js';
 import { createLogger } from '../util/logger.js';
 import { briefText } from '../agents/briefs/load.js';
-import { RIG_CONFIG_PATH, type LoadedRig } from '../agents/rig/load.js';
-import { RigConfig } from '../agents/rig/schema.js';
+import { loadRigConfigAtRef, type LoadedRig } from '../agents/rig/load.js';
 import { beadForPullRequest, engineModelsFromConfig, reviewCheckout, type BriefFn, type EngineModels } from '../agents/engine/github-adapter.js';
 import { gitRunner, type GitRunner } from './git.js';
 import { jobGitHubFromEnv, type JobGitHub } from './job-github.js';
@@ -29,19 +26,8 @@ export function createReviewJobRunner(deps: ReviewJobDeps = {}): ReviewJobRunner
 }
 
 /** rig.yml as committed at `ref` (the PR's base): the test command that judges a change never comes from the change. */
-export async function rigConfigAt(git: GitRunner, dir: string, ref: string): Promise<LoadedRig> {
-  const where = `${ref}:${RIG_CONFIG_PATH}`;
-  const text = await git.tryRun(['show', where]);
-  if (text === null) throw new ConfigError(`${where}: rig config not found on the base branch (every rig needs ${RIG_CONFIG_PATH})`);
-  let data: unknown;
-  try {
-    data = yaml.load(text);
-  } catch (err) {
-    throw new ConfigError(`${where}: not valid YAML`, { cause: err });
-  }
-  const parsed = RigConfig.safeParse(data ?? {});
-  if (!parsed.success) throw new ConfigError(formatIssues(where, parsed.error));
-  return { root: dir, file: where, config: parsed.data };
+export function rigConfigAt(git: GitRunner, dir: string, ref: string): Promise<LoadedRig> {
+  return loadRigConfigAtRef((rev, path) => git.tryRun(['show', `${rev}:${path}`]), ref, dir);
 }
 
 /** http(s) remotes get the installation token as a per-call header (never written to .git/config, never in argv). */
