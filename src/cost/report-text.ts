@@ -38,7 +38,7 @@ export function filterText(report: CostReport): string {
 
 /** The lines under the tables: what all-cloud means, where its speeds and the energy figures come from. */
 export function footnotes(report: CostReport): string[] {
-  const out: string[] = [];
+  const out: string[] = ['hybrid = what was paid: cloud tokens + electricity of local calls; all-cloud = the same calls with every local call run by a cloud model'];
   const cf = Object.entries(report.counterfactual).map(([role, model]) => `${role}=${model}`).join(', ');
   out.push(cf ? `all-cloud prices local calls at: ${cf}` : 'no local calls: hybrid and all-cloud are the same cloud calls');
   for (const s of Object.values(report.cloudSpeeds)) {
@@ -49,6 +49,7 @@ export function footnotes(report: CostReport): string[] {
   }
   const { sampled, configured } = report.energySources;
   if (sampled + configured > 0) {
+    out.push(`electricity: priced in each ledger line when the call ran (now $${report.prices.electricityPerKWh}/kWh in ${report.prices.file})`);
     out.push(`local energy: ${sampled} call(s) from sampled power, ${configured} at configured watts (cost.localWatts for the GPU, cost.cpuWatts for the CPU); calls running together share the device's draw`);
   }
   return out;

@@ -46,6 +46,8 @@ export interface CostReport {
   byRole: CostRow[];
   byConvoy: CostRow[];
   total: CostRow;
+  /** The price file read, and its electricity rate (ledger lines keep the rate of the day they were written). */
+  prices: { file: string; electricityPerKWh: number };
   /** Corrupt ledger lines that were skipped. */
   skipped: LedgerProblem[];
   /** How the local calls' energy was found: sampled power, or configured watts x seconds. */
@@ -102,6 +104,25 @@ function add(row: CostRow, e: LedgerEntry, allCloud: number, cloudSeconds: numbe
   row.savedUsd = row.allCloudUsd - row.hybridUsd;
 }
 
+const round = (x: number, digits: number): number => Number(x.toFixed(digits));
+
+/** Sums of floats carry noise (0.043000000000000003); rounded past what the ledger itself records. */
+function rounded(r: CostRow): CostRow {
+  return {
+    ...r,
+    seconds: round(r.seconds, 3),
+    allCloudSeconds: r.allCloudSeconds === null ? null : round(r.allCloudSeconds, 3),
+    energyWh: round(r.energyWh, 6),
+    gpuWh: round(r.gpuWh, 6),
+    cpuWh: round(r.cpuWh, 6),
+    cloudUsd: round(r.cloudUsd, 8),
+    electricityUsd: round(r.electricityUsd, 8),
+    hybridUsd: round(r.hybridUsd, 8),
+    allCloudUsd: round(r.allCloudUsd, 8),
+    savedUsd: round(r.savedUsd, 8),
+  };
+}
+
 export function buildReport(entries: LedgerEntry[], skipped: LedgerProblem[], opts: ReportOptions): CostReport {
   const since = opts.since?.getTime();
   const chosen = entries.filter((e) => (since === undefined || Date.parse(e.time) >= since) && (opts.convoy === undefined || e.convoy === opts.convoy));
@@ -129,9 +150,10 @@ export function buildReport(entries: LedgerEntry[], skipped: LedgerProblem[], op
     ),
     cloudSpeeds: Object.fromEntries(speeds),
     missingSpeeds: [...new Set(models)].filter((m) => !speeds.has(m)).sort(),
-    byRole: [...roles.values()].sort((a, b) => roleOrder(a.key) - roleOrder(b.key)),
-    byConvoy: [...convoys.values()].sort((a, b) => (a.key === NO_CONVOY ? 1 : b.key === NO_CONVOY ? -1 : a.key.localeCompare(b.key))),
-    total,
+    byRole: [...roles.values()].map(rounded).sort((a, b) => roleOrder(a.key) - roleOrder(b.key)),
+    byConvoy: [...convoys.values()].map(rounded).sort((a, b) => (a.key === NO_CONVOY ? 1 : b.key === NO_CONVOY ? -1 : a.key.localeCompare(b.key))),
+    total: rounded(total),
+    prices: { file: opts.prices.file, electricityPerKWh: opts.prices.table.electricity.perKWh },
     skipped,
     energySources: {
       sampled: chosen.filter((e) => e.local && e.energySource === 'sampled').length,

@@ -113,6 +113,14 @@ describe('buildReport arithmetic (figures computed by hand in ledger-fixture.ts)
     expect(text).toContain('skipped 1 corrupt ledger line(s): line 7 (not JSON)');
     expect(text).toContain('all-cloud time: cloud-pro at 200.0 output tokens/s (measured over 1 call(s) in this ledger)');
     expect(text).toContain('local energy: 1 call(s) from sampled power, 2 at configured watts');
+    expect(text).toMatch(/^hybrid = what was paid: cloud tokens \+ electricity of local calls; all-cloud = /m);
+    expect(text).toMatch(/^electricity: priced in each ledger line when the call ran \(now \$0\.2\/kWh in .*prices-test\.yml\)$/m);
+  });
+
+  it('rounds the sums past the ledger\'s own precision, so JSON shows 0.043 and not 0.043000000000000003', () => {
+    expect(row(report.byRole, 'refinery').savedUsd).toBe(0.043);
+    expect(report.total.electricityUsd).toBe(0.0062);
+    expect(report.total.savedUsd).toBe(0.05115);
   });
 
   it('says "no model calls recorded" for an empty ledger, and what the filters missed otherwise', () => {
