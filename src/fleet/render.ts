@@ -14,13 +14,56 @@ export function formatDuration(seconds: number): string {
   return parts.join(' ');
 }
 
+/** Most beads running at the same moment on GPU servers and on CPU servers. */
+export function concurrency(plan: FleetPlan): { gpu: number; cpu: number } {
+  const device = new Map(plan.servers.map((s) => [s.id, s.device]));
+  let gpu = 0;
+  let cpu = 0;
+  for (const w of plan.waves) {
+    const count = (d: 'gpu' | 'cpu'): number => w.assignments.filter((a) => device.get(a.target) === d).length;
+    gpu = Math.max(gpu, count('gpu'));
+    cpu = Math.max(cpu, count('cpu'));
+  }
+  return { gpu, cpu };
+}
+
+/** The one line a game developer reads first. */
+export function headline(plan: FleetPlan): string {
+  const { gpu, cpu } = concurrency(plan);
+  const cloud = plan.waves.reduce((s, w) => s + w.assignments.filter((a) => a.target === 'cloud').length, 0);
+  const beads = plan.waves.reduce((s, w) => s + w.assignments.length, 0);
+  const agents = (k: number): string => `${k} agent${k === 1 ? '' : 's'}`;
+  const minutes = Math.max(1, Math.round(plan.estWallSeconds / 60));
+  return `${agents(gpu)} at once on the GPU, ${agents(cpu)} on the CPU${cloud ? `, ${cloud} bead${cloud === 1 ? '' : 's'} in the cloud` : ''}: ${beads} bead${beads === 1 ? '' : 's'} in about ${minutes} minute${minutes === 1 ? '' : 's'}.`;
+}
+
+/** `gth plan --explain`: the words the plan uses, for someone who makes games rather than runs models. */
+export const PLAN_EXPLANATION = [
+  'What the plan\'s words mean',
+  '  slot: one agent\'s seat in a llama-server. A server with 6 slots (--parallel 6) works on 6 beads at once,',
+  '    sharing one copy of the model; each slot has its own context (the tokens the agent can see).',
+  '  schedule (waves): which servers run together. The GPU and CPU servers take the next ready bead as soon',
+  '    as a slot frees; a bead waits only for the beads it depends on and for memory to start its server.',
+  '  KV cache: the model\'s memory of the tokens in each slot, in VRAM. It grows with slots x context;',
+  '    quantized (-ctk q8_0 -ctv q4_0) it takes about a third of f16, so more slots fit.',
+  '  -ngl: how many layers sit on the GPU. The plan puts all of them there (layers + 1 includes the output head);',
+  '    a layer left in RAM is read over the much slower system memory for every token.',
+  '  --n-cpu-moe: for mixture-of-experts models, keeps the experts of the first N layers in RAM. The model then',
+  '    fits a 10 GB card, but each token reads those experts over system memory, so it decodes slower; the plan',
+  '    picks the slots / experts trade-off with the highest total tokens per second.',
+  '  tok/s (derived): memory bandwidth / bytes read per token x efficiency; (measured): from gth calibrate --speed',
+  '    or the running servers; no figure is above the bandwidth bound.',
+].join('\n');
+
 export function renderPlan(plan: FleetPlan, h: HardwareProfile, source: string): string {
   const out: string[] = [];
   const c = h.cpu;
   out.push(
+    headline(plan),
+    '',
     `Fleet plan (${source})`,
-    `  GPU ${h.gpu.name}: ${n(h.gpu.vramMiB)} MiB, ${n(h.gpu.desktopReserveMiB)} MiB kept for the desktop`,
-    `  CPU ${c.name}: ${c.pCores} P-cores x ${c.threadsPerPCore} threads + ${c.eCores} E-cores, ${c.reservedPCores} P-cores kept for the human; RAM ${n(h.ramMiB)} MiB (${n(h.ramReserveMiB)} reserved)`,
+    `  GPU ${h.gpu.name}: ${n(h.gpu.vramMiB)} MiB, ${n(h.gpu.desktopReserveMiB)} MiB kept for the desktop, ${n(h.gpu.safetyMarginMiB)} MiB safety margin for estimate error; ${h.gpu.memoryBandwidthGBps} GB/s`,
+    `  CPU ${c.name}: ${c.pCores} P-cores x ${c.threadsPerPCore} threads + ${c.eCores} E-cores, ${c.reservedPCores} P-cores kept for the human; RAM ${n(h.ramMiB)} MiB (${n(h.ramReserveMiB)} reserved), ${h.ramBandwidthGBps} GB/s; decode efficiency ${h.decodeEfficiency} of the bandwidth bound`,
     '',
     `Servers (${plan.servers.length})`,
   );
@@ -28,7 +71,8 @@ export function renderPlan(plan: FleetPlan, h: HardwareProfile, source: string):
   for (const s of plan.servers) {
     out.push(
       `  ${s.id}: ${s.model} on ${s.device.toUpperCase()}, ${s.slots} slot${s.slots > 1 ? 's' : ''} x ${n(s.ctxPerSlot)} tokens, ` +
-        `VRAM ${n(s.vramMiB)} MiB, RAM ${n(s.ramMiB)} MiB, ${s.threads} thread${s.threads > 1 ? 's' : ''}, ${s.tokensPerSecond} tok/s (${s.tokensPerSecondSource}), roles: ${s.roles.join(', ')}`,
+        `VRAM ${n(s.vramMiB)} MiB, RAM ${n(s.ramMiB)} MiB, ${s.threads} thread${s.threads > 1 ? 's' : ''}, roles: ${s.roles.join(', ')}`,
+      `    speed: decode ${s.tokensPerSecond} tok/s per slot (${s.tokensPerSecondSource}${s.tokensPerSecondBound ? `; bandwidth bound ${s.tokensPerSecondBound}` : ''}), prompt ${s.promptTokensPerSecond ?? '?'} tok/s (${s.promptTokensPerSecondSource ?? 'catalog'})`,
     );
     const e = s.estimate;
     if (e) {
@@ -36,6 +80,7 @@ export function renderPlan(plan: FleetPlan, h: HardwareProfile, source: string):
       const weights = s.device === 'gpu' ? e.weightsVramMiB : e.weightsRamMiB;
       out.push(
         `    ${where}: weights ${n(weights)} + KV ${n(e.kvMiB)} + compute ${n(e.computeMiB)} + ${s.device === 'gpu' ? 'CUDA' : 'process'} ${n(e.overheadMiB)} MiB` +
+          (e.cacheRamMiB ? `; prompt cache up to ${n(e.cacheRamMiB)} MiB of RAM (--cache-ram)` : '') +
           (s.nCpuMoe ? `; experts of ${s.nCpuMoe} layers in RAM (${n(e.weightsRamMiB)} MiB)` : ''),
         `    KV per token: ${e.kvMiBPerToken.toFixed(4)} MiB with ${s.cacheTypeK}/${s.cacheTypeV} (f16: ${e.kvMiBPerTokenF16.toFixed(4)}); ` +
           `seed's rule ${SEED_KV_MIB_PER_TOKEN} MiB/token would reserve ${n(e.seedRuleKvMiB)} MiB, computed ${n(e.kvMiB)} MiB`,
@@ -53,8 +98,9 @@ export function renderPlan(plan: FleetPlan, h: HardwareProfile, source: string):
   out.push(
     '',
     `Desktop headroom at the busiest wave: VRAM ${n(hr.vramMiB)} MiB, RAM ${n(hr.ramMiB)} MiB, ${hr.cores} physical cores`,
-    `Estimated wall time: ${formatDuration(plan.estWallSeconds)} (tokens/s from ${plan.servers.some((s) => s.tokensPerSecondSource === 'measured') ? 'measurements where available, else the catalog' : 'the catalog until measured'})`,
+    `Estimated wall time: ${formatDuration(plan.estWallSeconds)} (decode tokens/s ${plan.servers.some((s) => s.tokensPerSecondSource === 'measured') ? 'measured where available, else derived from bandwidth' : 'derived from memory bandwidth until measured'})`,
   );
+  if (plan.notes?.length) out.push('', 'Notes', ...plan.notes.map((w) => `  - ${w}`));
   if (plan.warnings.length) out.push('', 'Warnings', ...plan.warnings.map((w) => `  - ${w}`));
   return out.join('\n');
 }

@@ -1,0 +1,23 @@
+import { describe, expect, it } from 'vitest';
+import { planFleet } from '../../../src/fleet/planner.js';
+import { headline, PLAN_EXPLANATION, renderPlan } from '../../../src/fleet/render.js';
+import { bead, defaultConfig } from './helpers.js';
+
+describe('gth plan explains itself', () => {
+  it('opens with how many agents run at once on the GPU and CPU and for how long', () => {
+    const cfg = defaultConfig();
+    const beads = [...Array.from({ length: 3 }, (_, i) => bead(`ab-g${i}`, { tokenEstimate: 3000 })), bead('ab-r1', { role: 'refinery' })];
+    const plan = planFleet(beads, cfg);
+    const minutes = Math.max(1, Math.round(plan.estWallSeconds / 60));
+    expect(headline(plan)).toBe(`3 agents at once on the GPU, 1 agent on the CPU: 4 beads in about ${minutes} minutes.`);
+    const text = renderPlan(plan, cfg.hardware, 'test');
+    expect(text.split('\n')[0]).toBe(headline(plan));
+    // Every server says where its speed came from, and the safety margin is stated.
+    expect(text).toMatch(/decode [\d.]+ tok\/s per slot \(derived; bandwidth bound [\d.]+\)/);
+    expect(text).toMatch(/256 MiB safety margin/);
+  });
+
+  it('explains slot, schedule, KV cache, -ngl and --n-cpu-moe', () => {
+    for (const word of ['slot:', 'schedule', 'KV cache:', '-ngl:', '--n-cpu-moe:']) expect(PLAN_EXPLANATION).toContain(word);
+  });
+});
