@@ -12,6 +12,8 @@ export interface DriverOptions {
   effects: LifecycleEffects;
   log: Logger;
   policy?: LifecyclePolicy;
+  /** Jobs claim their beads (runner workflows): see MachineContext.jobsClaim. */
+  jobsClaim?: boolean;
   now?: () => Date;
   /** Who the bead history names for engine moves (default: the store's actor). */
   by?: string;
@@ -46,7 +48,7 @@ export class ConvoyDriver {
   /** Applies one bead event and performs its effects; true when the machine accepted it. */
   async feed(beadId: string, event: BeadEvent): Promise<boolean> {
     const stopped = lifeConvoyOf(await this.convoy()).life.status === 'stopped';
-    const r = await applyBeadEvent(this.o.store, beadId, event, { policy: this.policy, stopped, now: this.o.now?.(), by: this.o.by });
+    const r = await applyBeadEvent(this.o.store, beadId, event, { policy: this.policy, stopped, jobsClaim: this.o.jobsClaim, now: this.o.now?.(), by: this.o.by });
     if (!r.ok) {
       this.refusals.push(r.refusal);
       this.o.log.warn({ refusal: r.refusal }, formatRefusal(r.refusal));

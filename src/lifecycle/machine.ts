@@ -116,6 +116,11 @@ export interface MachineContext {
   now: Date;
   /** The convoy was stopped (epic unlabelled): nothing new starts; running jobs finish. */
   stopped: boolean;
+  /**
+   * Each job claims its bead itself (runner workflows: `gth bead claim --push`, then `gth job`): a bead whose next
+   * job is due waits `open` with `lifecycle.job` naming it, instead of `in_progress`; the driver dispatches it once.
+   */
+  jobsClaim?: boolean;
 }
 
 /** An event that does not fit the state: what the driver reports instead of moving anything. */
@@ -207,17 +212,27 @@ const ACTIVE = new Set(['in_progress', 'review']);
 
 /** One bead event. Pure: the same bead, event and context always give the same answer. */
 export function beadTransition(b: LifeBead, event: BeadEvent, ctx: MachineContext): Transition<LifeBead> {
+  const t = transition(b, event, ctx);
+  // Jobs that claim their bead find it open with the job due (a bead in review cannot go back to open: it stays in progress).
+  if (ctx.jobsClaim && t.ok && t.state.status === 'in_progress' && b.status !== 'review' && t.effects.some((e) => e.type === 'runJob')) {
+    return { ...t, state: { ...t.state, status: 'open' } };
+  }
+  return t;
+}
+
+function transition(b: LifeBead, event: BeadEvent, ctx: MachineContext): Transition<LifeBead> {
   const { life } = b;
   switch (event.type) {
     case 'ready': {
       if (b.status !== 'open') return refuse(b, event, `only an open bead can start; this one is ${b.status}`);
+      if (life.job) return refuse(b, event, `its ${life.job} job is already due (dispatched once)`);
       if (ctx.stopped) return refuse(b, event, 'the convoy is stopped: nothing new starts');
       if (!b.role || b.role === 'mayor') return refuse(b, event, `no procedure for a bead with role ${b.role ?? 'none'}`);
       const step = life.step === 'done' || life.step === 'merge' || life.step === 'review' ? firstStep(b) : life.step;
       return startStep(b, step, {}, ctx, `started: ${STEP_JOB[step]}`);
     }
     case 'resume': {
-      if (b.status === 'open') return beadTransition(b, { type: 'ready' }, ctx);
+      if (b.status === 'open') return transition(b, { type: 'ready' }, ctx);
       if (!ACTIVE.has(b.status)) return refuse(b, event, `nothing to resume: the bead is ${b.status}`);
       if (life.step === 'merge') {
         if (!b.branch) return refuse(b, event, 'waiting for the merge but the bead names no branch');
@@ -360,6 +375,7 @@ export function convoyTick(c: LifeConvoy, beads: readonly Bead[]): Tick {
   }
   if (c.life.status !== 'running') return { events: [], effects: [], finished };
   if (finished) return { events: [], effects: [{ type: 'deliverConvoy', convoyId: c.id }], finished };
-  const ready = readyBeads([...beads]).filter((b) => b.role && b.role !== 'mayor');
+  // A bead whose job is already due (jobsClaim drivers) was dispatched once: it is not started again.
+  const ready = readyBeads([...beads]).filter((b) => b.role && b.role !== 'mayor' && !b.lifecycle?.job);
   return { events: ready.map((b) => ({ beadId: b.id, event: { type: 'ready' } })), effects: [], finished };
 }

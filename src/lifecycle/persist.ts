@@ -19,6 +19,8 @@ export function formatRefusal(r: Refusal): string {
 export interface ApplyOptions {
   policy: LifecyclePolicy;
   stopped: boolean;
+  /** See MachineContext.jobsClaim (runner workflows claim their beads). */
+  jobsClaim?: boolean;
   now?: Date;
   /** Who the history entry names (default: the store's actor). */
   by?: string;
@@ -32,7 +34,7 @@ export async function applyBeadEvent(store: BeadStore, beadId: string, event: Be
     const bead = await store.update(
       beadId,
       (draft) => {
-        const t = beadTransition(lifeBeadOf(draft), event, { policy: o.policy, now: o.now ?? new Date(), stopped: o.stopped });
+        const t = beadTransition(lifeBeadOf(draft), event, { policy: o.policy, now: o.now ?? new Date(), stopped: o.stopped, jobsClaim: o.jobsClaim });
         if (!t.ok) throw new Refused(t.refusal);
         const { life, modelAttempts: _n, id: _id, role: _role, ...fields } = t.state;
         Object.assign(draft, fields);

@@ -357,3 +357,33 @@ describe('convoy tick', () => {
     expect(t.events.map((e) => [e.beadId, e.event.type])).toEqual([['ab-a', 'cancel'], ['ab-c', 'cancel'], ['ab-e', 'cancel']]);
   });
 });
+
+describe('bead state machine when jobs claim their beads (runner workflows)', () => {
+  const claim: MachineContext = { ...ctx, jobsClaim: true };
+  it('a ready bead waits open with its job due, dispatched once', () => {
+    const t = beadTransition(STATES.open_tests!, { type: 'ready' }, claim);
+    if (!t.ok) throw new Error('refused');
+    expect(t.state.status).toBe('open');
+    expect(t.state.life.job).toBe('refinery-tests');
+    expect(t.effects.map((e) => e.type)).toEqual(['runJob']);
+    // A second start of the same bead is refused: one dispatch per attempt.
+    expect(beadTransition(t.state, { type: 'ready' }, claim).ok).toBe(false);
+    const tick = convoyTick(convoy('running'), [Bead.parse({ ...fullBead('ab-a', 'open'), lifecycle: t.state.life })]);
+    expect(tick.events).toEqual([]);
+  });
+  it('tests written by a claimed job hand the bead back open at the code step with the Polecat due', () => {
+    const t = beadTransition(STATES.ip_tests!, { type: 'testsWritten', files: ['test/t.gd'] }, claim);
+    if (!t.ok) throw new Error('refused');
+    expect([t.state.status, t.state.life.step, t.state.life.job]).toEqual(['open', 'code', 'polecat']);
+  });
+  it('a failed claimed job is retried open, so the next workflow can claim it', () => {
+    const t = beadTransition(STATES.ip_code!, { type: 'jobFailed', job: 'polecat', outcome: 'timed_out', reason: 'x' }, claim);
+    if (!t.ok) throw new Error('refused');
+    expect([t.state.status, t.state.life.job, t.state.life.tries]).toEqual(['open', 'polecat', 1]);
+  });
+  it('changes requested on a bead in review go to in progress (review cannot go back to open)', () => {
+    const t = beadTransition(STATES.rv_review!, { type: 'changesRequested', by: 'human', feedback: 'x' }, claim);
+    if (!t.ok) throw new Error('refused');
+    expect([t.state.status, t.state.life.job]).toEqual(['in_progress', 'polecat']);
+  });
+});
