@@ -71,9 +71,14 @@ export function renderReportHtml(report: CostReport, chartJs: string, generatedA
     'energy-by-role': report.byRole.some((r) => r.gpuWh > 0),
     'cpu-energy-by-role': report.byRole.some((r) => r.cpuWh > 0),
   };
+  // A missing bar must not read as "zero minutes": say which roles have no all-cloud time, and why.
+  const unknownTime = report.byRole.filter((r) => r.allCloudSeconds === null).map((r) => r.key);
+  const notes: Partial<Record<ChartId, string>> = unknownTime.length
+    ? { 'time-by-role': `No all-cloud bar for ${unknownTime.join(', ')}: the speed of ${report.missingSpeeds.join(', ')} is unknown (see the notes below).` }
+    : {};
   const figures = CHART_IDS.map((id) =>
     hasData[id]
-      ? `<figure><figcaption>${esc(CHARTS[id].caption)}</figcaption><canvas id="${id}" width="560" height="300"></canvas></figure>`
+      ? `<figure><figcaption>${esc(CHARTS[id].caption)}</figcaption><canvas id="${id}" width="560" height="300"></canvas>${notes[id] ? `<p class="chart-note" data-chart="${id}">${esc(notes[id])}</p>` : ''}</figure>`
       : `<figure><figcaption>${esc(CHARTS[id].caption)}</figcaption><p class="no-data" data-chart="${id}">No data: ${esc(CHARTS[id].empty)}.</p></figure>`,
   ).join('\n');
   const json = JSON.stringify(data).replace(/</g, '\\u003c');
@@ -126,6 +131,7 @@ tr.total td { font-weight: bold; }
 .charts { display: flex; flex-wrap: wrap; gap: 2rem; }
 figure { margin: 0; }
 .warn { color: #a33; }
+.chart-note { max-width: 560px; color: #a33; margin: 0.25rem 0 0; }
 .no-data { width: 560px; padding: 2rem 0; text-align: center; color: #666; border: 1px dashed #ccc; }
 </style>
 </head>

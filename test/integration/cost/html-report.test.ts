@@ -138,5 +138,15 @@ describe('HTML cost report', () => {
     expect(cloud.charts).toBe('3');
     expect(cloud.canvases).toEqual(['cost-by-role', 'cost-by-convoy', 'time-by-role']);
     expect(cloud.notes).toEqual(['No data: no calls ran on the GPU.', 'No data: no calls ran on the CPU.']);
+    // Without cloudTokensPerSecond, the fixture's polecat calls have no all-cloud time: the chart says so.
+    writeFileSync(join(dir, 'local.jsonl'), `${ENTRIES.slice(1).map((x) => JSON.stringify(x)).join('\n')}\n`);
+    const l = await gth(['cost', 'report', '--ledger', 'local.jsonl', '--html', 'local.html'], { cwd: dir });
+    expect(l.exitCode, String(l.stderr)).toBe(0);
+    const page = await browser!.newPage();
+    await page.goto(pathToFileURL(join(dir, 'local.html')).href);
+    expect(await page.locator('.chart-note[data-chart="time-by-role"]').innerText()).toBe(
+      'No all-cloud bar for refinery, polecat: the speed of cloud-flash, cloud-pro is unknown (see the notes below).',
+    );
+    await page.close();
   });
 });
