@@ -1,5 +1,5 @@
 // `gth runtime up|down|status`: start the planned llama-servers, stop them from any shell, show their state.
-import { closeSync, existsSync, openSync, readFileSync, statSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { execa } from 'execa';
@@ -14,6 +14,12 @@ import { Supervisor } from '../../runtime/supervisor.js';
 import { requestSwap, serveSwapRequests } from '../../runtime/swap-channel.js';
 import { isAlive, logsDir, readSupervisorState, runtimeDir, writeJsonAtomic } from '../../runtime/state-store.js';
 import { printJson, printTable } from '../output.js';
+import { loadFleetConfig } from '../../fleet/config.js';
+import { createLedgerMeter, powerSamplerFrom } from '../../cost/index.js';
+import { NvidiaSmi } from '../../runtime/gpu.js';
+import { EndpointConfig, checkExposure, resolveEndpointKeys, startFleetEndpoint, listModelNames, type FleetEndpoint } from '../../runtime/endpoint/index.js';
+import { CLIENT_TOOLS, clientSnippet, type ClientTool } from '../../runtime/endpoint/client-config.js';
+import { z } from 'zod';
 
 interface UpFlags {
   plan?: string;
@@ -24,6 +30,26 @@ interface UpFlags {
   server?: string[];
   detach?: boolean;
   json?: boolean;
+  /** --no-endpoint sets false. */
+  endpoint?: boolean;
+  host?: string;
+  port?: string;
+}
+
+const endpointFile = (stateDir: string): string => join(runtimeDir(stateDir), 'endpoint.json');
+const EndpointState = z.object({ pid: z.int(), url: z.string(), keyVariable: z.string().nullable(), models: z.array(z.string()) });
+
+/** The variable a client should read the key from: $GTH_ENDPOINT_KEY, else the first configured one; null when none is asked for. */
+function keyVariableOf(e: EndpointConfig, env: NodeJS.ProcessEnv = process.env): string | null {
+  if (env.GTH_ENDPOINT_KEY) return 'GTH_ENDPOINT_KEY';
+  return Object.values(e.keys)[0] ?? null;
+}
+
+/** runtime.endpoint from gastown.yml with --host/--port/--no-endpoint applied. */
+export function endpointSettings(base: EndpointConfig, flags: Pick<UpFlags, 'endpoint' | 'host' | 'port'>): EndpointConfig {
+  const port = flags.port === undefined ? base.port : Number(flags.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port: expected a port number 0-65535, got '${flags.port}'`);
+  return { ...base, enabled: flags.endpoint === false ? false : base.enabled, host: flags.host ?? base.host, port };
 }
 
 const readyMarker = (stateDir: string): string => join(runtimeDir(stateDir), 'up-ready.json');
@@ -64,11 +90,15 @@ export function selectServers(plan: FleetPlan, wave: number | undefined, ids: st
   });
 }
 
-async function planned(flags: UpFlags, wave: number | undefined): Promise<ServerPlan[]> {
+async function plannedAll(flags: UpFlags, wave: number | undefined): Promise<{ servers: ServerPlan[]; all: ServerPlan[] }> {
   const plan = flags.plan ? readPlanFile(flags.plan) : (await runPlan({ beadsDir: flags.beads, rigDir: flags.rig, configFile: flags.config })).plan;
   const servers = selectServers(plan, wave, flags.server);
   if (servers.length === 0) throw new UsageError('the plan has no local servers to start for this selection');
-  return servers;
+  return { servers, all: plan.servers };
+}
+
+async function planned(flags: UpFlags, wave: number | undefined): Promise<ServerPlan[]> {
+  return (await plannedAll(flags, wave)).servers;
 }
 
 function settingsFor(configFile: string | undefined): RuntimeSettings {
@@ -130,10 +160,16 @@ async function upDetached(flags: UpFlags, settings: RuntimeSettings): Promise<vo
   throw new GthError(`runtime up did not report ready in time (log: ${logPath})`);
 }
 
-async function upForeground(flags: UpFlags, settings: RuntimeSettings, servers: ServerPlan[]): Promise<void> {
-  const sup = new Supervisor({ settings, logger: createLogger(process.env, 'runtime') });
+async function upForeground(flags: UpFlags, settings: RuntimeSettings, servers: ServerPlan[], all: ServerPlan[]): Promise<void> {
+  const log = createLogger(process.env, 'runtime');
+  const sup = new Supervisor({ settings, logger: log });
+  let endpoint: FleetEndpoint | null = null;
   let stopping: Promise<void> | null = null;
-  const stop = (): Promise<void> => (stopping ??= sup.shutdown(true));
+  const stop = (): Promise<void> => (stopping ??= (async () => {
+    await endpoint?.close();
+    rmSync(endpointFile(settings.stateDir), { force: true });
+    await sup.shutdown(true);
+  })());
   const onSignal = (): void => void stop().then(() => process.exit(0));
   // `on`, not `once`: execa's exit cleanup (signal-exit) re-raises a signal that no other listener
   // is left to handle, which would kill us mid-shutdown when a second signal or an nvidia-smi call overlaps.
@@ -143,6 +179,15 @@ async function upForeground(flags: UpFlags, settings: RuntimeSettings, servers: 
     await sup.init();
     if (!sup.gpu.available) process.stderr.write(`gth: no NVIDIA GPU (${sup.gpu.reason}); running CPU-only\n`);
     await sup.up(servers);
+    if (settings.endpoint.enabled) {
+      // Every planned server, not only this wave's: a request for another model loads it (swapping if needed).
+      const raw = loadRawConfig(flags.config, process.env, process.cwd());
+      const meter = createLedgerMeter({ raw, logger: log, sampler: sup.gpu.available ? powerSamplerFrom(new NvidiaSmi(settings.nvidiaSmi)) : undefined });
+      endpoint = await startFleetEndpoint({ sup, stateDir: settings.stateDir, plans: all, config: settings.endpoint, fleet: loadFleetConfig(raw), meter, log });
+      const keyVariable = keyVariableOf(settings.endpoint);
+      writeJsonAtomic(endpointFile(settings.stateDir), { pid: process.pid, url: endpoint.url, keyVariable, models: listModelNames({ servers: all, pick: () => ({ local: false, model: '' }) }).filter((m) => !m.endsWith('<tokens>')) });
+      process.stderr.write(`gth: fleet endpoint on ${endpoint.url}/v1 (${keyVariable ? 'API key required' : 'no key: loopback only'})\n`);
+    }
   } catch (err) {
     await stop();
     process.removeListener('SIGTERM', onSignal);
@@ -175,18 +220,24 @@ export function register(program: Command): void {
     .option('--wave <n>', 'start the servers of this wave (default 0)')
     .option('--server <id...>', 'start only these server ids')
     .option('-d, --detach', 'run the supervisor in the background and return once the servers are ready')
+    .option('--host <host>', 'fleet endpoint address (default runtime.endpoint.host, 127.0.0.1; beyond loopback needs GTH_ENDPOINT_KEY)')
+    .option('--port <port>', 'fleet endpoint port (default runtime.endpoint.port, 8080; 0 picks a free one)')
+    .option('--no-endpoint', 'do not serve the OpenAI-compatible fleet endpoint')
     .option('--json', 'print the resulting status as JSON')
     .action(async (flags: UpFlags) => {
       const wave = flags.wave === undefined ? undefined : Number(flags.wave);
       if (wave !== undefined && (!Number.isInteger(wave) || wave < 0)) throw new UsageError(`--wave: expected a wave index, got '${flags.wave}'`);
-      const settings = settingsFor(flags.config);
+      const base = settingsFor(flags.config);
+      const settings = { ...base, endpoint: endpointSettings(base.endpoint, flags) };
       const other = readSupervisorState(settings.stateDir);
       if (other && isAlive(other.pid) && other.pid !== process.pid) {
         throw new GthError(`the runtime is already up (supervisor pid ${other.pid}); run \`gth runtime down\` first`);
       }
-      const servers = await planned(flags, wave);
+      // Refuse an exposed endpoint without a key before any server starts.
+      if (settings.endpoint.enabled) checkExposure(settings.endpoint.host, resolveEndpointKeys(settings.endpoint));
+      const { servers, all } = await plannedAll(flags, wave);
       if (flags.detach) await upDetached(flags, settings);
-      else await upForeground(flags, settings, servers);
+      else await upForeground(flags, settings, servers, all);
     });
 
   runtime
@@ -209,6 +260,33 @@ export function register(program: Command): void {
       const st = await runtimeStatus(settings.stateDir);
       if (flags.json) printJson(st);
       else printStatus(st);
+    });
+
+  runtime
+    .command('env')
+    .description('print the configuration that points another agent tool at the fleet endpoint (base URL, key variable, models)')
+    .requiredOption('--for <tool>', `one of ${CLIENT_TOOLS.join(', ')}`)
+    .option('--config <file>', 'gastown.yml (default: $GTH_CONFIG or ./gastown.yml)')
+    .option('--json', 'print base URL, key variable and models as JSON')
+    .action((flags: { for: string; config?: string; json?: boolean }) => {
+      if (!(CLIENT_TOOLS as readonly string[]).includes(flags.for)) throw new UsageError(`--for: expected one of ${CLIENT_TOOLS.join(', ')}, got '${flags.for}'`);
+      const settings = settingsFor(flags.config);
+      // The running endpoint knows its real port and models; without one, the configured address and the aliases.
+      const path = endpointFile(settings.stateDir);
+      const up = existsSync(path) ? EndpointState.safeParse(JSON.parse(readFileSync(path, 'utf8'))) : null;
+      const live = up?.success && isAlive(up.data.pid) ? up.data : null;
+      const e = settings.endpoint;
+      const host = e.host === '0.0.0.0' || e.host === '::' ? '127.0.0.1' : e.host;
+      const target = {
+        baseUrl: `${live ? live.url : `http://${host.includes(':') ? `[${host}]` : host}:${e.port}`}/v1`,
+        keyVariable: live ? live.keyVariable : keyVariableOf(e),
+        models: live ? live.models : ['polecat', 'refinery', 'librarian'],
+      };
+      if (flags.json) printJson({ ...target, running: live !== null });
+      else {
+        if (!live) process.stderr.write('gth: the fleet endpoint is not running now (`gth runtime up` starts it); using the configured address\n');
+        process.stdout.write(`${clientSnippet(flags.for as ClientTool, target)}\n`);
+      }
     });
 
   runtime

@@ -102,24 +102,34 @@ export function schedule(input: ScheduleInput): Schedule {
   const inflight = new Map([...servers.values()].map((s) => [s.id, s.inflight]));
   const dispatch: Schedule['dispatch'] = [];
   const remaining: Waiter[] = [];
+  // A due request is a barrier: nothing behind it may overtake it any more.
+  const isDue = (w: Waiter): boolean => !input.loadsPaused && absent(w) && w.overtaken >= input.fairness;
+  let barrier = false;
   for (const w of queue) {
     const s = servers.get(w.server);
     const used = inflight.get(w.server) ?? 0;
-    if (s && s.state === 'ready' && used < s.slots && !blocked.has(w.server) && !impossible.includes(w.server)) {
+    if (!barrier && s && s.state === 'ready' && used < s.slots && !blocked.has(w.server) && !impossible.includes(w.server)) {
       dispatch.push({ seq: w.seq, server: w.server });
       inflight.set(w.server, used + 1);
-      for (const earlier of remaining) if (notReady(earlier)) earlier.overtaken++;
+      for (const earlier of remaining) {
+        if (!notReady(earlier)) continue;
+        earlier.overtaken++;
+        if (isDue(earlier)) barrier = true;
+      }
       continue;
     }
     remaining.push(w);
+    if (isDue(w) && !impossible.includes(w.server)) barrier = true;
   }
 
-  // No request is due: load for the oldest waiting one only if that swaps out nothing another request waits for.
+  // No request is due: load for the oldest waiting one when it fits beside what runs; a swap waits until the
+  // fleet is idle (or the request is due), so requests for the same model gather and share one swap.
   if (!due && !load && !input.loading && !input.loadsPaused) {
     const first = remaining.find(absent);
     if (first) {
       const p = planLoad(first.server, input, remaining, false);
-      if (p.kind === 'load') load = { server: first.server, evict: p.evict };
+      const idle = [...inflight.values()].every((n) => n === 0) && !remaining.some((w) => !notReady(w));
+      if (p.kind === 'load' && (p.evict.length === 0 || idle)) load = { server: first.server, evict: p.evict };
       else if (p.kind === 'impossible') impossible.push(first.server);
     }
   }

@@ -18,7 +18,7 @@ function setup(): { box: ReturnType<typeof sandbox>; env: NodeJS.ProcessEnv; pla
     headroom: { vramMiB: 0, ramMiB: 0, cores: 0 }, estWallSeconds: 2, warnings: [],
   }));
   const config = join(box.dir, 'gastown.yml');
-  writeFileSync(config, `runtime:\n  binary: ${STANDIN}\n  healthIntervalMs: 500\n  stopGraceMs: 3000\nhardware:\n  modelsDir: ${box.modelsDir}\n`);
+  writeFileSync(config, `runtime:\n  binary: ${STANDIN}\n  healthIntervalMs: 500\n  stopGraceMs: 3000\n  endpoint:\n    port: 0\nhardware:\n  modelsDir: ${box.modelsDir}\n`);
   return { box, planFile, env: { ...box.env, GTH_CONFIG: config, GTH_STATE_DIR: box.stateDir } };
 }
 

@@ -11,22 +11,27 @@ const twoFit = (ready: string[]) => (candidate: string, without: readonly string
 const base = { fairness: 2, loading: false, loadsPaused: false };
 
 describe('schedule', () => {
-  it('serves requests for loaded models before an older one that needs a swap, counting each overtake', () => {
+  it('serves requests for loaded models before an older one that needs a swap, counting each overtake up to the bound', () => {
     const s = servers(view('a', { state: 'ready' }), view('b', { state: 'ready' }), view('c'));
     const out = schedule({ ...base, queue: q('c', 'a', 'b'), servers: s, fits: twoFit(['a', 'b']) });
     expect(out.dispatch.map((d) => d.server)).toEqual(['a', 'b']);
     // a and b have no more waiting requests: one of them may go for c (the least recently used, both idle).
     expect(out.queue).toEqual([{ seq: 1, server: 'c', overtaken: 2 }]);
     expect(out.load).toBeNull(); // dispatching made a and b busy: no swap of a busy server
+    // With a bound of 1, the second request may not overtake it.
+    const strict = schedule({ ...base, fairness: 1, queue: q('c', 'a', 'b'), servers: s, fits: twoFit(['a', 'b']) });
+    expect(strict.dispatch.map((d) => d.server)).toEqual(['a']);
+    expect(strict.queue.map((w) => [w.server, w.overtaken])).toEqual([['c', 1], ['b', 0]]);
   });
 
   it('once a request was overtaken `fairness` times, its victims get no new work and it loads when they are idle', () => {
     const s = servers(view('a', { state: 'ready', inflight: 1, importance: 0 }), view('b', { state: 'ready', importance: 1 }), view('c'));
     const waiting: Waiter[] = [{ seq: 1, server: 'c', overtaken: 2 }, { seq: 2, server: 'b', overtaken: 0 }, { seq: 3, server: 'a', overtaken: 0 }];
     const out = schedule({ ...base, queue: waiting, servers: s, fits: twoFit(['a', 'b']) });
-    // b (idle, less important) goes; its queued request waits for it to come back; a keeps serving.
+    // b (idle, less important) goes; nothing behind c overtakes it any more, not even a request for a.
     expect(out.load).toEqual({ server: 'c', evict: ['b'] });
-    expect(out.dispatch).toEqual([{ seq: 3, server: 'a' }]);
+    expect(out.dispatch).toEqual([]);
+    expect(out.queue.map((w) => w.overtaken)).toEqual([2, 0, 0]);
   });
 
   it('never swaps out a server with a request in flight: the due request waits and the busy server gets no new work', () => {
@@ -47,8 +52,16 @@ describe('schedule', () => {
 
   it('prefers swapping out a server nobody waits for', () => {
     const s = servers(view('a', { state: 'ready', importance: 5, slots: 1, inflight: 1 }), view('b', { state: 'ready' }), view('c'));
-    const out = schedule({ ...base, queue: q('c', 'a'), servers: s, fits: twoFit(['a', 'b']) });
+    const waiting: Waiter[] = [{ seq: 1, server: 'c', overtaken: 2 }, { seq: 2, server: 'a', overtaken: 0 }];
+    const out = schedule({ ...base, queue: waiting, servers: s, fits: twoFit(['a', 'b']) });
     expect(out.load).toEqual({ server: 'c', evict: ['b'] });
+  });
+
+  it('before a request is due, swaps only when the fleet is idle, so requests for one model share a swap', () => {
+    const s = servers(view('a', { state: 'ready', inflight: 1 }), view('b', { state: 'ready' }), view('c'));
+    expect(schedule({ ...base, queue: q('c'), servers: s, fits: twoFit(['a', 'b']) }).load).toBeNull();
+    const idle = servers(view('a', { state: 'ready', lastUsedMs: 5 }), view('b', { state: 'ready', lastUsedMs: 9 }), view('c'));
+    expect(schedule({ ...base, queue: q('c'), servers: idle, fits: twoFit(['a', 'b']) }).load).toEqual({ server: 'c', evict: ['a'] });
   });
 
   it('loads without a swap when the model fits beside what runs, and not while loads are paused or another load runs', () => {
