@@ -6,19 +6,16 @@ import type { Logger } from 'pino';
 import type { Bead } from '../../beads/schema.js';
 import { BeadStore } from '../../beads/store.js';
 import { claimBead } from '../../beads/claim.js';
-import { TESTS_WRITTEN } from '../../github/convoy-progress.js';
 import { jobGitHubFromEnv, type JobGitHub } from '../../github/job-github.js';
 import type { JobRequest, JobResult, JobRunner } from '../../github/jobs.js';
-import { GthError, UsageError, errorMessage } from '../../util/errors.js';
+import { GthError, UsageError } from '../../util/errors.js';
+import { DEFAULT_POLICY, TESTS_WRITTEN, lifeConvoyOf, type JobKind } from '../../lifecycle/machine.js';
+import { applyBeadEvent, formatRefusal } from '../../lifecycle/persist.js';
+import { runBeadJob } from './bead-jobs.js';
 import { createLogger } from '../../util/logger.js';
 import { briefText } from '../briefs/load.js';
-import { checkCoverage } from '../rig/coverage.js';
 import { loadRigConfig } from '../rig/load.js';
-import { runRigTests } from '../rig/run-tests.js';
 import { engineModelsFromConfig, type BriefFn, type EngineModels } from './github-adapter.js';
-import { runLibrarian } from './librarian.js';
-import { runPolecat } from './polecat.js';
-import { writeTestsFirst } from './refinery.js';
 import { rigGit } from './rig-git.js';
 import type { EngineContext } from './types.js';
 
@@ -83,11 +80,11 @@ async function runJob(deps: EngineJobDeps, req: JobRequest, env: NodeJS.ProcessE
   const scope: JobScope = { req, env, log, store, bead, ctx, github: (deps.github ?? jobGitHubFromEnv)(env) };
   switch (req.kind) {
     case 'refinery-tests':
-      return bead.role === 'refinery' ? convoyCheck(scope) : testsFirstJob(scope);
+      return bead.role === 'refinery' ? engineJob(scope, 'refinery-tests') : testsFirstJob(scope);
     case 'polecat':
       return polecatJob(scope);
     case 'librarian':
-      return librarianJob(scope);
+      return engineJob(scope, 'librarian');
     case 'refinery-review':
       // Reviews run from the default branch on a PR head, not on a convoy checkout: src/github/review-job.ts.
       throw new UsageError('gth job refinery-review is run by the review job runner (src/github/review-job.ts), not the bead job runner');
@@ -129,83 +126,37 @@ async function publish(s: JobScope): Promise<void> {
   throw new GthError(`could not push the bead changes to origin/${branch}: the push was rejected 6 times`);
 }
 
-async function finish(s: JobScope, to: 'failed' | 'blocked' | 'done', note: string): Promise<void> {
-  await s.store.update(s.bead.id, () => ({ to, note: note.slice(0, 800) }), { by: `${s.req.kind}-${s.bead.id}` });
-  await publish(s);
-}
-
-/** Tests first for a Polecat bead, committed on the convoy branch; the bead goes back to open for the Polecat job. */
-async function testsFirstJob(s: JobScope): Promise<JobResult> {
-  if (s.bead.role !== 'polecat') return { ok: false, summary: `bead ${s.bead.id} is a ${s.bead.role ?? 'role-less'} bead: refinery-tests writes tests for polecat beads` };
-  if (s.bead.labels.includes(TESTS_WRITTEN)) return { ok: true, summary: `bead ${s.bead.id} already has its tests on ${s.ctx.convoyBranch}` };
-  await holdBead(s);
-  const cwd = resolve(s.req.cwd);
-  let files: string[];
-  try {
-    files = await writeTestsFirst(s.ctx, s.bead, cwd);
-  } catch (err) {
-    await finish(s, 'blocked', `no tests: ${errorMessage(err)}`);
-    return { ok: false, summary: `the Refinery could not write tests for ${s.bead.id}: ${errorMessage(err)}` };
-  }
-  await s.store.git.commitPaths(files, `${s.bead.id}: tests first (refinery)`);
-  await s.store.update(s.bead.id, (d) => {
-    d.labels.push(TESTS_WRITTEN);
-    d.files = [...new Set([...d.files, ...files])];
-    d.assignee = null;
-    return { to: 'open', note: `refinery wrote ${files.join(', ')}; ready for a Polecat` };
-  });
-  await publish(s);
-  return { ok: true, summary: `tests for ${s.bead.id} on ${s.ctx.convoyBranch}: ${files.join(', ')}` };
-}
-
-/** A Refinery bead of its own: the convoy's tests and coverage rule, measured on the convoy branch. */
-async function convoyCheck(s: JobScope): Promise<JobResult> {
-  await holdBead(s);
-  const cwd = resolve(s.req.cwd);
-  const tests = await runRigTests(cwd, s.ctx.rig.config, { env: s.env });
-  const coverage = checkCoverage(cwd, s.ctx.rig.config);
-  const ok = tests.passed && (!coverage || coverage.ok);
-  const note = `convoy tests ${tests.passed ? 'pass' : 'fail'}; ${coverage?.detail ?? 'no coverage rule'}`;
-  await finish(s, ok ? 'done' : 'failed', note);
-  return { ok, summary: note };
-}
-
-async function polecatJob(s: JobScope): Promise<JobResult> {
-  if (!s.bead.labels.includes(TESTS_WRITTEN)) {
-    return { ok: false, summary: `bead ${s.bead.id} has no tests yet: the refinery-tests job runs before the Polecat` };
-  }
+/**
+ * One job through the lifecycle engine: the role runs here, on the workflow's checkout; its result is a machine
+ * event persisted on the convoy branch (jobsClaim: a next job is left due, open, for the app to dispatch once);
+ * the PR a pushed branch needs is opened here with the installation token.
+ */
+async function engineJob(s: JobScope, job: JobKind): Promise<JobResult> {
+  const agent = `${s.req.kind}-${s.bead.id}`;
   const held = await holdBead(s);
-  const result = await runPolecat(s.ctx, held);
-  if (!result.ok) {
-    await finish(s, 'failed', `no model on the ladder made the tests pass (${result.attempts} attempt(s))`);
-    return { ok: false, summary: `no model made the tests of ${s.bead.id} pass after ${result.attempts} attempt(s)` };
+  const cwd = resolve(s.req.cwd);
+  const event = await runBeadJob(s.ctx, job, held, held.lifecycle?.feedback ?? null, { worktree: cwd, checkout: false });
+  if (event.type === 'testsWritten') await s.store.git.commitPaths(event.files, `${s.bead.id}: tests first (refinery)`);
+  const stopped = lifeConvoyOf(await s.store.getConvoy(s.ctx.convoyId)).life.status === 'stopped';
+  const applied = await applyBeadEvent(s.store, s.bead.id, event, { policy: DEFAULT_POLICY, stopped, jobsClaim: true, by: agent });
+  if (!applied.ok) {
+    await publish(s);
+    return { ok: false, summary: formatRefusal(applied.refusal) };
   }
-  return toReview(s, result.branch, result.model, `tests green on ${result.branch} with ${result.model}`);
-}
-
-async function librarianJob(s: JobScope): Promise<JobResult> {
-  await holdBead(s);
-  const r = await runLibrarian(s.ctx, s.bead);
-  if (!r.ok) {
-    await finish(s, 'failed', r.problems.join('\n'));
-    return { ok: false, summary: `the Librarian's docs for ${s.bead.id} were rejected: ${r.problems.join('; ').slice(0, 400)}` };
+  let summary = applied.note;
+  for (const e of applied.effects) {
+    if (e.type === 'openPr') summary = await openPr(s, e.branch, applied.note);
+    if (e.type === 'escalate') summary = `bead ${e.beadId} failed after ${e.attempts} attempt(s): ${e.why}`;
   }
-  return toReview(s, r.branch, null, `documented ${r.documented.length} declaration(s); code unchanged`);
-}
-
-/** Bead -> review with its branch, then the PR into the convoy branch (opened with the installation token so its workflows run). */
-async function toReview(s: JobScope, branch: string, model: string | null, note: string): Promise<JobResult> {
-  await s.store.update(s.bead.id, (d) => {
-    d.branch = branch;
-    if (d.assignee && model) d.assignee.model = model;
-    return { to: 'review', note };
-  });
   await publish(s);
+  const ok = event.type !== 'jobFailed' && !(event.type === 'checked' && !event.ok);
+  return { ok, summary: event.type === 'testsWritten' ? `tests for ${s.bead.id} on ${s.ctx.convoyBranch}: ${event.files.join(', ')}` : summary };
+}
+
+/** The PR from the pushed branch into the convoy branch (opened with the installation token so its workflows run). */
+async function openPr(s: JobScope, branch: string, note: string): Promise<string> {
   if (!s.github) {
-    return {
-      ok: true,
-      summary: `${note}; branch ${branch} pushed. No GitHub token here (GTH_GITHUB_TOKEN or GITHUB_TOKEN, with GITHUB_REPOSITORY): open the PR from ${branch} into ${s.ctx.convoyBranch} by hand`,
-    };
+    return `${note}; branch ${branch} pushed. No GitHub token here (GTH_GITHUB_TOKEN or GITHUB_TOKEN, with GITHUB_REPOSITORY): open the PR from ${branch} into ${s.ctx.convoyBranch} by hand`;
   }
   const pr = await s.github.openPullRequest({
     head: branch,
@@ -213,7 +164,20 @@ async function toReview(s: JobScope, branch: string, model: string | null, note:
     title: `${s.bead.id}: ${s.bead.title}`.slice(0, 250),
     body: [`Bead \`${s.bead.id}\` of convoy \`${s.ctx.convoyId}\`.`, '', note, '', 'Opened by the gastown-hybrid runner job; the Refinery reviews it next.'].join('\n'),
   });
-  await s.store.update(s.bead.id, (d) => void (d.pr = pr.number), { note: `PR #${pr.number}` });
-  await publish(s);
-  return { ok: true, summary: `${note}; PR #${pr.number} ${pr.created ? 'opened' : 'already open'}: ${pr.url}` };
+  await applyBeadEvent(s.store, s.bead.id, { type: 'prOpened', pr: pr.number }, { policy: DEFAULT_POLICY, stopped: false, jobsClaim: true });
+  return `${note}; PR #${pr.number} ${pr.created ? 'opened' : 'already open'}: ${pr.url}`;
+}
+
+/** Tests first for a Polecat bead, committed on the convoy branch; the bead goes back to open with the Polecat due. */
+async function testsFirstJob(s: JobScope): Promise<JobResult> {
+  if (s.bead.role !== 'polecat') return { ok: false, summary: `bead ${s.bead.id} is a ${s.bead.role ?? 'role-less'} bead: refinery-tests writes tests for polecat beads` };
+  if (s.bead.labels.includes(TESTS_WRITTEN)) return { ok: true, summary: `bead ${s.bead.id} already has its tests on ${s.ctx.convoyBranch}` };
+  return engineJob(s, 'refinery-tests');
+}
+
+async function polecatJob(s: JobScope): Promise<JobResult> {
+  if (!s.bead.labels.includes(TESTS_WRITTEN)) {
+    return { ok: false, summary: `bead ${s.bead.id} has no tests yet: the refinery-tests job runs before the Polecat` };
+  }
+  return engineJob(s, 'polecat');
 }
