@@ -20,6 +20,11 @@ export const CostConfig = z.strictObject({
    * not see them; 125 W is the i7-12700KF's base power, about what llama.cpp holds on the P-cores. 0: not charged.
    */
   cpuWatts: z.number().nonnegative().default(125),
+  /**
+   * How the GPU's draw is read while local calls run: nvidia-smi's power.draw (the whole board, shared by
+   * the calls running at once), or none to charge localWatts. Without a working nvidia-smi, localWatts.
+   */
+  powerSampler: z.enum(['nvidia-smi', 'none']).default('nvidia-smi'),
   powerSampleMs: z.int().positive().default(1000),
   /**
    * Output tokens per second of a cloud model, for the all-cloud time of local calls. Used only when the

@@ -33,6 +33,7 @@ export class PowerDomain {
   private pending: Promise<void> = Promise.resolve();
   /** A reading failed while these calls ran: they are charged configured watts instead. */
   private failed = false;
+  private warned = false;
   private readonly clock: () => number;
 
   constructor(private readonly opts: PowerDomainOptions) {
@@ -78,7 +79,10 @@ export class PowerDomain {
         this.samples.push({ tMs, watts: r.watts });
       } catch (err) {
         this.failed = true;
-        this.opts.logger?.warn({ err: (err as Error).message, device: this.opts.device }, 'power sampling failed; using configured watts');
+        // Said once: without a driver every busy stretch fails the same way, and the ledger records the source.
+        const log = this.warned ? this.opts.logger?.debug.bind(this.opts.logger) : this.opts.logger?.warn.bind(this.opts.logger);
+        this.warned = true;
+        log?.({ err: (err as Error).message, device: this.opts.device }, 'power sampling failed; using configured watts');
       }
     });
   }

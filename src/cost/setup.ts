@@ -2,7 +2,8 @@
 import type { Logger } from 'pino';
 import type { RawConfig } from '../config/load.js';
 import { loadCostConfig, pricesPathFor } from './config.js';
-import type { PowerSampler } from './energy.js';
+import { NvidiaSmi } from '../runtime/gpu.js';
+import { powerSamplerFrom, type PowerSampler } from './energy.js';
 import { resolveLedgerPath } from './ledger.js';
 import { LedgerMeter } from './meter.js';
 import { loadPrices } from './prices.js';
@@ -12,7 +13,7 @@ export interface MeterSetup {
   env?: NodeJS.ProcessEnv;
   /** The town repo root; the ledger defaults to .gastown-state/ledger.jsonl under it. */
   townRoot?: string;
-  /** GPU power reader; without one, local calls are charged cost.localWatts. */
+  /** GPU power reader; default: nvidia-smi per cost.powerSampler (cost.localWatts when it fails). */
   sampler?: PowerSampler;
   logger?: Logger;
   clock?: () => number;
@@ -27,7 +28,7 @@ export function createLedgerMeter(setup: MeterSetup): LedgerMeter {
     localWatts: cost.localWatts,
     cpuWatts: cost.cpuWatts,
     sampleMs: cost.powerSampleMs,
-    sampler: setup.sampler,
+    sampler: setup.sampler ?? (cost.powerSampler === 'nvidia-smi' ? powerSamplerFrom(new NvidiaSmi('nvidia-smi', setup.env ?? process.env)) : undefined),
     logger: setup.logger,
     clock: setup.clock,
   });
