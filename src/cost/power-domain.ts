@@ -82,7 +82,7 @@ export class PowerDomain {
         // Said once: without a driver every busy stretch fails the same way, and the ledger records the source.
         const log = this.warned ? this.opts.logger?.debug.bind(this.opts.logger) : this.opts.logger?.warn.bind(this.opts.logger);
         this.warned = true;
-        log?.({ err: (err as Error).message, device: this.opts.device }, 'power sampling failed; using configured watts');
+        log?.({ err: (err as Error).message, device: this.opts.device }, 'cannot read the power draw; charging configured watts (cost.localWatts for the GPU, cost.cpuWatts for the CPU; cost.powerSampler: none stops trying)');
       }
     });
   }
