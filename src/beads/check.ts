@@ -8,6 +8,8 @@ import { findCycles, danglingDeps, formatCycle } from './graph.js';
 export interface CheckReport {
   checked: number;
   problems: { file: string; message: string }[];
+  /** Not errors: dependencies of imported `bd` beads on ids that were never imported (external to this town). */
+  warnings: { file: string; message: string }[];
 }
 
 /**
@@ -51,11 +53,13 @@ export async function checkBeads(store: BeadStore, opts: { staged?: boolean } = 
     problems.push(...stagedProblems, ...scan.problems.filter((p) => stagedSet.has(p.file) && !stagedProblems.some((s) => join(root, s.file) === p.file)));
     const beads = [...byFile.values()];
     const touched = new Set([...byFile.entries()].filter(([f]) => stagedSet.has(f)).map(([, b]) => b.id));
-    problems.push(...graphProblems(beads, store).filter((p) => p.ids.some((id) => touched.has(id))));
-    return { checked, problems };
+    const graph = graphProblems(beads, store).filter((p) => p.ids.some((id) => touched.has(id)));
+    return { checked, problems: [...problems, ...graph.filter((p) => !p.warning)], warnings: graph.filter((p) => p.warning) };
   }
   const beads = [...byFile.values()];
-  problems.push(...graphProblems(beads, store));
+  const graph = graphProblems(beads, store);
+  problems.push(...graph.filter((p) => !p.warning));
+  const warnings = graph.filter((p) => p.warning);
   const ids = new Set(beads.map((b) => b.id));
   for (const c of await store.listConvoys().catch((err: Error) => {
     problems.push({ file: store.convoysDir, message: err.message });
@@ -65,16 +69,30 @@ export async function checkBeads(store: BeadStore, opts: { staged?: boolean } = 
       if (!ids.has(id)) problems.push({ file: store.convoyPath(c.id), message: `convoy ${c.id} lists bead ${id}, which does not exist` });
     }
   }
-  return { checked, problems };
+  return { checked, problems, warnings };
 }
 
-function graphProblems(beads: Bead[], store: BeadStore): { file: string; message: string; ids: string[] }[] {
-  const out: { file: string; message: string; ids: string[] }[] = [];
+interface GraphProblem {
+  file: string;
+  message: string;
+  ids: string[];
+  warning?: true;
+}
+
+function graphProblems(beads: Bead[], store: BeadStore): GraphProblem[] {
+  const out: GraphProblem[] = [];
+  const byId = new Map(beads.map((b) => [b.id, b]));
   const seen = new Map<string, number>();
   for (const b of beads) seen.set(b.id, (seen.get(b.id) ?? 0) + 1);
   for (const [id, n] of seen) if (n > 1) out.push({ file: store.beadPath(id), message: `duplicate bead id ${id} (${n} files)`, ids: [id] });
   for (const [from, to] of danglingDeps(beads)) {
-    out.push({ file: store.beadPath(from), message: `bead ${from} depends on ${to}, which does not exist`, ids: [from] });
+    // A bead imported from bd may name issues of the bd database that were not exported with it:
+    // those are outside this town, not corruption. A dangling dep on a native bead stays an error.
+    if (byId.get(from)?.bd) {
+      out.push({ file: store.beadPath(from), message: `bead ${from} (imported from bd) depends on ${to}, which was never imported: treated as external`, ids: [from], warning: true });
+    } else {
+      out.push({ file: store.beadPath(from), message: `bead ${from} depends on ${to}, which does not exist`, ids: [from] });
+    }
   }
   for (const cycle of findCycles(beads)) {
     out.push({ file: store.beadPath(cycle[0]!), message: `dependency cycle: ${formatCycle(cycle)}`, ids: cycle });

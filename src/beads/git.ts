@@ -24,6 +24,8 @@ export interface TownGit {
   /** Contents of a path as staged in the index, or null if not staged. */
   stagedFile(path: string): Promise<string | null>;
   stagedPaths(pathspec: string): Promise<string[]>;
+  /** Takes these paths out of the index again (after a failed commit). */
+  unstage(paths: string[]): Promise<void>;
 }
 
 export function townGit(dir: string): TownGit {
@@ -79,5 +81,14 @@ export function townGit(dir: string): TownGit {
           .split('\n')
           .filter(Boolean),
       ),
+    unstage: (paths) =>
+      wrap('rm --cached', async () => {
+        // `git reset` needs a HEAD; `rm --cached` also works before the first commit. Files that HEAD has
+        // are then re-added from HEAD so only the failed change leaves the index.
+        await git.raw(['rm', '-q', '-r', '--cached', '--ignore-unmatch', '--', ...paths]);
+        const tracked = await git.raw(['ls-tree', '-r', '--name-only', 'HEAD', '--', ...paths]).catch(() => '');
+        const back = tracked.split('\n').filter(Boolean);
+        if (back.length) await git.raw(['reset', '-q', 'HEAD', '--', ...back]);
+      }),
   };
 }

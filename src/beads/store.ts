@@ -1,5 +1,5 @@
 // The bead store: one JSON file per bead in beads/, one per convoy in beads/convoys/, locked and atomic.
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir, readFile, rm } from 'node:fs/promises';
 import { existsSync, readFileSync } from 'node:fs';
 import { join, relative, resolve, dirname } from 'node:path';
 import { Bead, Convoy, BEAD_ID_FORM, isBeadId, type BeadInput, type Status, type Assignee } from './schema.js';
@@ -164,8 +164,7 @@ export class BeadStore {
         updatedAt: at,
         history: [{ at, by: opts.by ?? this.actor, from: null, to: 'open', note: opts.note ?? 'created' }],
       });
-      await writeFileAtomic(this.beadPath(id), serializeBead(bead));
-      await this.maybeCommit([this.beadPath(id)], `bead ${id}: create "${bead.title}"`);
+      await this.persist([{ path: this.beadPath(id), text: serializeBead(bead) }], `bead ${id}: create "${bead.title}"`);
       return bead;
     });
   }
@@ -199,7 +198,10 @@ export class BeadStore {
         }),
       );
       syncDir(this.dir);
-      if (!opts.noCommit) await this.maybeCommit(beads.map((b) => this.beadPath(b.id)), opts.message ?? `beads: create ${beads.length}`);
+      if (!opts.noCommit) {
+        const paths = beads.map((b) => this.beadPath(b.id));
+        await this.commitOrUndo(paths.map((path) => ({ path, before: null })), opts.message ?? `beads: create ${beads.length}`);
+      }
       return beads;
     });
   }
@@ -232,9 +234,11 @@ export class BeadStore {
         { at, by: opts.by ?? this.actor, from, to, ...(note ? { note } : {}) },
       ];
       const bead = this.validate(draft);
-      await writeFileAtomic(this.beadPath(id), serializeBead(bead));
       const what = to !== from ? `${from} -> ${to}` : `update ${changed.join(', ')}`;
-      await this.maybeCommit([this.beadPath(id)], result.message ?? `bead ${id}: ${what}${note && to !== from ? ` (${note})` : ''}`);
+      await this.persist(
+        [{ path: this.beadPath(id), text: serializeBead(bead) }],
+        result.message ?? `bead ${id}: ${what}${note && to !== from ? ` (${note})` : ''}`,
+      );
       return bead;
     });
   }
@@ -245,7 +249,8 @@ export class BeadStore {
 
   /** Claims a ready bead for one agent (local only; see claimBead for the pushed, multi-runner form). */
   async claimLocal(id: string, assignee: Assignee, opts: ChangeOptions = {}): Promise<Bead> {
-    const all = new Map((await this.list()).map((b) => [b.id, b]));
+    // Healthy beads only: a broken file elsewhere must not stop this claim (a broken blocker counts as waiting).
+    const all = new Map((await this.scan()).beads.map(({ bead }) => [bead.id, bead]));
     return this.update(
       id,
       (b) => {
@@ -271,14 +276,34 @@ export class BeadStore {
   // ---- convoys ----
 
   async listConvoys(): Promise<Convoy[]> {
+    const { convoys, problems } = await this.scanConvoys();
+    if (problems.length) throw new GthError(problems.map((p) => p.message).join('\n'));
+    return convoys;
+  }
+
+  /** Every readable convoy, and a problem for each file that is not one (like scan() for beads). */
+  async scanConvoys(): Promise<{ convoys: Convoy[]; problems: ScanResult['problems'] }> {
     let names: string[];
     try {
       names = (await readdir(this.convoysDir)).filter((n) => n.endsWith('.json') && !n.startsWith('.'));
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { convoys: [], problems: [] };
       throw err;
     }
-    return Promise.all(names.map((n) => this.readConvoyFile(join(this.convoysDir, n))));
+    const out: { convoys: Convoy[]; problems: ScanResult['problems'] } = { convoys: [], problems: [] };
+    for (const name of names) {
+      const file = join(this.convoysDir, name);
+      if (!isBeadId(name.slice(0, -'.json'.length))) {
+        out.problems.push({ file, message: `${file}: the file name is not a convoy id: expected ${BEAD_ID_FORM}` });
+        continue;
+      }
+      try {
+        out.convoys.push(await this.readConvoyFile(file));
+      } catch (err) {
+        out.problems.push({ file, message: (err as Error).message });
+      }
+    }
+    return out;
   }
 
   async getConvoy(id: string): Promise<Convoy> {
@@ -302,9 +327,12 @@ export class BeadStore {
         input.id ??
         generateId(this.prefix, `convoy\n${input.title}\n${at}`, (c) => existsSync(this.convoyPath(c)) || existsSync(this.beadPath(c)));
       if (input.id && existsSync(this.convoyPath(input.id))) throw new UsageError(`convoy ${input.id} already exists`);
-      const convoy = Convoy.parse({ ...input, id, createdAt: at, updatedAt: at });
-      await writeFileAtomic(this.convoyPath(id), serializeConvoy(convoy));
-      if (!opts.noCommit) await this.maybeCommit([this.convoyPath(id)], `convoy ${id}: create "${convoy.title}"`);
+      const convoy = this.validateConvoy({ ...input, id, createdAt: at, updatedAt: at });
+      const members = await this.joinConvoy(id, convoy.beads, at);
+      await this.persist(
+        [...members, { path: this.convoyPath(id), text: serializeConvoy(convoy) }],
+        opts.noCommit ? null : `convoy ${id}: create "${convoy.title}"`,
+      );
       return convoy;
     });
   }
@@ -314,10 +342,10 @@ export class BeadStore {
     for (const b of beadIds) this.beadPath(b);
     return this.locked(async () => {
       const convoy = await this.getConvoy(id);
-      for (const b of beadIds) if (!existsSync(this.beadPath(b))) throw new NotFoundError('bead', b, this.dir);
-      const next = Convoy.parse({ ...convoy, beads: [...new Set([...convoy.beads, ...beadIds])], updatedAt: this.stamp() });
-      await writeFileAtomic(this.convoyPath(id), serializeConvoy(next));
-      await this.maybeCommit([this.convoyPath(id)], `convoy ${id}: add ${beadIds.join(', ')}`);
+      const at = this.stamp();
+      const members = await this.joinConvoy(id, beadIds, at);
+      const next = this.validateConvoy({ ...convoy, beads: [...new Set([...convoy.beads, ...beadIds])], updatedAt: at });
+      await this.persist([...members, { path: this.convoyPath(id), text: serializeConvoy(next) }], `convoy ${id}: add ${beadIds.join(', ')}`);
       return next;
     });
   }
@@ -327,11 +355,21 @@ export class BeadStore {
     return this.locked(async () => {
       const draft = structuredClone(await this.getConvoy(id));
       const result = change(draft) ?? {};
-      const next = Convoy.parse({ ...draft, updatedAt: this.stamp() });
-      await writeFileAtomic(this.convoyPath(id), serializeConvoy(next));
-      await this.maybeCommit([this.convoyPath(id)], result.message ?? `convoy ${id}: update`);
+      const next = this.validateConvoy({ ...draft, updatedAt: this.stamp() });
+      await this.persist([{ path: this.convoyPath(id), text: serializeConvoy(next) }], result.message ?? `convoy ${id}: update`);
       return next;
     });
+  }
+
+  private validateConvoy(candidate: unknown): Convoy {
+    const parsed = Convoy.safeParse(candidate);
+    if (!parsed.success) {
+      const id = (candidate as { id?: string }).id ?? '(new convoy)';
+      throw new GthError(
+        `convoy ${id} would be invalid, nothing written:\n${parsed.error.issues.map((i) => `  ${i.path.join('.') || '(root)'}: ${i.message}`).join('\n')}`,
+      );
+    }
+    return parsed.data;
   }
 
   private validate(candidate: unknown): Bead {
@@ -345,10 +383,78 @@ export class BeadStore {
     return parsed.data;
   }
 
-  private async maybeCommit(files: string[], message: string): Promise<void> {
+  /**
+   * The bead files that must change for these beads to belong to convoy `id` (each bead's `convoy` set,
+   * with a history note). Refuses a missing bead, or one that already belongs to another convoy. Call under the lock.
+   */
+  private async joinConvoy(id: string, beadIds: readonly string[], at: string): Promise<Write[]> {
+    const writes: Write[] = [];
+    for (const beadId of new Set(beadIds)) {
+      const bead = await this.get(beadId);
+      if (bead.convoy === id) continue;
+      if (bead.convoy !== null) throw new UsageError(`bead ${beadId} already belongs to convoy ${bead.convoy}; a bead is in one convoy at most`);
+      const next = this.validate({
+        ...bead,
+        convoy: id,
+        updatedAt: at,
+        history: [...bead.history, { at, by: this.actor, from: bead.status, to: bead.status, note: `added to convoy ${id}` }],
+      });
+      writes.push({ path: this.beadPath(beadId), text: serializeBead(next) });
+    }
+    return writes;
+  }
+
+  /** Writes the files atomically and commits them together (message null: the caller commits). */
+  private async persist(writes: Write[], message: string | null): Promise<void> {
+    const done: { path: string; before: string | null }[] = [];
+    try {
+      for (const w of writes) {
+        done.push({ path: w.path, before: textOrNull(w.path) });
+        await writeFileAtomic(w.path, w.text);
+      }
+    } catch (err) {
+      await restore(done);
+      throw err;
+    }
+    if (message !== null) await this.commitOrUndo(done, message);
+  }
+
+  /**
+   * Commits the written files; when the commit fails, puts every file back as it was (or removes it) and
+   * unstages it, so a failed `--commit` leaves nothing behind and a retry makes no duplicate.
+   */
+  private async commitOrUndo(files: { path: string; before: string | null }[], message: string): Promise<void> {
     if (!this.commit) return;
     const root = dirname(this.dir);
-    await this.git.commitPaths(files.map((f) => relative(root, f)), message);
+    const paths = files.map((f) => relative(root, f.path));
+    try {
+      await this.git.commitPaths(paths, message);
+    } catch (err) {
+      await restore(files);
+      await this.git.unstage(paths).catch(() => undefined);
+      throw err;
+    }
+  }
+}
+
+interface Write {
+  path: string;
+  text: string;
+}
+
+function textOrNull(path: string): string | null {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw err;
+  }
+}
+
+async function restore(files: readonly { path: string; before: string | null }[]): Promise<void> {
+  for (const f of [...files].reverse()) {
+    if (f.before === null) await rm(f.path, { force: true });
+    else await writeFileAtomic(f.path, f.before);
   }
 }
 

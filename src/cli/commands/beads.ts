@@ -1,14 +1,16 @@
 // `gth bead …`, `gth convoy …`, `gth beads …` and `gth hooks install`: the bead store from the shell.
 import { Command, Option } from 'commander';
 import { readFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { BeadStore } from '../../beads/store.js';
-import { BEAD_TYPES, ROLES, STATUSES, DEP_KINDS, type Bead, type Dependency, type Status, type DepKind } from '../../beads/schema.js';
+import { BEAD_TYPES, ROLES, STATUSES, DEP_KINDS, TITLE_MAX, Title, rigPathProblem, type Bead, type Convoy, type Dependency, type Status, type DepKind } from '../../beads/schema.js';
 import { readyBeads, convoyProgress } from '../../beads/graph.js';
 import { claimBead } from '../../beads/claim.js';
 import { checkBeads } from '../../beads/check.js';
 import { installHooks } from '../../beads/hooks.js';
 import { assertBeadId } from '../../beads/ids.js';
+import { resolveTown } from '../../beads/town.js';
 import { writeFileAtomic } from '../../util/atomic-write.js';
 import { printJson, printTable } from '../output.js';
 import { UsageError, GthError } from '../../util/errors.js';
@@ -20,7 +22,7 @@ interface TownOpts {
 }
 
 function townDir(opts: TownOpts, env = process.env): string {
-  return resolve(opts.dir ?? env.GTH_TOWN ?? process.cwd());
+  return resolveTown(opts, env);
 }
 
 export function storeFor(opts: TownOpts, env = process.env): BeadStore {
@@ -50,12 +52,57 @@ function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
 }
 
+/** A repeatable flag whose values are trimmed and must not be empty (`check` adds a rule of its own). */
+function collectText(flag: string, check: (v: string) => string | null = () => null) {
+  return (value: string, previous: string[] = []): string[] => {
+    const v = value.trim();
+    if (!v) throw new UsageError(`${flag} must not be empty`);
+    const problem = check(v);
+    if (problem) throw new UsageError(`${flag} "${v}": ${problem}`);
+    return [...previous, v];
+  };
+}
+
+/** --title: trimmed, one line, at most TITLE_MAX characters (long text belongs in --description). */
+function parseTitle(value: string): string {
+  const t = value.trim();
+  const r = Title.safeParse(t);
+  if (!r.success) throw new UsageError(`--title: ${r.error.issues[0]?.message ?? 'invalid'}`);
+  return t;
+}
+
+const fileProblem = (v: string): string | null => {
+  const p = rigPathProblem(v);
+  return p ? `${p} (a path relative to the rig, with "/")` : null;
+};
+
 function parseDep(spec: string): Dependency {
   const [id, kind = 'blocks'] = spec.split(':');
   if (!id || !(DEP_KINDS as readonly string[]).includes(kind)) {
     throw new UsageError(`--dep "${spec}": expected ID or ID:KIND with KIND one of ${DEP_KINDS.join(', ')}`);
   }
   return { id: assertBeadId(id, '--dep bead'), kind: kind as DepKind };
+}
+
+/**
+ * Every healthy bead. Each unreadable file is reported on stderr (file, line, field) and makes the command
+ * exit 1, but does not hide the others.
+ */
+async function readBeads(store: BeadStore): Promise<Bead[]> {
+  const { beads, problems } = await store.scan();
+  reportProblems(problems);
+  return beads.map((b) => b.bead);
+}
+
+async function readConvoys(store: BeadStore): Promise<Convoy[]> {
+  const { convoys, problems } = await store.scanConvoys();
+  reportProblems(problems);
+  return convoys;
+}
+
+function reportProblems(problems: readonly { message: string }[]): void {
+  for (const p of problems) process.stderr.write(`gth: skipped: ${p.message}\n`);
+  if (problems.length) process.exitCode = 1;
 }
 
 function beadRow(b: Bead): (string | number)[] {
@@ -83,7 +130,7 @@ function registerBead(program: Command): void {
   const bead = program.command('bead').description('create, inspect and move single beads');
 
   townOptions(bead.command('create').description('create a bead'))
-    .requiredOption('--title <text>', 'title')
+    .requiredOption('--title <text>', `title: one line, at most ${TITLE_MAX} characters`, parseTitle)
     .option('--description <text>', 'description', '')
     .addOption(new Option('--type <type>', 'bead type').choices([...BEAD_TYPES]).default('task'))
     .addOption(new Option('--role <role>', 'role that works on it').choices([...ROLES]))
@@ -91,16 +138,15 @@ function registerBead(program: Command): void {
     .option('--convoy <id>', 'convoy it belongs to (also added to the convoy file)')
     .option('--priority <0-4>', 'priority, 0 highest', parseIntFlag('--priority', 0, 4), 2)
     .option('--dep <id[:kind]>', 'dependency (repeatable; kind defaults to blocks)', collect, [])
-    .option('--accept <text>', 'acceptance criterion (repeatable)', collect, [])
-    .option('--file <path>', 'file it touches (repeatable)', collect, [])
-    .option('--label <name>', 'label (repeatable)', collect, [])
+    .option('--accept <text>', 'acceptance criterion (repeatable)', collectText('--accept'), [])
+    .option('--file <path>', 'file it touches, relative to the rig (repeatable)', collectText('--file', fileProblem), [])
+    .option('--label <name>', 'label (repeatable)', collectText('--label'), [])
     .option('--tokens <n>', 'token estimate', parseIntFlag('--tokens', 0, 10_000_000))
     .option('--json', 'print the bead as JSON')
     .action(async (o) => {
       const store = storeFor(o);
       const deps = (o.dep as string[]).map(parseDep);
-      const existing = new Set((await store.list()).map((b) => b.id));
-      for (const d of deps) if (!existing.has(d.id)) throw new UsageError(`--dep: unknown bead id "${d.id}"`);
+      for (const d of deps) if (!existsSync(store.beadPath(d.id))) throw new UsageError(`--dep: unknown bead id "${d.id}"`);
       if (o.convoy) await store.getConvoy(o.convoy);
       const b = await store.create({
         title: o.title,
@@ -127,7 +173,7 @@ function registerBead(program: Command): void {
     .addOption(new Option('--role <role>', 'only this role').choices([...ROLES]))
     .option('--json', 'JSON output')
     .action(async (o) => {
-      let beads = await storeFor(o).list();
+      let beads = await readBeads(storeFor(o));
       if (o.status) beads = beads.filter((b) => b.status === o.status);
       if (o.convoy) beads = beads.filter((b) => b.convoy === o.convoy);
       if (o.role) beads = beads.filter((b) => b.role === o.role);
@@ -146,14 +192,14 @@ function registerBead(program: Command): void {
 
   townOptions(bead.command('update').description('change fields or the status of a bead').argument('<id>'))
     .addOption(new Option('--status <status>', 'move to this status (checked against the allowed transitions)').choices([...STATUSES]))
-    .option('--title <text>', 'new title')
+    .option('--title <text>', `new title: one line, at most ${TITLE_MAX} characters`, parseTitle)
     .option('--description <text>', 'new description')
     .option('--priority <0-4>', 'new priority', parseIntFlag('--priority', 0, 4))
     .option('--assignee <agent>', 'assign to an agent')
     .option('--model <model>', 'model of the assignee')
     .option('--branch <name>', 'branch')
     .option('--pr <number>', 'pull request number', parseIntFlag('--pr', 1, Number.MAX_SAFE_INTEGER))
-    .option('--add-label <name>', 'add a label (repeatable)', collect, [])
+    .option('--add-label <name>', 'add a label (repeatable)', collectText('--add-label'), [])
     .option('--note <text>', 'note for the history')
     .option('--json', 'print the bead as JSON')
     .action(async (id, o) => {
@@ -185,7 +231,7 @@ function registerBead(program: Command): void {
     .option('--limit <n>', 'at most this many', parseIntFlag('--limit', 1, Number.MAX_SAFE_INTEGER))
     .option('--json', 'JSON output')
     .action(async (o) => {
-      let ready = readyBeads(await storeFor(o).list());
+      let ready = readyBeads(await readBeads(storeFor(o)));
       if (o.limit) ready = ready.slice(0, o.limit);
       if (o.json) printJson(ready);
       else printTable(BEAD_HEADERS, ready.map(beadRow));
@@ -212,11 +258,11 @@ function registerBead(program: Command): void {
 function registerConvoy(program: Command): void {
   const convoy = program.command('convoy').description('groups of beads that ship together');
 
-  townOptions(convoy.command('create').description('create a convoy'))
-    .requiredOption('--title <text>', 'title')
+  townOptions(convoy.command('create').description('create a convoy; each --bead joins it (its convoy field is set)'))
+    .requiredOption('--title <text>', `title: one line, at most ${TITLE_MAX} characters`, parseTitle)
     .option('--epic <number>', 'epic issue number', parseIntFlag('--epic', 1, Number.MAX_SAFE_INTEGER))
     .option('--repo <owner/name>', 'repository of the epic issue')
-    .option('--bead <id>', 'bead to include (repeatable)', collect, [])
+    .option('--bead <id>', 'bead to include; refused when it is in another convoy (repeatable)', collect, [])
     .option('--json', 'print the convoy as JSON')
     .action(async (o) => {
       const store = storeFor(o);
@@ -235,7 +281,7 @@ function registerConvoy(program: Command): void {
     .action(async (id, o) => {
       const store = storeFor(o);
       const c = await store.getConvoy(id);
-      const beads = await store.list();
+      const beads = await readBeads(store);
       const progress = convoyProgress(c, beads);
       if (o.json) return printJson({ ...c, progress });
       const members = beads.filter((b) => c.beads.includes(b.id));
@@ -250,7 +296,8 @@ function registerConvoy(program: Command): void {
     .option('--json', 'JSON output')
     .action(async (o) => {
       const store = storeFor(o);
-      const [convoys, beads] = await Promise.all([store.listConvoys(), store.list()]);
+      const convoys = await readConvoys(store);
+      const beads = await readBeads(store);
       const rows = convoys.map((c) => ({ ...c, progress: convoyProgress(c, beads) }));
       if (o.json) return printJson(rows);
       printTable(['id', 'beads', 'done %', 'title'], rows.map((r) => [r.id, r.progress.total, r.progress.percentDone, r.title]));
@@ -265,6 +312,7 @@ function registerBeadsMaintenance(program: Command): void {
     .option('--json', 'JSON output')
     .action(async (o) => {
       const report = await checkBeads(storeFor(o), { staged: o.staged });
+      if (!o.json) for (const w of report.warnings) process.stderr.write(`gth beads check: warning: ${w.message}\n`);
       if (o.json) printJson(report);
       else if (report.problems.length) {
         process.stderr.write(`gth beads check: ${report.problems.length} problem(s) in ${report.checked} file(s):\n`);
@@ -285,12 +333,24 @@ function registerBeadsMaintenance(program: Command): void {
         throw new GthError(`${file}: nothing imported; ${problems.length} bad line(s):\n${problems.map((p) => `  ${p.message}`).join('\n')}`);
       }
       const store = storeFor(o);
-      const existing = new Set((await store.list()).map((b) => b.id));
-      const fresh = imported.filter((b) => !existing.has(b.id));
-      for (const b of fresh) await writeFileAtomic(store.beadPath(b.id), (await import('../../beads/serialize.js')).serializeBead(b));
-      const summary = { file, imported: fresh.length, skippedExisting: imported.length - fresh.length };
+      const { serializeBead } = await import('../../beads/serialize.js');
+      // A file already there (even a broken one) is never overwritten.
+      const fresh = imported.filter((b) => !existsSync(store.beadPath(b.id)));
+      for (const b of fresh) await writeFileAtomic(store.beadPath(b.id), serializeBead(b));
+      const known = new Set([...(await store.scan()).beads.map((b) => b.bead.id)]);
+      const external = fresh.flatMap((b) => b.dependencies.filter((d) => !known.has(d.id)).map((d) => ({ bead: b.id, dependsOn: d.id })));
+      const summary = { file, imported: fresh.length, skippedExisting: imported.length - fresh.length, external };
       if (o.json) printJson(summary);
-      else process.stdout.write(`imported ${summary.imported} bead(s) from ${file}; ${summary.skippedExisting} already present\n`);
+      else {
+        process.stdout.write(`imported ${summary.imported} bead(s) from ${file}; ${summary.skippedExisting} already present\n`);
+        if (external.length) {
+          const shown = external.slice(0, 20).map((e) => `  ${e.bead} -> ${e.dependsOn}`);
+          const more = external.length > shown.length ? [`  ... and ${external.length - shown.length} more (--json lists all)`] : [];
+          process.stderr.write(
+            `gth beads import: warning: ${external.length} dependenc${external.length === 1 ? 'y names a bead' : 'ies name beads'} not in this export (kept, treated as external; they never become ready):\n${[...shown, ...more].join('\n')}\n`,
+          );
+        }
+      }
     });
 
   townOptions(beads.command('export').description('export beads as bd issues.jsonl'))
@@ -324,7 +384,10 @@ function registerHooks(program: Command): void {
     .action(async (o) => {
       const r = await installHooks(townDir(o));
       if (o.json) printJson(r);
-      else process.stdout.write(`pre-commit hook: ${r.hook}\nmerge driver: ${r.driver}\nattributes: ${r.attributes}\n`);
+      else {
+        const user = r.userHook ? `\nyour own pre-commit hook, run after ours: ${r.userHook}` : '';
+        process.stdout.write(`pre-commit hook: ${r.hook}${user}\nmerge driver: ${r.driver}\nattributes: ${r.attributes}\nignored: ${r.ignore}\n`);
+      }
     });
 }
 

@@ -55,7 +55,7 @@ describe('gth bead / convoy / beads commands', () => {
     expect(cv.progress).toMatchObject({ total: 2, percentDone: 50 });
     expect(cv.epic).toEqual({ repo: 'aerobeat/game', issue: 7 });
     expect((await json(['convoy', 'list'])).map((c: { id: string }) => c.id)).toEqual([convoy.id]);
-    expect(await json(['beads', 'check'])).toEqual({ checked: 2, problems: [] });
+    expect(await json(['beads', 'check'])).toEqual({ checked: 2, problems: [], warnings: [] });
   }, 120_000);
 
   it('answers bad usage with exit 2 and names the flag, id or transition', async () => {
@@ -81,6 +81,7 @@ describe('gth bead / convoy / beads commands', () => {
 
   it('gth beads check lists every problem in the folder and exits 1 without touching files', async () => {
     const { path: dir, cleanup: done } = await tempDir('gth-check-');
+    await initRepo(dir);
     try {
       const r = (args: string[]) => gth([...args, '--dir', dir]);
       const x = String((await r(['bead', 'create', '--title', 'x'])).stdout).trim();
@@ -112,6 +113,7 @@ describe('gth bead / convoy / beads commands', () => {
 describe('gth beads import / export', () => {
   it('imports a real bd issues.jsonl and exports it back record for record', async () => {
     const { path: dir, cleanup: done } = await tempDir('gth-bd-');
+    await initRepo(dir);
     try {
       const fixture = join(repoRoot, 'test', 'fixtures', 'bd', 'gastown-issues.sample.jsonl');
       const imported = await gth(['beads', 'import', fixture, '--dir', dir, '--json']);
