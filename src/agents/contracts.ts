@@ -58,6 +58,22 @@ export const CrewAnswer = z
   });
 export type CrewAnswer = z.infer<typeof CrewAnswer>;
 
+/**
+ * A role's structured request to the Crew mid-task: a reply whose first non-empty line is `ASK CREW: <question>`
+ * (the question may go on over the next lines). The engine answers with the Crew's cited answer, or
+ * "not in the rig's docs", and the same attempt goes on; nothing else in such a reply is applied.
+ */
+export const ASK_CREW = 'ASK CREW:';
+export const CREW_QUESTION_MAX = 1_000;
+
+/** The question of a Crew request, or null when the reply is not one. */
+export function crewRequestIn(reply: string): string | null {
+  const text = reply.trimStart();
+  if (!text.toUpperCase().startsWith(ASK_CREW)) return null;
+  const question = text.slice(ASK_CREW.length).trim();
+  return question ? question.slice(0, CREW_QUESTION_MAX) : null;
+}
+
 /** Citations must name files the Crew was actually given; returns one problem per invented file. */
 export function checkCitations(answer: CrewAnswer, knownFiles: Iterable<string>): string[] {
   const known = new Set([...knownFiles].map((f) => f.replace(/^\.\//, '')));

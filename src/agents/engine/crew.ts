@@ -56,10 +56,11 @@ export async function askCrew(
   question: string,
   brief: (role: Role, rig: LoadedRig) => string,
   convoyId?: string,
+  beadId?: string,
 ): Promise<CrewAnswer> {
   const { tree } = rigKnowledge(rig);
   const messages = crewMessages(rig, question, brief);
-  const meta = { role: 'crew' as const, ...(convoyId ? { convoyId } : {}) };
+  const meta = { role: 'crew' as const, ...(convoyId ? { convoyId } : {}), ...(beadId ? { beadId } : {}) };
   let answer = await askJson(choice, messages, meta, CrewAnswer, 'crew_answer');
   let invented = checkCitations(answer, tree);
   if (invented.length) {

@@ -11,6 +11,8 @@ import { runRigTests, formatTestFeedback } from '../rig/run-tests.js';
 import { assembleContext, renderContext } from './context.js';
 import { budgetFor, type EngineContext } from './types.js';
 import { ask } from './ask.js';
+import { ASK_CREW, crewRequestIn } from '../contracts.js';
+import { consultCrew, MAX_CREW_CONSULTS } from './consult.js';
 import { beadText } from '../../fleet/prompt-tokens.js';
 
 export interface PolecatResult {
@@ -35,6 +37,7 @@ function taskMessage(bead: Bead, context: string, extra = ''): string {
     extra,
     '',
     'Answer only with search/replace edit blocks (file path line, <<<<<<< SEARCH, exact current lines, =======, new lines, >>>>>>> REPLACE).',
+    `If you need a fact about the rig that these files do not show, answer only with one line "${ASK_CREW} <your question>" instead; the Crew answers from the rig's docs and you continue.`,
     'An empty SEARCH section creates a new file. Do not edit the tests, .gastown/, addons/, project.godot or .github/: edits there are refused.',
   ].join('\n');
 }
@@ -61,6 +64,7 @@ export async function runPolecat(ctx: EngineContext, bead: Bead, reviewFeedback?
   const worktree = join(ctx.worktrees, branch.replace('/', '-'));
   const testDirs = ctx.rig.config.tests.dirs;
   let attempts = 0;
+  let consults = 0;
   for (let step = 0; ; step++) {
     const choice = await ctx.router.choose('polecat', step, bead);
     if (!choice) break;
@@ -81,6 +85,15 @@ export async function runPolecat(ctx: EngineContext, bead: Bead, reviewFeedback?
           ctx.emit({ kind: 'model', role: 'polecat', model: choice.label, beadId: bead.id, tokensPerSecond: st.tokensPerSecond }),
         );
         messages.push({ role: 'assistant', content: res });
+        const question = crewRequestIn(res);
+        if (question && consults < MAX_CREW_CONSULTS) {
+          // A question to the Crew is not an attempt: the answer goes back and the same round goes on.
+          consults++;
+          messages.push({ role: 'user', content: `${await consultCrew(ctx, 'polecat', bead, question)}\n\nNow answer with edit blocks.` });
+          attempts--;
+          round--;
+          continue;
+        }
         feedback = await tryEdits(ctx, worktree, res);
       } catch (err) {
         feedback = `the model call failed: ${(err as Error).message}`;
