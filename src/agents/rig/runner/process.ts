@@ -54,7 +54,8 @@ export function runProcess(file: string, args: string[], o: ProcessOptions): Pro
   const started = Date.now();
   const out = new TailBuffer(o.maxOutputBytes);
   return new Promise((resolve) => {
-    // detached: the child leads a new process group, so a timeout can kill it and every descendant at once.
+    // detached: the child leads a new process group, so a timeout can kill it and every descendant at once. (Under
+    // bwrap the pid namespace dies with it too; with `sandbox: none` a descendant that calls setsid() escapes the group.)
     const child = spawn(file, args, { cwd: o.cwd, env: o.env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
     let timedOut = false;
     let startError: string | null = null;
