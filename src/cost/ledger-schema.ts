@@ -20,6 +20,8 @@ export const LedgerEntry = z.object({
   local: z.boolean(),
   /** Where a local call ran: its energy is that device's. Absent on cloud calls and on older lines (metered as GPU). */
   device: z.enum(['gpu', 'cpu']).optional(),
+  /** The meter (one per process) that wrote the line: overlapping calls are split only within one meter. */
+  meter: z.string().min(1).optional(),
   tokens: z.object({ in: Count, out: Count, cached: Count, thinking: Count }),
   seconds: z.number().nonnegative(),
   ttftSeconds: z.number().nonnegative().optional(),

@@ -1,4 +1,5 @@
 // Meters every model round trip into the ledger: seconds, GPU energy, money at today's prices.
+import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { CallMeter, CallMeta, ProviderKind, RoundTrip } from '../providers/types.js';
 import type { EnergyResult, PowerSampler } from './energy.js';
@@ -31,6 +32,8 @@ const round = (x: number, digits: number): number => Number(x.toFixed(digits));
  */
 export class LedgerMeter implements CallMeter {
   private readonly domains: Record<LocalDevice, PowerDomain>;
+  /** Written on each line, so a report can tell calls this meter split from another process's. */
+  readonly id = `${process.pid}-${randomBytes(3).toString('hex')}`;
 
   constructor(private readonly opts: LedgerMeterOptions) {
     const common = { intervalMs: opts.sampleMs ?? 1000, clock: opts.clock, logger: opts.logger };
@@ -77,7 +80,7 @@ export class LedgerMeter implements CallMeter {
       provider: call.provider,
       model: call.model,
       local: call.local,
-      ...(device ? { device } : {}),
+      ...(device ? { device, meter: this.id } : {}),
       tokens: { in: usage.prompt, out: usage.completion, cached: usage.cached, thinking: usage.thinking },
       seconds: round(seconds, 3),
       ...(result?.ttftMs !== undefined ? { ttftSeconds: round(result.ttftMs / 1000, 3) } : {}),

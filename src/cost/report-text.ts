@@ -52,6 +52,9 @@ export function footnotes(report: CostReport): string[] {
     out.push(`electricity: priced in each ledger line when the call ran (now $${report.prices.electricityPerKWh}/kWh in ${report.prices.file})`);
     out.push(`local energy: ${sampled} call(s) from sampled power, ${configured} at configured watts (cost.localWatts for the GPU, cost.cpuWatts for the CPU); calls running together share the device's draw`);
   }
+  if (report.overlappingOtherMeters > 0) {
+    out.push(`warning: ${report.overlappingOtherMeters} local call(s) ran at the same time as calls metered by another process on the same device; each process charged the device's whole draw for the shared time, so their energy is overstated (send local work through one process, e.g. the fleet endpoint, for exact shares)`);
+  }
   return out;
 }
 

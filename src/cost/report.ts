@@ -4,6 +4,7 @@ import type { CostConfig } from './config.js';
 import { counterfactualModel } from './config.js';
 import { allCloudSeconds, cloudSpeeds, type CloudSpeed } from './cloud-time.js';
 import type { LedgerEntry, LedgerProblem } from './ledger-schema.js';
+import { crossMeterOverlaps } from './overlap.js';
 import { modelPrice, tokenCost, type LoadedPrices } from './prices.js';
 
 export interface CostRow {
@@ -52,6 +53,8 @@ export interface CostReport {
   skipped: LedgerProblem[];
   /** How the local calls' energy was found: sampled power, or configured watts x seconds. */
   energySources: { sampled: number; configured: number };
+  /** Local calls that overlapped another process's calls on the same device: their energy is overstated. */
+  overlappingOtherMeters: number;
   /** Calls the report covers (after --since and --convoy). */
   entries: number;
   /** Readable calls in the whole ledger, before the filters. */
@@ -159,6 +162,7 @@ export function buildReport(entries: LedgerEntry[], skipped: LedgerProblem[], op
       sampled: chosen.filter((e) => e.local && e.energySource === 'sampled').length,
       configured: chosen.filter((e) => e.local && e.energySource === 'configured').length,
     },
+    overlappingOtherMeters: crossMeterOverlaps(chosen).size,
     entries: chosen.length,
     ledgerCalls: entries.length,
   };

@@ -61,5 +61,8 @@ describe('LedgerMeter', () => {
     const { entries } = await readLedger(join(dir, 'devices.jsonl'));
     // Each span is 10 s of the clock: 90 W x 10 s = 0.25 Wh on the CPU; 360 W x 10 s = 1 Wh on the GPU.
     expect(entries.map((e) => [e.device, e.energyWh, e.energySource])).toEqual([['cpu', 0.25, 'configured'], ['gpu', 1, 'configured']]);
+    // Each line names its meter, so a report can spot another process's calls overlapping these.
+    expect(entries.map((e) => e.meter)).toEqual([meter.id, meter.id]);
+    expect(meter.id).toMatch(new RegExp(`^${process.pid}-[0-9a-f]{6}$`));
   });
 });

@@ -3,6 +3,8 @@ import { CostConfig } from '../../../src/cost/config.js';
 import { loadPrices } from '../../../src/cost/prices.js';
 import { buildReport, NO_CONVOY, type CostRow } from '../../../src/cost/report.js';
 import { formatReport } from '../../../src/cost/report-text.js';
+import type { LedgerEntry } from '../../../src/cost/ledger-schema.js';
+import { crossMeterOverlaps } from '../../../src/cost/overlap.js';
 import { ENTRIES, TEST_COST_CONFIG, TEST_PRICES } from './ledger-fixture.js';
 
 const prices = loadPrices(TEST_PRICES);
@@ -121,6 +123,20 @@ describe('buildReport arithmetic (figures computed by hand in ledger-fixture.ts)
     expect(row(report.byRole, 'refinery').savedUsd).toBe(0.043);
     expect(report.total.electricityUsd).toBe(0.0062);
     expect(report.total.savedUsd).toBe(0.05115);
+  });
+
+  it('warns when local calls on one device overlapped calls another process metered', () => {
+    const at = (time: string, seconds: number, meter: string, device: 'gpu' | 'cpu' = 'gpu'): LedgerEntry =>
+      ({ ...ENTRIES[1]!, time, seconds, meter, device });
+    // a (meter p1) 10:00:00-10:01:00 overlaps b (p2) from 10:00:30; c is p1's own, so already split; d is on the CPU.
+    const overlapping = [at('2026-01-29T10:00:00.000Z', 60, 'p1'), at('2026-01-29T10:00:30.000Z', 60, 'p2'), at('2026-01-29T10:00:40.000Z', 5, 'p2'), at('2026-01-29T10:00:10.000Z', 60, 'p3', 'cpu')];
+    expect(crossMeterOverlaps(overlapping)).toEqual(new Set([0, 1, 2]));
+    const r = buildReport(overlapping, [], { ledger: 'l', cost, prices });
+    expect(r.overlappingOtherMeters).toBe(3);
+    expect(formatReport(r)).toContain('warning: 3 local call(s) ran at the same time as calls metered by another process on the same device');
+    // One process, or calls that follow each other: nothing to warn about.
+    expect(crossMeterOverlaps([at('2026-01-29T10:00:00.000Z', 60, 'p1'), at('2026-01-29T10:00:30.000Z', 60, 'p1'), at('2026-01-29T10:01:30.000Z', 5, 'p2')]).size).toBe(0);
+    expect(formatReport(report)).not.toContain('warning:');
   });
 
   it('says "no model calls recorded" for an empty ledger, and what the filters missed otherwise', () => {
