@@ -25,6 +25,8 @@ export interface OpenAICompatibleOptions {
   random?: () => number;
   logger?: Logger;
   clock?: () => number;
+  /** Extra request headers (e.g. the fleet endpoint's marker that the call is metered here already). */
+  headers?: Record<string, string>;
   /** Config paths named in errors. */
   baseUrlSetting?: string;
   keySetting?: string;
@@ -85,7 +87,7 @@ export class OpenAICompatibleProvider implements ChatProvider {
     this.local = opts.local ?? true;
     this.clock = opts.clock ?? (() => performance.now());
     // maxRetries 0: the SDK's own retries would hide 429/5xx from ours and double the waits.
-    this.client = new OpenAI({ baseURL: opts.baseUrl, apiKey: opts.apiKey || 'no-key', maxRetries: 0, timeout: opts.timeoutMs });
+    this.client = new OpenAI({ baseURL: opts.baseUrl, apiKey: opts.apiKey || 'no-key', maxRetries: 0, timeout: opts.timeoutMs, defaultHeaders: opts.headers });
   }
 
   chat<S extends z.ZodType>(req: ChatRequest<S> & { schema: S }): Promise<ChatResponse<z.infer<S>>>;

@@ -10,6 +10,7 @@ import type { ProviderDeps } from '../../providers/factory.js';
 import { OpenAICompatibleProvider } from '../../providers/openai-compatible.js';
 import type { ChatProvider } from '../../providers/types.js';
 import { readServerEndpoints, readUnhealthyModels, readPressure } from '../../runtime/state-store.js';
+import { METERED_HEADER, readFleetEndpoint } from '../../runtime/endpoint/state.js';
 import { ConfigError } from '../../config/load.js';
 import { GthError } from '../../util/errors.js';
 import type { ModelChoice, ModelRouter } from './router.js';
@@ -110,7 +111,11 @@ export class LiveRouter implements ModelRouter {
         keySetting: g.apiKeyEnv,
       });
     } else {
-      const endpoint = readServerEndpoints(this.o.stateDir).find((e) => e.model === rung.model);
+      // One routing path: while the fleet endpoint is up, every planned model goes through it (it loads and swaps).
+      const fleet = readFleetEndpoint(this.o.stateDir, this.o.deps.env ?? process.env);
+      const endpoint = fleet?.models.includes(rung.model)
+        ? { id: 'fleet endpoint', baseUrl: fleet.baseUrl, apiKey: fleet.apiKey, headers: { [METERED_HEADER]: 'engine' } }
+        : readServerEndpoints(this.o.stateDir).find((e) => e.model === rung.model);
       if (!endpoint) {
         this.o.deps.log?.info({ role, model: rung.model }, 'no running llama-server for this model (start it with gth runtime up); skipping');
         return null;
@@ -120,6 +125,7 @@ export class LiveRouter implements ModelRouter {
         baseUrl: endpoint.baseUrl,
         model: rung.model,
         apiKey: endpoint.apiKey,
+        ...('headers' in endpoint ? { headers: endpoint.headers } : {}),
         local: true,
         device: rung.device,
         timeoutMs: this.o.providers.timeoutMs,

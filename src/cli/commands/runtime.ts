@@ -1,5 +1,5 @@
 // `gth runtime up|down|status`: start the planned llama-servers, stop them from any shell, show their state.
-import { closeSync, existsSync, openSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { execa } from 'execa';
@@ -19,7 +19,7 @@ import { createLedgerMeter, powerSamplerFrom } from '../../cost/index.js';
 import { NvidiaSmi } from '../../runtime/gpu.js';
 import { EndpointConfig, checkExposure, resolveEndpointKeys, startFleetEndpoint, listModelNames, type FleetEndpoint } from '../../runtime/endpoint/index.js';
 import { CLIENT_TOOLS, clientSnippet, type ClientTool } from '../../runtime/endpoint/client-config.js';
-import { z } from 'zod';
+import { readEndpointState, removeEndpointState, writeEndpointState } from '../../runtime/endpoint/state.js';
 
 interface UpFlags {
   plan?: string;
@@ -36,8 +36,6 @@ interface UpFlags {
   port?: string;
 }
 
-const endpointFile = (stateDir: string): string => join(runtimeDir(stateDir), 'endpoint.json');
-const EndpointState = z.object({ pid: z.int(), url: z.string(), keyVariable: z.string().nullable(), models: z.array(z.string()) });
 
 /** The variable a client should read the key from: $GTH_ENDPOINT_KEY, else the first configured one; null when none is asked for. */
 function keyVariableOf(e: EndpointConfig, env: NodeJS.ProcessEnv = process.env): string | null {
@@ -167,7 +165,7 @@ async function upForeground(flags: UpFlags, settings: RuntimeSettings, servers: 
   let stopping: Promise<void> | null = null;
   const stop = (): Promise<void> => (stopping ??= (async () => {
     await endpoint?.close();
-    rmSync(endpointFile(settings.stateDir), { force: true });
+    removeEndpointState(settings.stateDir);
     await sup.shutdown(true);
   })());
   const onSignal = (): void => void stop().then(() => process.exit(0));
@@ -185,7 +183,7 @@ async function upForeground(flags: UpFlags, settings: RuntimeSettings, servers: 
       const meter = createLedgerMeter({ raw, logger: log, sampler: sup.gpu.available ? powerSamplerFrom(new NvidiaSmi(settings.nvidiaSmi)) : undefined });
       endpoint = await startFleetEndpoint({ sup, stateDir: settings.stateDir, plans: all, config: settings.endpoint, fleet: loadFleetConfig(raw), meter, log });
       const keyVariable = keyVariableOf(settings.endpoint);
-      writeJsonAtomic(endpointFile(settings.stateDir), { pid: process.pid, url: endpoint.url, keyVariable, models: listModelNames({ servers: all, pick: () => ({ local: false, model: '' }) }).filter((m) => !m.endsWith('<tokens>')) });
+      writeEndpointState(settings.stateDir, { pid: process.pid, url: endpoint.url, keyVariable, models: listModelNames({ servers: all, pick: () => ({ local: false, model: '' }) }).filter((m) => !m.endsWith('<tokens>')) });
       process.stderr.write(`gth: fleet endpoint on ${endpoint.url}/v1 (${keyVariable ? 'API key required' : 'no key: loopback only'})\n`);
     }
   } catch (err) {
@@ -272,9 +270,7 @@ export function register(program: Command): void {
       if (!(CLIENT_TOOLS as readonly string[]).includes(flags.for)) throw new UsageError(`--for: expected one of ${CLIENT_TOOLS.join(', ')}, got '${flags.for}'`);
       const settings = settingsFor(flags.config);
       // The running endpoint knows its real port and models; without one, the configured address and the aliases.
-      const path = endpointFile(settings.stateDir);
-      const up = existsSync(path) ? EndpointState.safeParse(JSON.parse(readFileSync(path, 'utf8'))) : null;
-      const live = up?.success && isAlive(up.data.pid) ? up.data : null;
+      const live = readEndpointState(settings.stateDir);
       const e = settings.endpoint;
       const host = e.host === '0.0.0.0' || e.host === '::' ? '127.0.0.1' : e.host;
       const target = {

@@ -11,6 +11,7 @@ import { Dispatcher, NotServedError, QueueFullError } from './dispatcher.js';
 import { forward, type Forwarded } from './proxy.js';
 import { completionKind, parseCompletionBody } from './request.js';
 import { listModelNames, resolveModel, type ModelTable } from './routing.js';
+import { METERED_HEADER } from './state.js';
 
 export interface EndpointOptions {
   control: FleetControl;
@@ -187,7 +188,8 @@ export class FleetEndpoint {
       if (f.aborted || f.status >= 400) throw new Error(f.aborted ? `client disconnected (status ${f.status})` : `llama-server answered ${f.status}`);
       return { text: '', usage: f.usage, latencyMs: performance.now() - t0, ...(f.firstByteMs !== null ? { ttftMs: f.firstByteMs } : {}), model };
     };
-    if (!this.o.meter) {
+    // Our own engine meters its calls itself, with bead and convoy: a second line would count them twice.
+    if (!this.o.meter || req.headers[METERED_HEADER] !== undefined) {
       await run().catch(() => undefined);
       return;
     }

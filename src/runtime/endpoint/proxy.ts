@@ -12,7 +12,7 @@ export interface Forwarded {
   aborted: boolean;
 }
 
-const HOP = new Set(['connection', 'keep-alive', 'transfer-encoding', 'content-length', 'host', 'authorization', 'x-api-key', 'x-gth-caller']);
+const HOP = new Set(['connection', 'keep-alive', 'transfer-encoding', 'content-length', 'host', 'authorization', 'x-api-key', 'x-gth-caller', 'x-gth-metered']);
 const MAX_TAP = 4 * 1024 * 1024;
 
 /** Pipes `body` to `${baseUrl}${path}` with the server's own key; `res` gets status, headers and bytes as they arrive. */
