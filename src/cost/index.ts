@@ -7,7 +7,9 @@ export { PowerDomain, startEnergySpan, type LocalDevice, type PowerDomainOptions
 export { CostConfig, loadCostConfig, pricesPathFor, counterfactualModel } from './config.js';
 export { LedgerMeter, type LedgerMeterOptions } from './meter.js';
 export { createLedgerMeter, type MeterSetup } from './setup.js';
-export { buildReport, counterfactualUsd, NO_CONVOY, type CostReport, type CostRow, type ReportOptions } from './report.js';
+export { buildReport, counterfactualUsd, deviceOf, NO_CONVOY, type CostReport, type CostRow, type ReportOptions } from './report.js';
+export { cloudSpeeds, allCloudSeconds, type CloudSpeed } from './cloud-time.js';
+export { crossMeterOverlaps } from './overlap.js';
 export { formatReport } from './report-text.js';
 export { renderReportHtml, loadChartJs, CHART_IDS } from './report-html.js';
 export { costReport, writeHtmlReport, type CostReportInput } from './run-report.js';
