@@ -32,6 +32,8 @@ export interface CalibrateOptions {
   ctx: number[];
   slots: number[];
   speed: boolean;
+  /** llama-quantize target type (default Q4_K_M, the catalog's); Q4_0 quantizes several times faster for CI. */
+  quant?: string;
   configFile?: string;
   /** Write the calibration file to the state folder (default true). */
   save?: boolean;
@@ -69,9 +71,9 @@ function locateBinary(configured: string, env: NodeJS.ProcessEnv): string {
   return existsSync(cached) ? cached : configured;
 }
 
-async function quantize(quantizer: string, src: string, dst: string, threads: number, env: NodeJS.ProcessEnv): Promise<void> {
-  // The synthetic file is Q8_0, so requantizing is allowed explicitly; Q4_K_M is the catalog's quant.
-  const r = await execa(quantizer, ['--allow-requantize', src, dst, 'Q4_K_M', String(threads)], { env, reject: false, timeout: 600_000, all: true });
+async function quantize(quantizer: string, src: string, dst: string, quant: string, threads: number, env: NodeJS.ProcessEnv): Promise<void> {
+  // The synthetic file is Q8_0, so requantizing is allowed explicitly.
+  const r = await execa(quantizer, ['--allow-requantize', src, dst, quant, String(threads)], { env, reject: false, timeout: 600_000, all: true });
   if (r.exitCode !== 0) throw new GthError(`${quantizer} failed on ${src} (exit ${r.exitCode}): ${String(r.all).trim().split('\n').slice(-5).join(' | ')}`);
 }
 
@@ -116,6 +118,7 @@ export async function runCalibrate(o: CalibrateOptions): Promise<CalibrateResult
   const gpu = await smi.detect();
   const device: 'gpu' | 'cpu' = gpu.available ? 'gpu' : 'cpu';
   const threads = Math.max(1, Math.min(4, cpus().length));
+  const quant = o.quant ?? 'Q4_K_M';
   const modes: KvMode[] = [
     { k: cfg.switcher.cacheTypeK, v: cfg.switcher.cacheTypeV, fa: cfg.switcher.flashAttention === 'off' && cfg.switcher.cacheTypeV !== 'f16' ? 'on' : cfg.switcher.flashAttention },
     { k: 'f16', v: 'f16', fa: 'off' },
@@ -143,11 +146,11 @@ export async function runCalibrate(o: CalibrateOptions): Promise<CalibrateResult
         const q8 = join(work, `${catalogModel.name}.q8_0.gguf`);
         log.info({ model: catalogModel.name, layers }, 'writing synthetic GGUF');
         const syn = writeSyntheticGguf(q8, { arch: catalogModel.arch, layers, vocabGguf: vocab, name: catalogModel.name });
-        file = join(work, `${catalogModel.name}.Q4_K_M.gguf`);
-        await quantize(quantizer, q8, file, threads, env);
+        file = join(work, `${catalogModel.name}.${quant}.gguf`);
+        await quantize(quantizer, q8, file, quant, threads, env);
         rmSync(q8);
         const arch = { ...catalogModel.arch, layers, vocabSize: syn.vocabSize, moe: catalogModel.arch.moe ? { ...catalogModel.arch.moe, leadingDenseLayers: 0 } : undefined };
-        entry = { ...catalogModel, arch, quant: 'Q4_K_M', fileSizeMiB: (await tensorBytes(file)) / MiB };
+        entry = { ...catalogModel, arch, quant, fileSizeMiB: (await tensorBytes(file)) / MiB };
         synthetic = true;
       }
       for (const ctx of o.ctx) {
@@ -161,7 +164,7 @@ export async function runCalibrate(o: CalibrateOptions): Promise<CalibrateResult
             const port = await freePort();
             const apiKey = randomBytes(12).toString('hex');
             const logPath = join(work, `${entry.name}-${ctx}-${slots}-${mode.k}-${mode.fa}.log`);
-            const proc = new ServerProcess(`calibrate-${entry.name}`, { file: binary, args: [...args, '--host', '127.0.0.1', '--port', String(port), '--api-key', apiKey], modelPath: file }, `http://127.0.0.1:${port}`, apiKey, logPath, env);
+            const proc = new ServerProcess(`calibrate-${entry.name}`, { file: binary, args: [...args, '-lv', String(settings.logVerbosity), '--host', '127.0.0.1', '--port', String(port), '--api-key', apiKey], modelPath: file }, `http://127.0.0.1:${port}`, apiKey, logPath, env);
             proc.spawn(() => undefined);
             try {
               await proc.waitReady(180_000);

@@ -7,6 +7,8 @@ export interface Levels {
   level: Map<string, number>;
   count: number;
   warnings: string[];
+  /** Planned beads each bead waits on (gating kinds only). */
+  waitsOn: Map<string, string[]>;
 }
 
 /**
@@ -64,5 +66,5 @@ export function levelsOf(planned: readonly Bead[], all: ReadonlyMap<string, Bead
     const stuck = planned.filter((b) => remaining.get(b.id)! > 0).map((b) => b.id);
     throw new GthError(`dependency cycle among beads: ${stuck.slice(0, 20).join(', ')}${stuck.length > 20 ? ', ...' : ''}`);
   }
-  return { level, count: max + 1, warnings };
+  return { level, count: max + 1, warnings, waitsOn };
 }

@@ -28,8 +28,9 @@ const isDevice = (d: string): boolean => /^(CUDA|ROCm|Vulkan|Metal|SYCL)\d*$/.te
  * `llama_kv_cache:        CPU KV buffer size =    18.00 MiB`.
  */
 export function parseLoggedSizes(log: string): LoggedSizes {
-  const start = log.lastIndexOf('load_tensors:');
-  const text = start >= 0 ? log.slice(log.lastIndexOf('\n', start) + 1) : log;
+  // Each start loads the model's metadata once (and the runtime writes a "gth: starting" line before it).
+  const start = Math.max(log.lastIndexOf('gth: starting'), log.lastIndexOf('llama_model_loader: loaded meta data'));
+  const text = start >= 0 ? log.slice(start) : log;
   const buffers: LoggedBuffer[] = [];
   for (const m of text.matchAll(LINE)) {
     const kind = m[2] === 'KV' ? 'kv' : (m[2] as 'model' | 'compute');

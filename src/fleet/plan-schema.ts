@@ -63,12 +63,14 @@ export const Assignment = z.strictObject({
   model: z.string().min(1),
   promptTokens: z.int().nonnegative(),
   estSeconds: z.number().nonnegative(),
+  /** When the bead starts in the event-driven schedule (seconds from the plan's start). */
+  startSeconds: z.number().nonnegative().optional(),
   reason: z.string(),
 });
 
 export const Wave = z.strictObject({
   index: z.int().nonnegative(),
-  /** Servers that must be up during this wave (the runtime swaps between waves). */
+  /** Servers up together during this phase of the schedule (the runtime swaps between waves); a phase ends when a server starts or stops. */
   servers: z.array(z.string()),
   assignments: z.array(Assignment),
   estSeconds: z.number().nonnegative(),
@@ -79,6 +81,15 @@ export const FleetPlan = z.strictObject({
   waves: z.array(Wave),
   headroom: z.strictObject({ vramMiB: z.number(), ramMiB: z.number(), cores: z.int() }),
   estWallSeconds: z.number().nonnegative(),
+  /** The event-driven schedule's makespan against its lower bound (critical path; each server's work over its slots). */
+  schedule: z
+    .strictObject({
+      makespanSeconds: z.number().nonnegative(),
+      lowerBoundSeconds: z.number().nonnegative(),
+      criticalPathSeconds: z.number().nonnegative(),
+      servers: z.array(z.strictObject({ id: z.string(), workBoundSeconds: z.number().nonnegative(), utilisation: z.number().min(0).max(1.0001) })),
+    })
+    .optional(),
   warnings: z.array(z.string()).default([]),
   /** Where figures came from beyond the profile (calibration), and the stated safety margin. */
   notes: z.array(z.string()).optional(),

@@ -9,7 +9,8 @@ import { chooseModel, roleOf } from './switcher.js';
 import { levelsOf } from './levels.js';
 import { isMisfit, roundCtx, sizeServer } from './server-sizing.js';
 import { assignCores, importanceOf, loadSecondsFor, slug, speedFor, threadPlan, type Measured, type ServerSpec } from './server-spec.js';
-import { packWaves, type WaveDraft, type WorkItem } from './waves.js';
+import type { WorkItem } from './waves.js';
+import { schedule, type Duration, type Scheduled } from './schedule.js';
 import { llamaServerArgs, commandLine } from './command-line.js';
 import { modelPath } from './gguf-arch.js';
 import { fitErrorMessage } from './fit-error.js';
@@ -33,22 +34,29 @@ export class FleetFitError extends GthError {
   }
 }
 
-function buildItems(beads: readonly Bead[], cfg: FleetConfig, opts: PlanOptions): { items: WorkItem[]; levelCount: number; warnings: string[] } {
+interface Items {
+  items: WorkItem[];
+  levelCount: number;
+  warnings: string[];
+  waitsOn: Map<string, string[]>;
+}
+
+function buildItems(beads: readonly Bead[], cfg: FleetConfig, opts: PlanOptions, noFit: ReadonlySet<string>): Items {
   const planned = beads.filter((b) => OPEN.has(b.status) && b.type !== 'epic');
   const all = new Map(beads.map((b) => [b.id, b]));
-  const { level, count, warnings } = levelsOf(planned, all);
+  const { level, count, warnings, waitsOn } = levelsOf(planned, all);
   const unhealthy = new Set(opts.unhealthy ?? []);
   const items = planned.map((bead): WorkItem => {
     const role = roleOf(bead);
     const promptTokens = estimatePromptTokens(bead, cfg.switcher.prompt, opts.rig, opts.count).tokens;
-    const choice = chooseModel(role, promptTokens, cfg.switcher, cfg.catalog, unhealthy);
+    const choice = chooseModel(role, promptTokens, cfg.switcher, cfg.catalog, unhealthy, noFit);
     const serverKey = choice.device === 'cloud' ? null : `${choice.device}:${choice.model.name}`;
     return { bead, role, promptTokens, outputTokens: cfg.switcher.outputTokens[role] ?? 0, choice, level: level.get(bead.id)!, serverKey };
   });
-  return { items, levelCount: count, warnings };
+  return { items, levelCount: count, warnings, waitsOn };
 }
 
-function buildSpecs(items: readonly WorkItem[], cfg: FleetConfig, opts: PlanOptions): Map<string, ServerSpec> {
+function buildSpecs(items: readonly WorkItem[], cfg: FleetConfig, opts: PlanOptions): { specs: Map<string, ServerSpec>; misfits: Map<string, string> } {
   const groups = new Map<string, WorkItem[]>();
   for (const i of items) {
     if (!i.serverKey) continue;
@@ -57,7 +65,7 @@ function buildSpecs(items: readonly WorkItem[], cfg: FleetConfig, opts: PlanOpti
     else groups.set(i.serverKey, [i]);
   }
   const specs = new Map<string, ServerSpec>();
-  const misfits: string[] = [];
+  const misfits = new Map<string, string>();
   for (const [key, group] of groups) {
     const first = group[0]!;
     if (first.choice.device === 'cloud') continue;
@@ -71,7 +79,7 @@ function buildSpecs(items: readonly WorkItem[], cfg: FleetConfig, opts: PlanOpti
     const ctxPerSlot = roundCtx(ctx, model.arch.contextLength);
     const sized = sizeServer(model, device, Math.max(...perLevel.values()), ctxPerSlot, cfg.switcher, cfg.hardware);
     if (isMisfit(sized)) {
-      misfits.push(fitErrorMessage(model, device, sized, cfg, ctxPerSlot));
+      misfits.set(key, fitErrorMessage(model, device, sized, cfg, ctxPerSlot));
       continue;
     }
     const roles = [...new Set(group.map((i) => i.role))];
@@ -96,7 +104,7 @@ function buildSpecs(items: readonly WorkItem[], cfg: FleetConfig, opts: PlanOpti
       loadSeconds: loadSecondsFor(model, cfg.hardware),
     });
   }
-  if (misfits.length) throw new FleetFitError(misfits.join('\n'));
+  if (misfits.size) return { specs, misfits };
   assignCores([...specs.values()], usableCores(cfg.hardware), cfg.switcher);
   for (const spec of specs.values()) {
     // Derived and catalog CPU speeds assume the configured core count saturates RAM; fewer cores decode proportionally slower.
@@ -105,7 +113,7 @@ function buildSpecs(items: readonly WorkItem[], cfg: FleetConfig, opts: PlanOpti
       spec.speed = { gen: spec.speed.gen * (spec.threads / want), prompt: spec.speed.prompt * (spec.threads / want) };
     }
   }
-  return specs;
+  return { specs, misfits };
 }
 
 /** Seconds for one bead: prompt shared by the active slots, decode slowed per doubling of slots. */
@@ -167,57 +175,71 @@ function toServerPlan(spec: ServerSpec, cfg: FleetConfig): ServerPlan {
   };
 }
 
-function toWave(draft: WaveDraft, index: number, previous: ReadonlySet<string>, cfg: FleetConfig): Wave {
+/** Seconds one bead takes on its server (every slot assumed busy) or in the cloud. */
+function durationFn(cfg: FleetConfig): Duration {
   const eff = cfg.switcher.parallelEfficiency;
-  const active = new Map<string, number>();
-  for (const { server } of draft.local) active.set(server.key, (active.get(server.key) ?? 0) + 1);
-  const assignments: Assignment[] = [];
-  for (const { item, server } of draft.local) {
-    const secs = beadSeconds(item, server.speed.gen, server.speed.prompt, active.get(server.key)!, eff);
-    assignments.push({ beadId: item.bead.id, role: item.role, target: server.id, model: server.model.name, promptTokens: item.promptTokens, estSeconds: r1(secs), reason: item.choice.reason });
-  }
   const cloud = cfg.switcher.cloudSpeed;
-  for (const item of draft.cloud) {
-    const name = item.choice.device === 'cloud' ? item.choice.modelName : cfg.switcher.cloudFallbackModel;
-    const secs = beadSeconds(item, cloud.gen, cloud.prompt, 1, 1);
-    assignments.push({ beadId: item.bead.id, role: item.role, target: 'cloud', model: name, promptTokens: item.promptTokens, estSeconds: r1(secs), reason: item.choice.reason });
-  }
-  const load = Math.max(0, ...draft.servers.filter((s) => !previous.has(s.id)).map((s) => s.loadSeconds));
-  const work = Math.max(0, ...assignments.map((a) => a.estSeconds));
-  return { index, servers: draft.servers.map((s) => s.id), assignments, estSeconds: r1(load + work) };
+  return (item, server) => (server ? beadSeconds(item, server.speed.gen, server.speed.prompt, server.shape.slots, eff) : beadSeconds(item, cloud.gen, cloud.prompt, 1, 1));
 }
 
-/** The whole plan; throws FleetFitError when a needed model cannot fit the profile at all. */
-export function planFleet(beads: readonly Bead[], cfg: FleetConfig, opts: PlanOptions = {}): FleetPlan {
-  const { items, levelCount, warnings } = buildItems(beads, cfg, opts);
-  const specs = buildSpecs(items, cfg, opts);
-  const byLevel: WorkItem[][] = Array.from({ length: Math.max(0, levelCount) }, () => []);
-  for (const i of items) byLevel[i.level]!.push(i);
-  const drafts = packWaves(byLevel, specs, { vramMiB: vramBudgetMiB(cfg.hardware), ramMiB: ramBudgetMiB(cfg.hardware) });
-  const waves: Wave[] = [];
-  let previous = new Set<string>();
-  let peakVram = 0;
-  let peakRam = 0;
-  let peakCores = 0;
-  for (const d of drafts) {
-    const w = toWave(d, waves.length, previous, cfg);
-    waves.push(w);
-    previous = new Set(w.servers);
-    peakVram = Math.max(peakVram, d.servers.reduce((s, x) => s + x.estimate.vramMiB, 0));
-    peakRam = Math.max(peakRam, d.servers.reduce((s, x) => s + x.estimate.ramMiB, 0));
-    peakCores = Math.max(peakCores, d.servers.reduce((s, x) => s + x.cores.length, 0));
+function toAssignment(s: Scheduled, specs: ReadonlyMap<string, ServerSpec>, cfg: FleetConfig): Assignment {
+  const { item } = s;
+  const server = s.serverKey ? specs.get(s.serverKey)! : null;
+  const model = server ? server.model.name : item.choice.device === 'cloud' ? item.choice.modelName : cfg.switcher.cloudFallbackModel;
+  return { beadId: item.bead.id, role: item.role, target: server ? server.id : 'cloud', model, promptTokens: item.promptTokens, estSeconds: r1(s.end - s.start), startSeconds: r1(s.start), reason: item.choice.reason };
+}
+
+/**
+ * Chooses models, falling back to the next switcher rule (then the cloud) for models that cannot fit;
+ * throws FleetFitError only when nothing is left to fall back to, which the rules' cloud ends prevent.
+ */
+function chooseAndSize(beads: readonly Bead[], cfg: FleetConfig, opts: PlanOptions): { built: Items; specs: Map<string, ServerSpec>; notes: string[] } {
+  const noFit = new Set<string>();
+  const notes: string[] = [];
+  for (;;) {
+    const built = buildItems(beads, cfg, opts, noFit);
+    const { specs, misfits } = buildSpecs(built.items, cfg, opts);
+    if (!misfits.size) return { built, specs, notes };
+    for (const [key, message] of misfits) {
+      if (noFit.has(key)) throw new FleetFitError(message);
+      noFit.add(key);
+      notes.push(`${message} Its beads go to the next switcher rule, or the cloud.`);
+    }
   }
-  const used = new Set(drafts.flatMap((d) => d.servers.map((s) => s.key)));
+}
+
+/** The whole plan: an event-driven schedule whose phases (sets of servers up together) are the runtime's waves. */
+export function planFleet(beads: readonly Bead[], cfg: FleetConfig, opts: PlanOptions = {}): FleetPlan {
+  const { built, specs, notes } = chooseAndSize(beads, cfg, opts);
+  const { items, warnings, waitsOn } = built;
+  warnings.push(...notes);
+  const sched = schedule(items, waitsOn, specs, { vramMiB: vramBudgetMiB(cfg.hardware), ramMiB: ramBudgetMiB(cfg.hardware) }, durationFn(cfg));
+  const ordered = [...sched.scheduled].sort((a, b) => a.start - b.start || (a.item.bead.id < b.item.bead.id ? -1 : 1));
+  const waves: Wave[] = [];
+  let k = 0;
+  sched.phases.forEach((phase, index) => {
+    const last = index === sched.phases.length - 1;
+    const assignments: Assignment[] = [];
+    while (k < ordered.length && (last || ordered[k]!.start < phase.end)) assignments.push(toAssignment(ordered[k++]!, specs, cfg));
+    waves.push({ index, servers: phase.servers.map((s) => s.id), assignments, estSeconds: r1(phase.end - phase.start) });
+  });
+  const used = new Set(sched.scheduled.map((s) => s.serverKey).filter((x): x is string => x !== null));
   const servers = [...specs.values()].filter((s) => used.has(s.key)).sort((a, b) => a.importance - b.importance || a.id.localeCompare(b.id));
   for (const s of servers) {
-    if (s.shape.nCpuMoe > 0) warnings.push(`${s.model.name}: experts of ${s.shape.nCpuMoe} layers stay in RAM (--n-cpu-moe), so it decodes at CPU-bound speed`);
+    if (s.shape.nCpuMoe > 0) warnings.push(`${s.model.name}: experts of ${s.shape.nCpuMoe} layers stay in RAM (--n-cpu-moe), so each token reads them over system memory (${s.speed.gen} tok/s derived)`);
   }
   // Built to the FleetPlan type directly: a zod pass over 10,000 assignments would cost a fifth of the time budget.
   return {
     servers: servers.map((s) => toServerPlan(s, cfg)),
     waves,
-    headroom: { vramMiB: r1(cfg.hardware.gpu.vramMiB - peakVram), ramMiB: r1(cfg.hardware.ramMiB - peakRam), cores: totalPhysicalCores(cfg.hardware) - peakCores },
-    estWallSeconds: r1(waves.reduce((s, w) => s + w.estSeconds, 0)),
+    headroom: { vramMiB: r1(cfg.hardware.gpu.vramMiB - sched.peak.vramMiB), ramMiB: r1(cfg.hardware.ramMiB - sched.peak.ramMiB), cores: totalPhysicalCores(cfg.hardware) - sched.peak.cores },
+    estWallSeconds: r1(sched.makespan),
+    schedule: {
+      makespanSeconds: r1(sched.makespan),
+      lowerBoundSeconds: r1(sched.lowerBound),
+      criticalPathSeconds: r1(sched.criticalPath),
+      servers: servers.map((s) => ({ id: s.id, workBoundSeconds: r1(sched.workBound.get(s.key) ?? 0), utilisation: Math.round((sched.utilisation.get(s.key) ?? 0) * 1000) / 1000 })),
+    },
     warnings,
   };
 }

@@ -88,16 +88,23 @@ export function renderPlan(plan: FleetPlan, h: HardwareProfile, source: string):
     }
     out.push(`    $ ${s.commandLine}`);
   }
-  out.push('', `Waves (${plan.waves.length})`);
+  out.push('', `Schedule: each server starts its next ready bead as soon as a slot frees; ${plan.waves.length} wave${plan.waves.length === 1 ? '' : 's'} (a wave ends when a server starts or stops)`);
   for (const w of plan.waves) {
     out.push(`  wave ${w.index}: ${w.servers.length ? w.servers.join(' + ') : 'cloud only'}, about ${formatDuration(w.estSeconds)}`);
-    const rows = w.assignments.map((a) => [a.beadId, a.role, a.target, a.model, a.promptTokens, formatDuration(a.estSeconds)]);
-    out.push(...formatTable(['bead', 'role', 'server', 'model', 'prompt', 'time'], rows).split('\n').map((l) => `    ${l}`));
+    const rows = w.assignments.map((a) => [a.beadId, a.role, a.target, a.model, a.promptTokens, formatDuration(a.startSeconds ?? 0), formatDuration(a.estSeconds)]);
+    if (rows.length) out.push(...formatTable(['bead', 'role', 'server', 'model', 'prompt', 'starts at', 'time'], rows).split('\n').map((l) => `    ${l}`));
+  }
+  const sc = plan.schedule;
+  if (sc) {
+    out.push(
+      `  makespan ${formatDuration(sc.makespanSeconds)}; lower bound ${formatDuration(sc.lowerBoundSeconds)} (critical path ${formatDuration(sc.criticalPathSeconds)}; the busiest server's work over its slots ${formatDuration(Math.max(0, ...sc.servers.map((x) => x.workBoundSeconds)))})`,
+      `  utilisation: ${sc.servers.map((x) => `${x.id} ${Math.round(x.utilisation * 100)}%`).join(', ') || 'no local servers'}`,
+    );
   }
   const hr = plan.headroom;
   out.push(
     '',
-    `Desktop headroom at the busiest wave: VRAM ${n(hr.vramMiB)} MiB, RAM ${n(hr.ramMiB)} MiB, ${hr.cores} physical cores`,
+    `Desktop headroom at the busiest moment: VRAM ${n(hr.vramMiB)} MiB, RAM ${n(hr.ramMiB)} MiB, ${hr.cores} physical cores`,
     `Estimated wall time: ${formatDuration(plan.estWallSeconds)} (decode tokens/s ${plan.servers.some((s) => s.tokensPerSecondSource === 'measured') ? 'measured where available, else derived from bandwidth' : 'derived from memory bandwidth until measured'})`,
   );
   if (plan.notes?.length) out.push('', 'Notes', ...plan.notes.map((w) => `  - ${w}`));

@@ -21,7 +21,15 @@ export function roleOf(b: Pick<Bead, 'role' | 'type'>): Role {
  * First rule of the role whose prompt limit and model context hold the bead; cloud when none does.
  * `unhealthy` models (the runtime saw them crash repeatedly) go to their fallback like flagged ones.
  */
-export function chooseModel(role: Role, promptTokens: number, s: SwitcherConfig, catalog: Catalog, unhealthy: ReadonlySet<string> = new Set()): Choice {
+export function chooseModel(
+  role: Role,
+  promptTokens: number,
+  s: SwitcherConfig,
+  catalog: Catalog,
+  unhealthy: ReadonlySet<string> = new Set(),
+  /** Models that cannot fit the hardware profile: their rules are passed over for the next one. */
+  noFit: ReadonlySet<string> = new Set(),
+): Choice {
   const output = s.outputTokens[role] ?? 0;
   const skipped: string[] = [];
   for (const rule of s.rules) {
@@ -40,6 +48,10 @@ export function chooseModel(role: Role, promptTokens: number, s: SwitcherConfig,
         swap = `${model.name} ${flag}, using ${fb.name}; `;
         model = fb;
       }
+    }
+    if (noFit.has(`${rule.device}:${model.name}`)) {
+      skipped.push(`${model.name} does not fit the ${rule.device.toUpperCase()} budget`);
+      continue;
     }
     if (promptTokens + output > model.arch.contextLength) {
       skipped.push(`${model.name} trains on ${model.arch.contextLength} tokens`);

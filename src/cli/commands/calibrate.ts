@@ -11,6 +11,7 @@ interface CalibrateFlags {
   ctx?: string;
   slots?: string;
   speed?: boolean;
+  quant?: string;
   config?: string;
   save?: boolean;
   json?: boolean;
@@ -34,6 +35,7 @@ export function register(program: Command): void {
     .option('--layers <n>', 'write synthetic models with only n layers (every per-layer shape kept); without it, real GGUFs in modelsDir are used when present')
     .option('--ctx <n,...>', 'context per slot to try', '1024,4096')
     .option('--slots <n,...>', 'slot counts (--parallel) to try', '1,4')
+    .option('--quant <type>', 'llama-quantize type for synthetic models (Q4_0 is much faster to make than Q4_K_M)', 'Q4_K_M')
     .option('--speed', 'also measure decode tokens/s; the planner then uses the measured efficiency')
     .option('--config <file>', 'gastown.yml (default: $GTH_CONFIG or ./gastown.yml)')
     .option('--no-save', 'do not write the calibration file to the state folder')
@@ -46,6 +48,7 @@ export function register(program: Command): void {
         ctx: intList('--ctx', flags.ctx ?? '1024,4096', 256),
         slots: intList('--slots', flags.slots ?? '1,4', 1),
         speed: flags.speed === true,
+        quant: flags.quant,
         configFile: flags.config,
         save: flags.save !== false,
       });
