@@ -38,7 +38,11 @@ export function filterText(report: CostReport): string {
 
 /** The lines under the tables: what all-cloud means, where its speeds and the energy figures come from. */
 export function footnotes(report: CostReport): string[] {
-  const out: string[] = ['hybrid = what was paid: cloud tokens + electricity of local calls; all-cloud = the same calls with every local call run by a cloud model'];
+  const out: string[] = [
+    'hybrid = what was paid: cloud tokens + electricity of local calls; all-cloud = the same calls with every local call run by a cloud model',
+    // Sums of call durations, not elapsed time: a newcomer reads "6m30s" as a stopwatch otherwise.
+    'time = the calls\' durations added up (calls running at once each count, so it can exceed the elapsed time); tokens out include thinking tokens',
+  ];
   const cf = Object.entries(report.counterfactual).map(([role, model]) => `${role}=${model}`).join(', ');
   out.push(cf ? `all-cloud prices local calls at: ${cf}` : 'no local calls: hybrid and all-cloud are the same cloud calls');
   for (const s of Object.values(report.cloudSpeeds)) {

@@ -116,6 +116,7 @@ describe('buildReport arithmetic (figures computed by hand in ledger-fixture.ts)
     expect(text).toContain('all-cloud time: cloud-pro at 200.0 output tokens/s (measured over 1 call(s) in this ledger)');
     expect(text).toContain('local energy: 1 call(s) from sampled power, 2 at configured watts');
     expect(text).toMatch(/^hybrid = what was paid: cloud tokens \+ electricity of local calls; all-cloud = /m);
+    expect(text).toMatch(/^time = the calls' durations added up \(calls running at once each count/m);
     expect(text).toMatch(/^electricity: priced in each ledger line when the call ran \(now \$0\.2\/kWh in .*prices-test\.yml\)$/m);
   });
 
