@@ -56,12 +56,54 @@ export function formatIssues(where: string, error: z.ZodError, prefix: (string |
     .join('\n');
 }
 
-/** Validates one top-level section (e.g. "hardware") of the config, or its default when absent. */
-export function configSection<S extends z.ZodType>(raw: RawConfig, key: string, schema: S, fallback: unknown = {}): z.infer<S> {
+/**
+ * Every top-level key of gastown.yml, one per section some area reads with configSection. The one list:
+ * a key not here is a typo (`hardwre:`) that would otherwise leave its section on the defaults without a word.
+ */
+export const CONFIG_SECTIONS = ['hardware', 'catalog', 'catalogFile', 'switcher', 'runtime', 'providers', 'cost', 'eval', 'sandbox'] as const;
+export type ConfigSectionName = (typeof CONFIG_SECTIONS)[number];
+
+/** One problem line per unknown top-level key, with the nearest known key when one is close. */
+export function unknownKeyProblems(raw: RawConfig): string[] {
+  const known: readonly string[] = CONFIG_SECTIONS;
+  return Object.keys(raw.data)
+    .filter((k) => !known.includes(k))
+    .map((k) => {
+      const near = nearest(k, known);
+      return `${raw.file ?? 'config'}: ${k}: unknown top-level key${near ? ` (did you mean "${near}"?)` : ''}; known keys: ${known.join(', ')}`;
+    });
+}
+
+/** The candidate within edit distance 2 (or a third of the word) of `word`, if any. */
+export function nearest(word: string, candidates: readonly string[]): string | null {
+  let best: string | null = null;
+  let bestDistance = Math.max(2, Math.floor(word.length / 3)) + 1;
+  for (const c of candidates) {
+    const d = editDistance(word.toLowerCase(), c.toLowerCase());
+    if (d < bestDistance) [best, bestDistance] = [c, d];
+  }
+  return best;
+}
+
+function editDistance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++) row[j] = Math.min(prev[j]! + 1, row[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    prev = row;
+  }
+  return prev[b.length]!;
+}
+
+/**
+ * Validates one top-level section (e.g. "hardware") of the config, or its default when absent. Unknown
+ * top-level keys are reported with the section's own problems, so every reader of the file refuses a typo.
+ */
+export function configSection<S extends z.ZodType>(raw: RawConfig, key: ConfigSectionName, schema: S, fallback: unknown = {}): z.infer<S> {
   const value = key in raw.data ? raw.data[key] : fallback;
   const result = schema.safeParse(value);
-  if (!result.success) {
-    throw new ConfigError(formatIssues(raw.file ?? 'built-in defaults', result.error, [key]));
-  }
+  const problems = unknownKeyProblems(raw);
+  if (!result.success) problems.push(formatIssues(raw.file ?? 'built-in defaults', result.error, [key]));
+  if (!result.success || problems.length) throw new ConfigError(problems.join('\n'));
   return result.data;
 }

@@ -1,5 +1,6 @@
 // Runs the doctor checks with an injected env/PATH and formats the lines (ok / problem + fix).
 import { commandRunner } from './exec.js';
+import { checkConfig } from './checks/config.js';
 import { checkCredentials } from './checks/credentials.js';
 import { checkGodot } from './checks/godot.js';
 import { checkLlamaServer } from './checks/llama.js';
@@ -10,7 +11,7 @@ import { checkSandbox } from './checks/sandbox.js';
 import { problem, type Check, type CheckResult, type DoctorContext } from './types.js';
 import { errorMessage } from '../util/errors.js';
 
-export const ALL_CHECKS: Check[] = [checkNvidia, checkLlamaServer, checkModels, checkCredentials, checkGodot, checkSandbox, checkRunnerService];
+export const ALL_CHECKS: Check[] = [checkNvidia, checkLlamaServer, checkModels, checkCredentials, checkGodot, checkSandbox, checkRunnerService, checkConfig];
 
 export interface DoctorOptions {
   env?: NodeJS.ProcessEnv;

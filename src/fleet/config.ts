@@ -62,6 +62,7 @@ export function loadFleetConfig(raw: RawConfig, cwd = process.cwd()): FleetConfi
   if (hardware && switcher && catalog) {
     problems.push(...checkFleetConfig(hardware, catalog, switcher).map((p) => `${where}: ${p}`));
   }
-  if (problems.length || !hardware || !switcher || !catalog) throw new ConfigError(problems.join('\n'));
+  // Each section repeats the file's unknown-key lines: keep one of each.
+  if (problems.length || !hardware || !switcher || !catalog) throw new ConfigError([...new Set(problems.join('\n').split('\n'))].join('\n'));
   return { hardware, catalog, switcher, catalogSource };
 }

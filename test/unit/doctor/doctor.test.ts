@@ -78,7 +78,7 @@ describe('gth doctor', () => {
     const results = await runDoctor({ env: env(), cwd, progress: (l) => progress.push(l) });
     expect(problems(results)).toEqual([]);
     expect(results.map((r) => r.check)).toEqual([
-      'nvidia driver', 'llama-server', ...catalog.map((m) => `model ${m.name}`), 'github app', 'gemini key', 'godot', 'sandbox', 'actions runner',
+      'nvidia driver', 'llama-server', ...catalog.map((m) => `model ${m.name}`), 'github app', 'gemini key', 'godot', 'sandbox', 'actions runner', 'config',
     ]);
     expect(results[0]!.detail).toBe('NVIDIA GeForce RTX 3080, driver 550.54.14, 10240 MiB VRAM');
     expect(results[1]!.detail).toBe('llama-server version 4567 (abc1234), CUDA build');
@@ -87,6 +87,22 @@ describe('gth doctor', () => {
     const again: string[] = [];
     expect(problems(await runDoctor({ env: env(), cwd, progress: (l) => again.push(l) }))).toEqual([]);
     expect(again).toEqual([]);
+  });
+
+  it('checks gastown.yml: an unknown top-level key is a problem naming it, with a did-you-mean', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'gth-doctor-config-'));
+    try {
+      await writeFile(join(dir, 'gastown.yml'), 'hardwre:\n  gpu:\n    vramMiB: 12288\n');
+      const { checkConfig } = await import('../../../src/doctor/checks/config.js');
+      const [result] = await checkConfig({ env: env(), cwd: dir, run: async () => ({ found: false, code: null, stdout: '', stderr: '' }), progress: () => undefined });
+      expect(result).toMatchObject({ check: 'config', ok: false });
+      expect(result!.detail).toContain('hardwre: unknown top-level key (did you mean "hardware"?)');
+      await writeFile(join(dir, 'gastown.yml'), 'hardware:\n  gpu:\n    vramMiB: 12288\n');
+      const [fine] = await checkConfig({ env: env(), cwd: dir, run: async () => ({ found: false, code: null, stdout: '', stderr: '' }), progress: () => undefined });
+      expect(fine).toMatchObject({ check: 'config', ok: true });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('names each problem with a fix: driver down, no llama-server, old Godot, stopped runner, missing credentials', async () => {
