@@ -8,7 +8,48 @@ import { Dispatcher } from '../src/runtime/endpoint/dispatcher.js';
 import { FleetEndpoint } from '../src/runtime/endpoint/http-server.js';
 import type { FleetControl } from '../src/runtime/endpoint/fleet-control.js';
 import type { ServerState } from '../src/runtime/state-store.js';
-import { startFakeLlama, type FakeLlama } from '../test/doubles/fake-llama.js';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+interface FakeLlama {
+  url: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+const STANDIN = resolve(import.meta.dirname, '../test/doubles/bin/llama-server');
+
+async function freePort(): Promise<number> {
+  return new Promise((ok) => {
+    const srv = createServer().listen(0, '127.0.0.1', () => {
+      const port = (srv.address() as { port: number }).port;
+      srv.close(() => ok(port));
+    });
+  });
+}
+
+/** The stand-in llama-server as its own process, so its work does not share the proxy's event loop. */
+async function startFakeLlama(o: { parallel: number; slowMs?: number; reply?: string }): Promise<FakeLlama> {
+  const dir = mkdtempSync(join(tmpdir(), 'gth-bench-'));
+  const model = join(dir, 'm.gguf');
+  writeFileSync(model, 'stand-in');
+  const script = join(dir, 'script.json');
+  writeFileSync(script, JSON.stringify({ rules: [], default: o.reply ?? 'OK' }));
+  const port = await freePort();
+  const child = spawn(STANDIN, ['-m', model, '--host', '127.0.0.1', '--port', String(port), '--api-key', 'k', '-np', String(o.parallel)], {
+    stdio: 'ignore', env: { ...process.env, FAKE_LLAMA_SCRIPT: script, ...(o.slowMs ? { FAKE_LLAMA_SLOW_MS: String(o.slowMs) } : {}) },
+  });
+  const url = `http://127.0.0.1:${port}`;
+  for (let i = 0; i < 300; i++) {
+    const ok = await fetch(`${url}/health`).then((r) => r.ok, () => false);
+    if (ok) break;
+    await sleep(100);
+  }
+  return { url, port, close: async () => void child.kill('SIGTERM') };
+}
 
 const silent = pino({ level: 'silent' });
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -54,7 +95,7 @@ async function post(base: string, model: string, stream: boolean, auth: string |
 }
 
 async function latency(): Promise<BenchResult[]> {
-  const fake = await startFakeLlama({ apiKey: 'k', parallel: 4 });
+  const fake = await startFakeLlama({ parallel: 4 });
   const ep = await proxyOver(fake, 4);
   const direct: number[] = [];
   const proxied: number[] = [];
@@ -74,7 +115,7 @@ async function latency(): Promise<BenchResult[]> {
   // First token: a stream with 20 ms per token; time to the first content chunk, direct and through the proxy.
   await ep.close();
   await fake.close();
-  const slow = await startFakeLlama({ apiKey: 'k', parallel: 4, slowMs: 20, script: { rules: [], default: 'alpha beta gamma' } });
+  const slow = await startFakeLlama({ parallel: 4, slowMs: 20, reply: 'alpha beta gamma' });
   const ep2 = await proxyOver(slow, 4);
   const firstToken = async (base: string, model: string, auth: string | null): Promise<number> => {
     const t = performance.now();
@@ -107,7 +148,7 @@ async function latency(): Promise<BenchResult[]> {
 
 async function throughput(): Promise<BenchResult[]> {
   const reply = Array.from({ length: 300 }, (_, i) => `t${i}`).join(' ');
-  const fake = await startFakeLlama({ apiKey: 'k', parallel: 8, slowMs: 5, script: { rules: [], default: reply } });
+  const fake = await startFakeLlama({ parallel: 8, slowMs: 5, reply });
   const ep = await proxyOver(fake, 8);
   const run = async (base: string, model: string, auth: string | null): Promise<number> => {
     const t = performance.now();
@@ -153,7 +194,7 @@ export function trace(): { at: number; server: string }[] {
   for (let burst = 0; burst < 24; burst++) {
     const main = ['a', 'b', 'c'][burst % 3]!;
     for (let i = 0; i < 10; i++) {
-      at += Math.floor(r() * 6);
+      at += Math.floor(r() * 12);
       const other = ['a', 'b', 'c'][Math.floor(r() * 3)]!;
       out.push({ at, server: r() < 0.7 ? main : other });
     }
@@ -168,7 +209,7 @@ async function replay(fairness: number): Promise<{ swaps: number; p95: number }>
   const control: FleetControl = {
     running: () => [...running.values()],
     start: async (p) => {
-      await sleep(40); // a model load
+      await sleep(80); // a model load
       running.set(p.id, fakeState(p.id));
     },
     stop: async (id) => {
@@ -190,7 +231,7 @@ async function replay(fairness: number): Promise<{ swaps: number; p95: number }>
       const asked = performance.now();
       const lease = await d.acquire(req.server, new AbortController().signal);
       waits.push(performance.now() - asked);
-      await sleep(8); // the completion
+      await sleep(16); // the completion
       lease.release();
     })());
   }
