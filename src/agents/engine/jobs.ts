@@ -6,8 +6,6 @@ import type { Logger } from 'pino';
 import type { Bead } from '../../beads/schema.js';
 import { BeadStore } from '../../beads/store.js';
 import { claimBead } from '../../beads/claim.js';
-import { jobGitHubFromEnv, type JobGitHub } from '../../github/job-github.js';
-import type { JobRequest, JobResult, JobRunner } from '../../github/jobs.js';
 import { GthError, UsageError } from '../../util/errors.js';
 import { DEFAULT_POLICY, TESTS_WRITTEN, lifeConvoyOf, type JobKind } from '../../lifecycle/machine.js';
 import { applyBeadEvent, formatRefusal } from '../../lifecycle/persist.js';
@@ -15,34 +13,53 @@ import { runBeadJob } from './bead-jobs.js';
 import { createLogger } from '../../util/logger.js';
 import { briefText } from '../briefs/load.js';
 import { loadRigConfig } from '../rig/load.js';
-import { engineModelsFromConfig, type BriefFn, type EngineModels } from './github-adapter.js';
+import { engineModelsFromConfig, type EngineModels } from './models.js';
 import { rigGit } from './rig-git.js';
-import type { EngineContext } from './types.js';
+import type { BriefFn, EngineContext } from './types.js';
+
+/** What `gth job` hands the runner (validated by src/github/jobs.ts, whose JobRequest has this shape). */
+export interface BeadJobRequest {
+  kind: 'refinery-tests' | 'polecat' | 'librarian' | 'refinery-review';
+  beadId: string;
+  pr: number | null;
+  convoy: string | null;
+  cwd: string;
+}
+
+export interface BeadJobResult {
+  ok: boolean;
+  summary: string;
+}
+
+/** Opens the PR of a pushed bead branch, or returns the open one; GitHub's: src/github/job-github.ts (this module knows no GitHub). */
+export interface PullRequestOpener {
+  openPullRequest(p: { head: string; base: string; title: string; body: string }): Promise<{ number: number; url: string; created: boolean }>;
+}
 
 export interface EngineJobDeps {
   /** Models for the job; default: the fleet planner's LiveRouter and context budgets (gastown.yml + the runtime's running servers + Gemini). */
   models?: (env: NodeJS.ProcessEnv, cwd: string, log: Logger) => Promise<EngineModels>;
-  /** GitHub access with the installation token; default from GTH_GITHUB_TOKEN/GITHUB_TOKEN and GITHUB_REPOSITORY. */
-  github?: (env: NodeJS.ProcessEnv) => JobGitHub | null;
+  /** Where the PR of a pushed branch is opened (the CLI plugs GitHub in); without it the summary says to open it by hand. */
+  pullRequests?: (env: NodeJS.ProcessEnv) => PullRequestOpener | null;
   log?: Logger;
   brief?: BriefFn;
 }
 
-export function createEngineJobRunner(deps: EngineJobDeps = {}): JobRunner {
+export function createEngineJobRunner(deps: EngineJobDeps = {}): { run(req: BeadJobRequest, env: NodeJS.ProcessEnv): Promise<BeadJobResult> } {
   return { run: (req, env) => runJob(deps, req, env) };
 }
 
 interface JobScope {
-  req: JobRequest;
+  req: BeadJobRequest;
   env: NodeJS.ProcessEnv;
   log: Logger;
   store: BeadStore;
   bead: Bead;
   ctx: EngineContext;
-  github: JobGitHub | null;
+  github: PullRequestOpener | null;
 }
 
-async function runJob(deps: EngineJobDeps, req: JobRequest, env: NodeJS.ProcessEnv): Promise<JobResult> {
+async function runJob(deps: EngineJobDeps, req: BeadJobRequest, env: NodeJS.ProcessEnv): Promise<BeadJobResult> {
   const log = deps.log ?? createLogger(env, 'gth-job');
   const cwd = resolve(req.cwd);
   const git = rigGit(cwd);
@@ -77,7 +94,7 @@ async function runJob(deps: EngineJobDeps, req: JobRequest, env: NodeJS.ProcessE
     emit: (e) => log.info({ engine: e }, e.kind === 'phase' ? e.phase : `${e.kind} ${'beadId' in e ? (e.beadId ?? '') : ''}`),
     testEnv: env,
   };
-  const scope: JobScope = { req, env, log, store, bead, ctx, github: (deps.github ?? jobGitHubFromEnv)(env) };
+  const scope: JobScope = { req, env, log, store, bead, ctx, github: deps.pullRequests?.(env) ?? null };
   switch (req.kind) {
     case 'refinery-tests':
       return bead.role === 'refinery' ? engineJob(scope, 'refinery-tests') : testsFirstJob(scope);
@@ -131,7 +148,7 @@ async function publish(s: JobScope): Promise<void> {
  * event persisted on the convoy branch (jobsClaim: a next job is left due, open, for the app to dispatch once);
  * the PR a pushed branch needs is opened here with the installation token.
  */
-async function engineJob(s: JobScope, job: JobKind): Promise<JobResult> {
+async function engineJob(s: JobScope, job: JobKind): Promise<BeadJobResult> {
   const agent = `${s.req.kind}-${s.bead.id}`;
   const held = await holdBead(s);
   const cwd = resolve(s.req.cwd);
@@ -169,13 +186,13 @@ async function openPr(s: JobScope, branch: string, note: string): Promise<string
 }
 
 /** Tests first for a Polecat bead, committed on the convoy branch; the bead goes back to open with the Polecat due. */
-async function testsFirstJob(s: JobScope): Promise<JobResult> {
+async function testsFirstJob(s: JobScope): Promise<BeadJobResult> {
   if (s.bead.role !== 'polecat') return { ok: false, summary: `bead ${s.bead.id} is a ${s.bead.role ?? 'role-less'} bead: refinery-tests writes tests for polecat beads` };
   if (s.bead.labels.includes(TESTS_WRITTEN)) return { ok: true, summary: `bead ${s.bead.id} already has its tests on ${s.ctx.convoyBranch}` };
   return engineJob(s, 'refinery-tests');
 }
 
-async function polecatJob(s: JobScope): Promise<JobResult> {
+async function polecatJob(s: JobScope): Promise<BeadJobResult> {
   if (!s.bead.labels.includes(TESTS_WRITTEN)) {
     return { ok: false, summary: `bead ${s.bead.id} has no tests yet: the refinery-tests job runs before the Polecat` };
   }

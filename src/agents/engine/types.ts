@@ -11,6 +11,9 @@ export type EngineEvent =
   | { kind: 'bead'; beadId: string; status: string; model?: string; note?: string }
   | { kind: 'model'; role: Role; model: string; beadId?: string; tokensPerSecond?: number };
 
+/** A role's system prompt for a rig (versioned brief + the rig's docs). */
+export type BriefFn = (role: Role, rig: LoadedRig) => string;
+
 export interface EngineContext {
   store: BeadStore;
   rig: LoadedRig;

@@ -8,7 +8,11 @@ import { printJson } from '../output.js';
 
 /** The engine's job runner, loaded only when a job runs (the engine pulls in the providers and the fleet planner). */
 const ENGINE_JOB_RUNNER: JobRunner = {
-  run: async (req, env) => (await import('../../agents/engine/jobs.js')).createEngineJobRunner().run(req, env),
+  run: async (req, env) => {
+    const [{ createEngineJobRunner }, { jobGitHubFromEnv }] = await Promise.all([import('../../agents/engine/jobs.js'), import('../../github/job-github.js')]);
+    // The engine knows no GitHub: the CLI plugs the installation token's PR opener in.
+    return createEngineJobRunner({ pullRequests: jobGitHubFromEnv }).run(req, env);
+  },
 };
 
 /** The review job (PR head in a sandboxed worktree, rig.yml from the base branch), loaded only when it runs. */

@@ -14,6 +14,7 @@ import { BeadStore } from '../../../src/beads/store.js';
 import { claimBead } from '../../../src/beads/claim.js';
 import { parseBeadText } from '../../../src/beads/serialize.js';
 import { createEngineJobRunner } from '../../../src/agents/engine/jobs.js';
+import { jobGitHubFromEnv } from '../../../src/github/job-github.js';
 
 let root: string;
 let coder: FakeLlama;
@@ -92,7 +93,7 @@ describe('gth job polecat', () => {
       .on('pulls/create', () => [201, { number: 7, html_url: 'https://github.com/Codertocat/Hello-World/pull/7' }])
       .start();
     try {
-      const result = await createEngineJobRunner({ log: pino({ level: 'silent' }) }).run(
+      const result = await createEngineJobRunner({ log: pino({ level: 'silent' }), pullRequests: jobGitHubFromEnv }).run(
         { kind: 'polecat', beadId: BEAD, pr: null, convoy: CONVOY, cwd: runner },
         { ...env, GTH_GITHUB_TOKEN: 'ghs_installation', GITHUB_REPOSITORY: 'Codertocat/Hello-World' },
       );
