@@ -2,6 +2,7 @@
 import type { PhysicalCore } from './hardware.js';
 import type { ServerSpec } from './server-spec.js';
 import type { WorkItem } from './waves.js';
+import { Heap } from './heap.js';
 
 export interface Budgets {
   vramMiB: number;
@@ -68,21 +69,21 @@ export function schedule(items: readonly WorkItem[], waitsOn: ReadonlyMap<string
       else dependants.set(d, [i.bead.id]);
     }
   }
-  const ready = new Map<string | null, WorkItem[]>();
+  const ready = new Map<string | null, Heap<WorkItem>>();
   const pending = new Map<string | null, number>();
   const push = (i: WorkItem): void => {
-    const q = ready.get(i.serverKey);
-    if (q) q.push(i);
-    else ready.set(i.serverKey, [i]);
+    let q = ready.get(i.serverKey);
+    if (!q) ready.set(i.serverKey, (q = new Heap(byPriority)));
+    q.push(i);
   };
+  const hasReady = (key: string | null): boolean => (ready.get(key)?.size ?? 0) > 0;
   for (const i of items) {
     pending.set(i.serverKey, (pending.get(i.serverKey) ?? 0) + 1);
     if (remaining.get(i.bead.id) === 0) push(i);
   }
-  for (const q of ready.values()) q.sort(byPriority);
 
   const running = new Map<string, Running>();
-  const active: Scheduled[] = [];
+  const active = new Heap<Scheduled>((a, b) => a.end - b.end);
   const scheduled: Scheduled[] = [];
   const phases: Phase[] = [];
   const busySeconds = new Map<string, number>();
@@ -116,20 +117,20 @@ export function schedule(items: readonly WorkItem[], waitsOn: ReadonlyMap<string
     if (spec) busySeconds.set(spec.key, (busySeconds.get(spec.key) ?? 0) + d);
   };
 
-  while (scheduled.length < items.length || active.length) {
+  while (scheduled.length < items.length || active.size) {
     // Cloud beads: no capacity limit.
     const cloud = ready.get(null);
-    if (cloud?.length) for (const i of cloud.splice(0)) begin(i, null, t);
+    while (cloud?.size) begin(cloud.pop()!, null, t);
     // Servers with nothing left to do stop, freeing memory and cores for the others.
-    for (const [key, r] of running) if (r.busy === 0 && !(ready.get(key)?.length) && (pending.get(key) ?? 0) === 0) stop(key);
+    for (const [key, r] of running) if (r.busy === 0 && !hasReady(key) && (pending.get(key) ?? 0) === 0) stop(key);
     for (const spec of order) {
       const q = ready.get(spec.key);
-      if (!q?.length) continue;
+      if (!q?.size) continue;
       let r = running.get(spec.key);
       if (!r) {
         if (!fits(spec)) {
           // Idle servers with no ready work make way for a server that has some.
-          for (const [key, other] of running) if (other.busy === 0 && !(ready.get(key)?.length)) stop(key);
+          for (const [key, other] of running) if (other.busy === 0 && !hasReady(key)) stop(key);
           if (!fits(spec)) continue;
         }
         r = { spec, readyAt: t + spec.loadSeconds, busy: 0 };
@@ -141,32 +142,27 @@ export function schedule(items: readonly WorkItem[], waitsOn: ReadonlyMap<string
         peak.ramMiB = Math.max(peak.ramMiB, ram);
         peak.cores = Math.max(peak.cores, coresInUse.size);
       }
-      while (r.busy < spec.shape.slots && q.length) {
-        begin(q.shift()!, spec, Math.max(t, r.readyAt));
+      while (r.busy < spec.shape.slots && q.size) {
+        begin(q.pop()!, spec, Math.max(t, r.readyAt));
         r.busy++;
       }
     }
     phaseMark();
-    if (!active.length) {
+    if (!active.size) {
       // Nothing runs and nothing could start: every spec fits alone (sizing checked), so this is a planner bug.
       if (scheduled.length < items.length) throw new Error('internal: schedule stalled with beads left');
       break;
     }
     // Advance to the next bead end.
-    active.sort((a, b) => a.end - b.end);
-    t = active[0]!.end;
-    while (active.length && active[0]!.end <= t) {
-      const done = active.shift()!;
+    t = active.peek()!.end;
+    while (active.size && active.peek()!.end <= t) {
+      const done = active.pop()!;
       if (done.serverKey) running.get(done.serverKey)!.busy--;
       pending.set(done.serverKey, pending.get(done.serverKey)! - 1);
       for (const next of dependants.get(done.item.bead.id) ?? []) {
         const left = remaining.get(next)! - 1;
         remaining.set(next, left);
-        if (left === 0) {
-          const i = byId.get(next)!;
-          push(i);
-          ready.get(i.serverKey)!.sort(byPriority);
-        }
+        if (left === 0) push(byId.get(next)!);
       }
     }
   }
