@@ -5,12 +5,12 @@ import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Calibration } from '../../../src/fleet/calibration.js';
 import { gth } from '../../support/cli.js';
-import { locateRealLlama } from './locate.js';
+import { announceSkip, locateRealLlama } from './locate.js';
 
 const real = locateRealLlama();
 const quantizer = real.binary ? join(dirname(real.binary), 'llama-quantize') : null;
 const skip = real.skipReason ?? (quantizer && !existsSync(quantizer) ? `no llama-quantize at ${quantizer} (rebuild with runner-setup/build-llama-server.sh)` : null);
-if (skip) process.stderr.write(`real llama-server calibrate tier SKIPPED: ${skip}\n`);
+announceSkip('real llama-server calibrate tier', skip);
 
 const MODELS = ['Qwen2.5-Coder-3B-Instruct', 'Qwen3-Coder-30B-A3B-Instruct'];
 

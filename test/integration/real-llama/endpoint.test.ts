@@ -15,9 +15,10 @@ import { fetchSlots } from '../../../src/runtime/probe.js';
 import { readServerStates } from '../../../src/runtime/state-store.js';
 import { Supervisor } from '../../../src/runtime/supervisor.js';
 import { makeTinyGguf } from '../../support/tiny-gguf.js';
-import { locateRealLlama } from './locate.js';
+import { announceSkip, locateRealLlama } from './locate.js';
 
 const real = locateRealLlama();
+announceSkip('real llama-server endpoint tier', real.skipReason);
 const title = real.skipReason ? `real llama-server behind the endpoint (SKIPPED: ${real.skipReason})` : `real llama-server behind the endpoint (${real.binary})`;
 const MODEL = 'tiny-random-llama';
 const shape: ServerShape = { device: 'cpu', slots: 1, ctxPerSlot: 1024, cacheTypeK: 'q8_0', cacheTypeV: 'q4_0', flashAttention: true, nCpuMoe: 0 };

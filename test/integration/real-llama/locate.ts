@@ -2,6 +2,7 @@
 import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { describe, it } from 'vitest';
 
 export const LLAMA_PIN = '3.21.1';
 
@@ -29,4 +30,21 @@ export function locateRealLlama(env: NodeJS.ProcessEnv = process.env): RealLlama
     return { binary, vocab: null, skipReason: `no vocab GGUF at ${vocab} (set GTH_LLAMA_VOCAB to a llama.cpp models/ggml-vocab-*.gguf)` };
   }
   return { binary, vocab, skipReason: null };
+}
+
+/**
+ * Outside CI a missing build skips the tier and says why (on stderr and in the suite title). In CI
+ * (CI=true, set by .ci/run) the tier must run: a missing build is registered as a failing test, not a skip.
+ */
+export function announceSkip(tier: string, reason: string | null, env: NodeJS.ProcessEnv = process.env): void {
+  if (reason === null) return;
+  if (env.CI === 'true') {
+    describe(`${tier} (required in CI)`, () => {
+      it('has a real llama-server build to run against', () => {
+        throw new Error(`CI=true: the ${tier} must run, but ${reason}`);
+      });
+    });
+    return;
+  }
+  process.stderr.write(`${tier} SKIPPED: ${reason}\n`);
 }

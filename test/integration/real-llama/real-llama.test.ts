@@ -16,10 +16,10 @@ import { z } from 'zod';
 import { Supervisor } from '../../../src/runtime/supervisor.js';
 import { fetchMetrics, fetchSlots } from '../../../src/runtime/probe.js';
 import { DEFAULT_TINY, makeTinyGguf, type TinyGguf } from '../../support/tiny-gguf.js';
-import { locateRealLlama } from './locate.js';
+import { announceSkip, locateRealLlama } from './locate.js';
 
 const real = locateRealLlama();
-if (real.skipReason) process.stderr.write(`real llama-server tier SKIPPED: ${real.skipReason}\n`);
+announceSkip('real llama-server tier', real.skipReason);
 const title = real.skipReason ? `real llama-server (SKIPPED: ${real.skipReason})` : `real llama-server (${real.binary})`;
 
 const MODEL = 'tiny-random-llama';
