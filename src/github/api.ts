@@ -18,6 +18,11 @@ export interface GitHubApi {
   openIssuesWithLabel(repo: RepoRef, label: string): Promise<{ number: number; title: string; body: string }[]>;
   /** Who most recently added `label` to the issue (from its event timeline), or null. */
   lastLabeler(repo: RepoRef, issueNumber: number, label: string): Promise<{ login: string; isBot: boolean } | null>;
+  /** Opens a PR, or returns the open one from the same head into the same base (a redone step must not fail on it). */
+  openPullRequest(repo: RepoRef, p: { head: string; base: string; title: string; body: string }): Promise<{ number: number; created: boolean }>;
+  /** The line comments of one submitted review (the feedback a Polecat gets). */
+  reviewComments(repo: RepoRef, prNumber: number, reviewId: number): Promise<{ path: string; line: number | null; body: string }[]>;
+  closeIssue(repo: RepoRef, issueNumber: number): Promise<void>;
   /** The installation access token (cached by Octokit), for git over HTTPS; never logged. */
   installationToken(): Promise<string | null>;
 }
@@ -95,6 +100,19 @@ export function createGitHubApi(octokit: ProbotOctokit, botLogin: () => Promise<
       const last = labeled.at(-1);
       if (!last?.actor) return null;
       return { login: last.actor.login, isBot: last.actor.type === 'Bot' };
+    },
+    async openPullRequest(repo, p) {
+      const open = await rest.pulls.list({ ...repo, state: 'open', head: `${repo.owner}:${p.head}`, base: p.base, per_page: 1 });
+      if (open.data[0]) return { number: open.data[0].number, created: false };
+      const { data } = await rest.pulls.create({ ...repo, head: p.head, base: p.base, title: p.title, body: p.body });
+      return { number: data.number, created: true };
+    },
+    async reviewComments(repo, prNumber, reviewId) {
+      const comments = await octokit.paginate(rest.pulls.listCommentsForReview, { ...repo, pull_number: prNumber, review_id: reviewId, per_page: 100 });
+      return comments.map((c) => ({ path: c.path, line: c.line ?? c.original_line ?? null, body: c.body }));
+    },
+    async closeIssue(repo, issueNumber) {
+      await rest.issues.update({ ...repo, issue_number: issueNumber, state: 'closed', state_reason: 'completed' });
     },
     async installationToken() {
       const auth = (await octokit.auth({ type: 'installation' })) as { token?: string };

@@ -5,7 +5,11 @@ import type { Logger } from 'pino';
 import { createGitHubApi, type GitHubApi } from './api.js';
 import { beadIdFromBranch, dispatchReview, isBeadWorkflowPath } from './dispatch.js';
 import { admitActor, runEpic, scheduleEpic, type EpicDeps } from './epic-flow.js';
-import { parseWebhook, type GithubEvent } from './events.js';
+import { parseWebhook, type GithubEvent, type RepoRef } from './events.js';
+import { type DriveInput, type DriveTarget } from './convoy-driver.js';
+import { progressOf } from './convoy-progress.js';
+import { fromClosedPr, fromReview, fromWorkflowRun } from './lifecycle-events.js';
+import { renderProgressComment } from './progress-comment.js';
 import { OnceStore } from './once-store.js';
 import type { Engine } from './ports.js';
 import { recoverEpics, type RecoveryReport } from './recovery.js';
@@ -56,14 +60,40 @@ export function createGithubApp(opts: GithubAppOptions): GithubApp {
     return login;
   };
 
+  /**
+   * Queues one lifecycle step on the epic lane (one convoy push at a time): the event applied on the convoy branch,
+   * effects done, jobs dispatched, the progress comment refreshed; a retry's back-off brings it back later.
+   */
+  function drive(api: GitHubApi, ev: { repo: RepoRef; defaultBranch: string }, target: DriveTarget, input: DriveInput, what: string): void {
+    const lifecycle = opts.engine.lifecycle!;
+    queue.push(what, async () => {
+      const ctx = { api, repo: ev.repo, defaultBranch: ev.defaultBranch, dispatched, token: () => api.installationToken() };
+      const r = await lifecycle.drive(ctx, target, input);
+      if (!r) {
+        log.warn({ target }, `${what}: no convoy found`);
+        return;
+      }
+      if (r.convoy.epic) {
+        const { finished: _f, ...progress } = progressOf(r.convoy, r.beads);
+        await api.upsertProgressComment(ev.repo, r.convoy.epic.issue, renderProgressComment(progress));
+      }
+      for (const w of r.retryAt) {
+        const wait = Math.max(0, Date.parse(w.at) - Date.now());
+        // The timer does not hold the process open; after a restart, recovery dispatches what is due.
+        setTimeout(() => drive(api, ev, { beadId: w.beadId }, null, `retry ${w.beadId}`), wait).unref();
+      }
+    }, 'epic');
+  }
+
   async function route(ev: GithubEvent, api: GitHubApi): Promise<string> {
+    const lifecycle = opts.engine.lifecycle;
     switch (ev.kind) {
       case 'ignored':
         return ev.reason;
       case 'epic-labeled': {
         const admitted = await admitActor(api, ev.repo, ev.sender);
         if (!admitted.ok) return `refused: ${admitted.reason}`;
-        await scheduleEpic(epicDeps, api, { repo: ev.repo, issue: ev.issue });
+        await scheduleEpic(epicDeps, api, { repo: ev.repo, defaultBranch: ev.defaultBranch, issue: ev.issue });
         return 'epic scheduled';
       }
       case 'refinery-review-command':
@@ -72,10 +102,21 @@ export function createGithubApp(opts: GithubAppOptions): GithubApp {
         if (ev.isFork) return 'fork PR: never dispatched to the self-hosted runner';
         const bead = beadIdFromBranch(ev.headRef);
         if (!bead) return `branch ${ev.headRef} is not a bead branch`;
+        if (lifecycle) {
+          // The bead learns its PR; its review job is dispatched by the lifecycle, once per attempt.
+          drive(api, ev, { beadId: bead }, { bead: { id: bead, event: { type: 'prOpened', pr: ev.prNumber } } }, `PR #${ev.prNumber} of ${bead}`);
+          return `PR #${ev.prNumber} recorded for bead ${bead}`;
+        }
         const sent = await dispatchReview(api, dispatched, ev.repo, ev.defaultBranch, { prNumber: ev.prNumber, headRef: ev.headRef, key: ev.headSha });
         return sent ? `refinery-review dispatched for bead ${bead}` : 'already dispatched';
       }
       case 'workflow-run': {
+        if (lifecycle) {
+          const input = fromWorkflowRun(ev);
+          if (!input || input.kind !== 'bead') return 'not a bead job run';
+          drive(api, ev, input.branch ? { branch: input.branch } : { beadId: input.beadId }, { bead: { id: input.beadId, event: input.event } }, `run ${ev.runId}`);
+          return `${input.event.type} for bead ${input.beadId} queued`;
+        }
         if (!isBeadWorkflowPath(ev.workflowPath) || !ev.headBranch?.startsWith('convoy/')) return 'not a convoy bead run';
         const convoys = opts.engine.convoys;
         if (!convoys) return 'no convoy lookup registered';
@@ -83,11 +124,18 @@ export function createGithubApp(opts: GithubAppOptions): GithubApp {
         if (!epic) return `no epic for ${ev.headBranch}`;
         // Re-reads the convoy, edits the progress comment in place and dispatches what became ready.
         queue.push(`update ${ev.headBranch}`, async () => {
-          await runEpic(epicDeps, api, { repo: ev.repo, issue: { number: epic.issueNumber, title: '', body: '' } }, 'resume-only');
+          await runEpic(epicDeps, api, { repo: ev.repo, defaultBranch: ev.defaultBranch, issue: { number: epic.issueNumber, title: '', body: '' } }, 'resume-only');
         }, 'epic');
         return `progress update queued for #${epic.issueNumber}`;
       }
       case 'pr-closed': {
+        if (lifecycle) {
+          const input = fromClosedPr(ev);
+          if (!input) return `PR #${ev.prNumber} (${ev.headRef} -> ${ev.baseRef}) is neither a bead PR nor a convoy delivery`;
+          if (input.kind === 'bead') drive(api, ev, { branch: input.branch! }, { bead: { id: input.beadId, event: input.event } }, `PR #${ev.prNumber} closed`);
+          else drive(api, ev, { branch: input.branch }, { convoy: input.event }, `convoy PR #${ev.prNumber} merged`);
+          return `PR #${ev.prNumber} ${ev.merged ? 'merged' : 'closed unmerged'}: ${input.event.type} queued`;
+        }
         if (!ev.merged) return `pull request #${ev.prNumber} closed without merging`;
         const bead = beadIdFromBranch(ev.headRef);
         if (ev.isFork || !bead || !ev.baseRef.startsWith('convoy/')) return `merged ${ev.headRef} into ${ev.baseRef}: not a bead PR into a convoy`;
@@ -98,15 +146,26 @@ export function createGithubApp(opts: GithubAppOptions): GithubApp {
         queue.push(`merged ${bead}`, async () => {
           await merges.beadMerged(ev.repo, bead, ev.baseRef, ev.prNumber, token);
           const epic = await convoys.findByBranch(ev.repo, ev.baseRef, token);
-          if (epic) await runEpic(epicDeps, api, { repo: ev.repo, issue: { number: epic.issueNumber, title: '', body: '' } }, 'resume-only');
+          if (epic) await runEpic(epicDeps, api, { repo: ev.repo, defaultBranch: ev.defaultBranch, issue: { number: epic.issueNumber, title: '', body: '' } }, 'resume-only');
         }, 'epic');
         return `bead ${bead} merged: recording it and updating the epic`;
       }
-      case 'epic-unlabeled':
-        return `epic #${ev.issue.number} unlabelled`;
-      case 'pr-review':
-        // Feeding human reviews back into beads belongs to the engine; recorded here only.
-        return `review ${ev.state} by ${ev.sender.login} noted`;
+      case 'epic-unlabeled': {
+        if (!lifecycle) return `epic #${ev.issue.number} unlabelled: no lifecycle engine registered`;
+        if (ev.sender.isBot) return `epic label removed by bot ${ev.sender.login}: ignored`;
+        // Pending beads are cancelled; jobs already running are left to finish.
+        drive(api, ev, { epicIssue: ev.issue.number }, { convoy: { type: 'unlabelled' } }, `stop epic #${ev.issue.number}`);
+        return `epic #${ev.issue.number} unlabelled: stopping its convoy`;
+      }
+      case 'pr-review': {
+        if (!lifecycle) return `review ${ev.state} by ${ev.reviewer.login} noted`;
+        if (ev.state !== 'changes_requested' && ev.state !== 'approved') return `review ${ev.state} by ${ev.reviewer.login}: nothing to do`;
+        const comments = ev.state === 'changes_requested' ? await api.reviewComments(ev.repo, ev.prNumber, ev.reviewId) : [];
+        const input = fromReview(ev, comments);
+        if (!input || input.kind !== 'bead') return `review on ${ev.headRef} -> ${ev.baseRef}: not a bead PR into a convoy`;
+        drive(api, ev, { branch: input.branch! }, { bead: { id: input.beadId, event: input.event } }, `review ${ev.reviewId}`);
+        return `${input.event.type} for bead ${input.beadId} queued`;
+      }
     }
   }
 
@@ -142,12 +201,12 @@ export function createGithubApp(opts: GithubAppOptions): GithubApp {
     const installations = await appOctokit.paginate(appOctokit.rest.apps.listInstallations, { per_page: 100 });
     return recoverEpics(epicDeps, {
       async list() {
-        const out: { api: GitHubApi; repo: { owner: string; repo: string } }[] = [];
+        const out: { api: GitHubApi; repo: RepoRef; defaultBranch: string }[] = [];
         for (const inst of installations) {
           const octokit = await app.auth(inst.id);
           const repos = await octokit.paginate(octokit.rest.apps.listReposAccessibleToInstallation, { per_page: 100 });
           const api = createGitHubApi(octokit, botLogin);
-          for (const r of repos) out.push({ api, repo: { owner: r.owner.login, repo: r.name } });
+          for (const r of repos) out.push({ api, repo: { owner: r.owner.login, repo: r.name }, defaultBranch: r.default_branch ?? 'main' });
         }
         return out;
       },

@@ -1,6 +1,7 @@
 // The epic flow: check who labelled, plan once with the Mayor after the webhook is answered, keep one progress comment, dispatch jobs.
 import type { Logger } from 'pino';
 import { writeAccess, type GitHubApi } from './api.js';
+import { progressOf } from './convoy-progress.js';
 import { dispatchReady } from './dispatch.js';
 import type { Actor, RepoRef } from './events.js';
 import type { OnceStore } from './once-store.js';
@@ -22,6 +23,8 @@ export interface EpicDeps {
 
 export interface EpicTarget {
   repo: RepoRef;
+  /** The repository's default branch (the review job and the convoy's delivery PR go there). */
+  defaultBranch: string;
   issue: { number: number; title: string; body: string };
 }
 
@@ -88,6 +91,18 @@ export async function runEpic(
         return 'failed';
       }
       outcome = 'planned';
+    }
+    if (deps.engine.lifecycle) {
+      // The lifecycle starts what is ready (and a stopped convoy runs again when the label is back), then dispatches.
+      const input = mode === 'plan-or-resume' && outcome === 'resumed' ? ({ convoy: { type: 'relabelled' } } as const) : null;
+      const driven = await deps.engine.lifecycle.drive({ api, repo, defaultBranch: target.defaultBranch, dispatched: deps.dispatched, token }, { epicIssue: issue.number }, input);
+      if (driven) {
+        const { finished: _f, ...now } = progressOf(driven.convoy, driven.beads);
+        progress = ConvoyProgress.parse(now);
+        deps.log.info({ epic: key, convoy: progress.convoyId, dispatched: driven.dispatched }, `epic ${outcome}`);
+      }
+      await api.upsertProgressComment(repo, issue.number, renderProgressComment(progress));
+      return outcome;
     }
     await api.upsertProgressComment(repo, issue.number, renderProgressComment(progress));
     if (outcome !== 'finished') {

@@ -4,6 +4,7 @@ import { BeadId, Role, Status } from '../beads/schema.js';
 import type { RepoRef } from './events.js';
 import { JOB_KINDS } from './dispatch.js';
 import type { TokenSource } from './town-repo.js';
+import type { ConvoyLifecycle } from './convoy-driver.js';
 
 export type { TokenSource };
 
@@ -73,4 +74,6 @@ export interface Engine {
   planner: EpicPlanner | null;
   convoys: ConvoyLookup | null;
   merges?: MergeRecorder | null;
+  /** The lifecycle engine on convoy branches; when present, webhooks drive it (job results, reviews, merges, unlabel). */
+  lifecycle?: ConvoyLifecycle | null;
 }

@@ -6,7 +6,7 @@ import type { RepoRef } from './events.js';
 
 export interface InstallationRepos {
   /** Every (installation api, repo) pair the app can see. */
-  list(): Promise<{ api: GitHubApi; repo: RepoRef }[]>;
+  list(): Promise<{ api: GitHubApi; repo: RepoRef; defaultBranch: string }[]>;
 }
 
 export interface RecoveryReport {
@@ -32,7 +32,7 @@ export async function recoverEpics(
     log.warn('restart recovery skipped: no convoy lookup registered (engine not installed)');
     return report;
   }
-  for (const { api, repo } of await repos.list()) {
+  for (const { api, repo, defaultBranch } of await repos.list()) {
     let issues: Awaited<ReturnType<GitHubApi['openIssuesWithLabel']>>;
     try {
       issues = await api.openIssuesWithLabel(repo, epicLabel);
@@ -44,7 +44,7 @@ export async function recoverEpics(
     for (const issue of issues) {
       const epic = epicKey(repo, issue.number);
       try {
-        report.push(await recoverOne(deps, api, repo, issue, epicLabel));
+        report.push(await recoverOne(deps, api, { repo, defaultBranch }, issue, epicLabel));
       } catch (err) {
         log.warn({ err, epic }, 'restart recovery failed for one epic; going on with the others');
         report.push({ epic, outcome: 'error', reason: err instanceof Error ? err.message.split('\n')[0] : String(err) });
@@ -58,10 +58,11 @@ export async function recoverEpics(
 async function recoverOne(
   deps: EpicDeps,
   api: GitHubApi,
-  repo: RepoRef,
+  where: { repo: RepoRef; defaultBranch: string },
   issue: { number: number; title: string; body: string },
   epicLabel: string,
 ): Promise<RecoveryReport> {
+  const { repo } = where;
   const epic = epicKey(repo, issue.number);
   const existing = await deps.engine.convoys!.findByEpic(repo, issue.number, () => api.installationToken());
   if (existing?.finished) return { epic, outcome: 'skipped', reason: 'convoy finished' };
@@ -71,5 +72,5 @@ async function recoverOne(
     const admitted = labeler ? await admitActor(api, repo, labeler) : { ok: false as const, reason: 'no labeled event found' };
     if (!admitted.ok) return { epic, outcome: 'skipped', reason: admitted.reason };
   }
-  return { epic, outcome: await runEpic(deps, api, { repo, issue }) };
+  return { epic, outcome: await runEpic(deps, api, { ...where, issue }) };
 }

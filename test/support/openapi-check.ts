@@ -55,6 +55,11 @@ function closeObjects(node: unknown, inComposition = false): unknown {
     obj[k] = closeObjects(v, inComposition || k === 'allOf');
   }
   if (!inComposition && !composed && obj.properties && !('additionalProperties' in obj)) obj.additionalProperties = false;
+  // OpenAPI 3.0's `nullable` next to oneOf/anyOf (no `type`): Ajv rejects the schema, so spell it as "or null".
+  if (obj.nullable === true && !('type' in obj)) {
+    const { nullable: _n, ...rest } = obj;
+    return { anyOf: [rest, { type: 'null' }] };
+  }
   return obj;
 }
 

@@ -9,6 +9,7 @@ import { epicKeyOf, progressOf } from '../../github/convoy-progress.js';
 import type { RepoRef } from '../../github/events.js';
 import type { ConvoyLookup, ConvoyProgress, Engine, EpicPlanner, EpicRequest, MergeRecorder } from '../../github/ports.js';
 import { TownRepos, type TownCheckout } from '../../github/town-repo.js';
+import type { ConvoyLifecycle } from '../../github/convoy-driver.js';
 import { quoteUntrusted } from '../../github/untrusted.js';
 import { GthError } from '../../util/errors.js';
 import type { RefineryReview } from '../contracts.js';
@@ -55,7 +56,14 @@ export function createGithubEngine(o: GithubEngineOptions): Engine {
       }),
   };
   const merges: MergeRecorder = { beadMerged: (repo, beadId, branch, pr, token) => towns.use(repo, token, (t) => recordMerge(o, t, beadId, branch, pr)) };
-  return { planner, convoys, merges };
+  // The GitHub composition lives in src/github; loaded lazily so this module has no static import of it.
+  const lifecycle = lazyLifecycle(() => import('../../github/convoy-driver.js').then((m) => m.createGithubLifecycle({ towns, log: o.log, env: o.env, ledgerFile: o.env?.GTH_LEDGER ?? null })));
+  return { planner, convoys, merges, lifecycle };
+}
+
+function lazyLifecycle(build: () => Promise<ConvoyLifecycle>): ConvoyLifecycle {
+  let made: Promise<ConvoyLifecycle> | null = null;
+  return { drive: async (ctx, target, input) => (await (made ??= build())).drive(ctx, target, input) };
 }
 
 // ---- convoys on branches ----
@@ -79,7 +87,7 @@ async function beadsAt(t: TownCheckout, ref: string, ids: string[]): Promise<Bea
 }
 
 /** Looks at every convoy/* branch for the convoy that branch was made for; a branch with unreadable files is skipped (and logged). */
-async function findConvoy(t: TownCheckout, log: Logger, match: (c: Convoy) => boolean): Promise<{ convoy: Convoy; beads: Bead[] } | null> {
+export async function findConvoy(t: TownCheckout, log: Logger, match: (c: Convoy) => boolean): Promise<{ convoy: Convoy; beads: Bead[] } | null> {
   const refs = (await t.git(['for-each-ref', '--format=%(refname:short)', 'refs/remotes/origin/convoy/'])).split('\n').filter(Boolean);
   for (const ref of refs) {
     try {

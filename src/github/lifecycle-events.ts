@@ -1,0 +1,84 @@
+// Pure: webhooks -> lifecycle events (src/lifecycle/machine.ts): which bead or convoy a webhook is about, and what happened to it.
+import type { BeadEvent, ConvoyEvent, JobFailure, JobKind } from '../lifecycle/machine.js';
+import { beadIdFromBranch, isBeadWorkflowPath, WORKFLOW_FILE, type JobKind as WorkflowJob } from './dispatch.js';
+import type { EventOf } from './events.js';
+
+export type LifecycleInput =
+  | { kind: 'bead'; beadId: string; event: BeadEvent; /** The convoy branch when the webhook names it; else found from the bead. */ branch: string | null }
+  | { kind: 'convoy'; branch: string; event: ConvoyEvent };
+
+/** A bead workflow's run-name is "<kind> <bead> (...)" (see .github/workflows/*.yml). */
+const RUN_TITLE_RE = /^([a-z-]+) (\S+) \(/;
+
+/** GitHub's conclusions: success, failure, cancelled, timed_out, skipped, stale, neutral, action_required, startup_failure. */
+export function jobOutcome(conclusion: string | null): 'success' | JobFailure {
+  switch (conclusion) {
+    case 'success':
+      return 'success';
+    case 'cancelled':
+    case 'skipped':
+    case 'stale':
+      // A run that never did its work is retried like a cancelled one.
+      return 'cancelled';
+    case 'timed_out':
+      return 'timed_out';
+    default:
+      return 'failure';
+  }
+}
+
+/** A completed run of one of the app's bead workflows -> job succeeded / failed / cancelled / timed out for its bead. */
+export function fromWorkflowRun(ev: EventOf<'workflow-run'>): LifecycleInput | null {
+  if (ev.trigger !== 'workflow_dispatch' || !isBeadWorkflowPath(ev.workflowPath)) return null;
+  const m = RUN_TITLE_RE.exec(ev.title);
+  const file = ev.workflowPath.replace('.github/workflows/', '');
+  const job = (Object.entries(WORKFLOW_FILE) as [WorkflowJob, string][]).find(([, f]) => f === file)?.[0];
+  if (!m || !job || m[1] !== job) return null;
+  const beadId = m[2]!;
+  if (!beadIdFromBranch(`bead/${beadId}`)) return null;
+  const outcome = jobOutcome(ev.conclusion);
+  const kind = job as JobKind;
+  const event: BeadEvent =
+    outcome === 'success'
+      ? { type: 'jobSucceeded', job: kind }
+      : { type: 'jobFailed', job: kind, outcome, reason: `workflow run ${ev.runId} (attempt ${ev.runAttempt}) ended ${ev.conclusion ?? 'without a conclusion'}` };
+  // Review runs go on the default branch; the others on the convoy branch.
+  return { kind: 'bead', beadId, event, branch: ev.headBranch?.startsWith('convoy/') ? ev.headBranch : null };
+}
+
+export interface ReviewComment {
+  path: string;
+  line: number | null;
+  body: string;
+}
+
+/** The feedback the next Polecat attempt gets: the review's text and each line comment with its place. */
+export function reviewFeedback(body: string, comments: ReviewComment[]): string {
+  const lines = comments.map((c) => `- ${c.path}${c.line ? `:${c.line}` : ''}: ${c.body.trim()}`);
+  return [body.trim(), ...(lines.length ? ['', 'Line comments:', ...lines] : [])].join('\n').trim() || 'Changes requested (no comment given).';
+}
+
+/**
+ * A submitted review on a bead PR into a convoy branch. Changes requested (by a person or by the Refinery's bot) sends
+ * the bead back to a Polecat with the comments; an approval by a person counts as a passed review. Other states
+ * (commented, dismissed) change nothing.
+ */
+export function fromReview(ev: EventOf<'pr-review'>, comments: ReviewComment[]): LifecycleInput | null {
+  const beadId = beadIdFromBranch(ev.headRef);
+  if (!beadId || !ev.baseRef.startsWith('convoy/')) return null;
+  const by = ev.reviewer.isBot ? 'refinery' : 'human';
+  if (ev.state === 'changes_requested') return { kind: 'bead', beadId, branch: ev.baseRef, event: { type: 'changesRequested', by, feedback: reviewFeedback(ev.body, comments) } };
+  if (ev.state === 'approved') return { kind: 'bead', beadId, branch: ev.baseRef, event: { type: 'reviewPassed', by, summary: ev.body.trim().slice(0, 300) || 'approved' } };
+  return null;
+}
+
+/** A closed PR: a bead PR into its convoy (merged or not), or the convoy's own PR into the default branch (merged). */
+export function fromClosedPr(ev: EventOf<'pr-closed'>): LifecycleInput | null {
+  if (ev.isFork) return null;
+  const beadId = beadIdFromBranch(ev.headRef);
+  if (beadId && ev.baseRef.startsWith('convoy/')) {
+    return { kind: 'bead', beadId, branch: ev.baseRef, event: ev.merged ? { type: 'merged', pr: ev.prNumber } : { type: 'closedUnmerged', pr: ev.prNumber } };
+  }
+  if (ev.headRef.startsWith('convoy/') && ev.baseRef === ev.defaultBranch && ev.merged) return { kind: 'convoy', branch: ev.headRef, event: { type: 'convoyMerged' } };
+  return null;
+}
