@@ -162,6 +162,7 @@ async function upForeground(flags: UpFlags, settings: RuntimeSettings, servers: 
   const log = createLogger(process.env, 'runtime');
   const sup = new Supervisor({ settings, logger: log });
   let endpoint: FleetEndpoint | null = null;
+  let endpointLine = '';
   let stopping: Promise<void> | null = null;
   const stop = (): Promise<void> => (stopping ??= (async () => {
     await endpoint?.close();
@@ -184,7 +185,7 @@ async function upForeground(flags: UpFlags, settings: RuntimeSettings, servers: 
       endpoint = await startFleetEndpoint({ sup, stateDir: settings.stateDir, plans: all, config: settings.endpoint, fleet: loadFleetConfig(raw), meter, log });
       const keyVariable = keyVariableOf(settings.endpoint);
       writeEndpointState(settings.stateDir, { pid: process.pid, url: endpoint.url, keyVariable, models: listModelNames({ servers: all, pick: () => ({ local: false, model: '' }) }).filter((m) => !m.endsWith('<tokens>')) });
-      process.stderr.write(`gth: fleet endpoint on ${endpoint.url}/v1 (${keyVariable ? 'API key required' : 'no key: loopback only'})\n`);
+      endpointLine = `fleet endpoint: ${endpoint.url}/v1 (${keyVariable ? `API key from $${keyVariable}` : 'no key: loopback only'}); \`gth runtime env --for <tool>\` configures clients\n`;
     }
   } catch (err) {
     await stop();
@@ -199,6 +200,7 @@ async function upForeground(flags: UpFlags, settings: RuntimeSettings, servers: 
   if (flags.json) printJson(st);
   else {
     printStatus(st);
+    process.stdout.write(endpointLine);
     process.stdout.write('supervising; Ctrl-C or `gth runtime down` stops the servers\n');
   }
   // Stays alive until a signal: the supervisor's timers keep the event loop running.
