@@ -10,7 +10,7 @@ import { GthError, UsageError } from '../util/errors.js';
 
 const MARK = '# gastown-hybrid';
 const ATTR_LINES = ['beads/*.json merge=gth-bead', 'beads/convoys/*.json merge=gth-bead'];
-const IGNORE_LINES = ['.gastown-state/'];
+const IGNORE_LINES = ['.gastown-state/', 'beads/.lock.owner*'];
 /** A user's own pre-commit hook is moved here and run after ours. */
 export const USER_HOOK_SUFFIX = '.user';
 
