@@ -62,7 +62,8 @@ describe('engine crash and garbage', () => {
     let claimed = false;
     while (!claimed && Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, 200));
-      claimed = (await store.list()).some((b) => b.role === 'polecat' && b.status === 'in_progress');
+      // Tests written and the Polecat's call hanging: the bead is in progress at its code step.
+      claimed = (await store.list()).some((b) => b.role === 'polecat' && b.status === 'in_progress' && b.lifecycle?.step === 'code');
     }
     expect(claimed).toBe(true);
     child.kill('SIGKILL');
