@@ -139,7 +139,8 @@ export const ConvoyLife = z.strictObject({
 
 export const Convoy = z.strictObject({
   id: BeadId,
-  title: Title,
+  // Not capped like a bead's: the Mayor names convoys from the plan it writes; the CLI caps its own --title.
+  title: z.string().refine((t) => t.trim() !== '', 'title must not be empty'),
   epic: z
     .strictObject({ repo: z.string().nullable().default(null), issue: z.int().positive() })
     .nullable()
