@@ -22,8 +22,8 @@ describe.skipIf(skip !== null)(skip ? `gth calibrate (SKIPPED: ${skip})` : `gth 
       env: { GTH_LLAMA_SERVER: real.binary!, GTH_LLAMA_VOCAB: real.vocab!, GTH_STATE_DIR: join(dir, 'state'), PATH: (process.env.PATH ?? '').split(':').filter((p) => !p.includes('test/doubles')).join(':'), HOME: process.env.HOME },
     });
     expect(r.exitCode, String(r.stderr)).toBe(0);
-    const out = JSON.parse(String(r.stdout)) as Calibration & { file: string };
-    const cal = Calibration.parse({ ...out, file: undefined });
+    const { file, ...rest } = JSON.parse(String(r.stdout)) as Calibration & { file: string };
+    const cal = Calibration.parse(rest);
     // 2 models x 1 context x 2 slot counts x 2 cache modes (quantized with flash attention, f16 without).
     expect(cal.runs).toHaveLength(8);
     for (const run of cal.runs) {
@@ -38,6 +38,6 @@ describe.skipIf(skip !== null)(skip ? `gth calibrate (SKIPPED: ${skip})` : `gth 
       expect(run.args).toEqual(expect.arrayContaining(['--parallel', String(run.slots), '-ctk', run.cacheTypeK, '--flash-attn', run.flashAttn, '--cache-ram']));
     }
     // Saved where the planner reads it.
-    expect(Calibration.parse(JSON.parse(readFileSync(out.file, 'utf8'))).runs).toHaveLength(8);
+    expect(Calibration.parse(JSON.parse(readFileSync(file, 'utf8'))).runs).toHaveLength(8);
   });
 });
