@@ -193,7 +193,8 @@ export class FleetEndpoint {
       await run().catch(() => undefined);
       return;
     }
-    await this.o.meter.track({ meta: { role, caller }, provider: 'openai-compatible', model, local: true }, run).catch(() => undefined);
+    // The server's device: a CPU server's call is charged CPU power, not a share of the GPU's.
+    await this.o.meter.track({ meta: { role, caller }, provider: 'openai-compatible', model, local: true, device: lease.server.device }, run).catch(() => undefined);
   }
 
   /** /models/<model>/tokenize etc.: straight to that model's llama-server when it runs; no load, no queue. */

@@ -47,6 +47,7 @@ describe('fleet endpoint', () => {
     ]);
     expect(entries[0]!.tokens).toMatchObject({ in: plain.usage!.prompt_tokens, out: plain.usage!.completion_tokens });
     expect(entries[1]!.tokens.out).toBeGreaterThan(0);
+    expect(entries.map((e) => e.device)).toEqual(['gpu', 'cpu']); // the reviewer's server runs on the CPU: CPU power
     expect(entries.every((e) => e.seconds > 0 && e.energyWh > 0 && e.error === undefined)).toBe(true);
 
     const health = await fetch(`${fleet.url}/health`);

@@ -35,7 +35,7 @@ export async function startFleet(opts: {
   await sup.init();
   await sup.up(opts.up ?? opts.plans.slice(0, 1));
   const ledger = join(box.dir, 'ledger.jsonl');
-  const meter = new LedgerMeter({ ledgerPath: ledger, prices: loadPrices(), localWatts: 200 });
+  const meter = new LedgerMeter({ ledgerPath: ledger, prices: loadPrices(), localWatts: 200, cpuWatts: 65 });
   const config = EndpointConfig.parse({ port: 0, ...opts.endpoint });
   const endpoint = await startFleetEndpoint({ sup, stateDir: box.stateDir, plans: opts.plans, config, meter, log: pino({ level: 'silent' }), env: box.env });
   return {
