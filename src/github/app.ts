@@ -172,6 +172,8 @@ export function createGithubApp(opts: GithubAppOptions): GithubApp {
   const appFn: ApplicationFunction = (app) => {
     probot = app;
     void deliveries.prune((opts.dedupeDays ?? 7) * 86_400_000).catch((err: unknown) => log.warn({ err }, 'pruning deliveries failed'));
+    // A dispatched attempt is remembered per (bead, job, revision, try); a month is far past any run's life.
+    void dispatched.prune(30 * 86_400_000).catch((err: unknown) => log.warn({ err }, 'pruning dispatched jobs failed'));
     app.onAny(async (context) => {
       const ev = parseWebhook(context.name, context.payload, { epicLabel });
       if (ev.kind === 'ignored') {

@@ -47,13 +47,27 @@ export function gitRunner(o: GitRunnerOptions): GitRunner {
   const env = { ...o.env, GIT_TERMINAL_PROMPT: '0' };
   const run = async (args: string[], cwd = o.cwd): Promise<string> => {
     const timeout = timeoutFor(args, o);
+    // Its own process group, killed whole on timeout: git's transport helper (git-remote-https) would otherwise keep
+    // the pipes open and the call hanging after git itself is gone.
+    const child = execa('git', args, { cwd, env, detached: true, stripFinalNewline: true });
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      try {
+        process.kill(-child.pid!, 'SIGKILL');
+      } catch {
+        child.kill('SIGKILL');
+      }
+    }, timeout);
     try {
-      return (await execa('git', args, { cwd, env, timeout, killSignal: 'SIGKILL', stripFinalNewline: true })).stdout;
+      return (await child).stdout;
     } catch (err) {
-      const e = err as { timedOut?: boolean; stderr?: string; shortMessage?: string };
-      const why = e.timedOut ? `timed out after ${Math.round(timeout / 1000)} s` : 'failed';
+      const e = err as { stderr?: string; shortMessage?: string };
+      const why = timedOut ? `timed out after ${Math.round(timeout / 1000)} s` : 'failed';
       const detail = (e.stderr || e.shortMessage || String(err)).trim();
-      throw new GitCallError(`git ${args[0]} ${why} for ${o.label}\n${detail}`, e.timedOut === true, { cause: err });
+      throw new GitCallError(`git ${args[0]} ${why} for ${o.label}\n${detail}`, timedOut, { cause: err });
+    } finally {
+      clearTimeout(timer);
     }
   };
   return { run, tryRun: (args, cwd) => run(args, cwd).catch(() => null) };

@@ -2,9 +2,10 @@
 import { existsSync } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { execa } from 'execa';
+import type { Logger } from 'pino';
 import { GthError } from '../util/errors.js';
 import type { RepoRef } from './events.js';
+import { GitCallError, gitRunner, type GitTimeouts } from './git.js';
 
 /** Installation token for git over HTTPS, or null where the remote needs none (local paths in tests, SSH). */
 export type TokenSource = () => Promise<string | null>;
@@ -19,6 +20,11 @@ export interface TownRepoOptions {
   /** Commit identity of the app's own commits (the Mayor's plan). */
   identity?: { name: string; email: string };
   env?: NodeJS.ProcessEnv;
+  /** Per-call limits for git; a hung fetch is killed, so the repository's queue moves on. */
+  timeouts?: GitTimeouts;
+  /** Git web base for the default remote URL (GitHub Enterprise: `<proto>://<host>`). */
+  gitBaseUrl?: string;
+  log?: Pick<Logger, 'warn'>;
 }
 
 /**
@@ -61,25 +67,43 @@ export class TownRepos {
 
   private async open(repo: RepoRef, token: TokenSource | undefined): Promise<TownCheckout> {
     const dir = this.dir(repo);
-    const url = this.o.remoteUrl?.(repo) ?? `https://github.com/${repo.owner}/${repo.repo}.git`;
-    const env = { ...(this.o.env ?? process.env), ...authEnv(url.startsWith('https://') && token ? await token() : null), GIT_TERMINAL_PROMPT: '0' };
+    const web = (this.o.gitBaseUrl ?? 'https://github.com').replace(/\/+$/, '');
+    const url = this.o.remoteUrl?.(repo) ?? `${web}/${repo.owner}/${repo.repo}.git`;
+    const host = /^https?:\/\//.test(url) ? `${new URL(url).protocol}//${new URL(url).host}/` : null;
+    const env = { ...(this.o.env ?? process.env), ...authEnv(host && token ? await token() : null, host ?? undefined) };
+    const git = gitRunner({ cwd: dir, env, label: `${repo.owner}/${repo.repo}`, ...this.o.timeouts });
     const run = async (args: string[], cwd = dir): Promise<string> => {
       try {
-        return (await execa('git', args, { cwd, env, stripFinalNewline: true })).stdout;
+        return await git.run(args, cwd);
       } catch (err) {
-        const e = err as { stderr?: string; shortMessage?: string };
-        throw new TownGitError(`git ${args[0]} failed for ${repo.owner}/${repo.repo} in ${dir}: ${(e.stderr || e.shortMessage || String(err)).trim()}`, { cause: err });
+        // The message names the repository only; paths and git's stderr stay in the cause for the log.
+        throw new TownGitError((err as Error).message.split('\n')[0]!, { cause: err });
       }
     };
-    if (!existsSync(join(dir, '.git'))) {
+    const fresh = async () => {
       await rm(dir, { recursive: true, force: true });
       await mkdir(dirname(dir), { recursive: true });
       await run(['clone', '-q', '--no-checkout', url, dir], dirname(dir));
       const who = this.o.identity ?? { name: 'gastown-hybrid[bot]', email: 'gastown-hybrid[bot]@users.noreply.github.com' };
       await run(['config', 'user.name', who.name]);
       await run(['config', 'user.email', who.email]);
+    };
+    if (!existsSync(join(dir, '.git'))) await fresh();
+    // Calls on this clone are serialised in this process, so a lock left at this point is from a killed git: stale.
+    const lock = join(dir, '.git', 'index.lock');
+    if (existsSync(lock)) {
+      this.o.log?.warn({ repo: `${repo.owner}/${repo.repo}` }, 'stale .git/index.lock in the app clone (a git process was killed): removed');
+      await rm(lock, { force: true });
     }
-    await run(['fetch', '-q', '--prune', 'origin', '+refs/heads/*:refs/remotes/origin/*']);
+    try {
+      await run(['fetch', '-q', '--prune', 'origin', '+refs/heads/*:refs/remotes/origin/*']);
+    } catch (err) {
+      // A timeout is the network's fault: say so. Anything else may be a damaged clone: clone it again once.
+      if (err instanceof TownGitError && err.cause instanceof GitCallError && err.cause.timedOut) throw err;
+      this.o.log?.warn({ err, repo: `${repo.owner}/${repo.repo}` }, 'fetch failed in the app clone: cloning it again');
+      await fresh();
+      await run(['fetch', '-q', '--prune', 'origin', '+refs/heads/*:refs/remotes/origin/*']);
+    }
     await run(['remote', 'set-head', 'origin', '--auto']).catch(() => '');
     const head = await run(['symbolic-ref', '--short', 'refs/remotes/origin/HEAD']).catch(() => 'origin/main');
     const checkout: TownCheckout = {
