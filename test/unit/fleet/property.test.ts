@@ -71,14 +71,26 @@ function checkInvariants(cfg: FleetConfig, plan: ReturnType<typeof planFleet>, i
     expect(new Set(cpus).size, `wave ${w.index} shares CPUs`).toBe(cpus.length);
     const cores = new Set(servers.flatMap((s) => s.cpuCores.map((l) => physicalOf.get(l))));
     expect(cores.size).toBeLessThanOrEqual(usableCores(h).length);
-    for (const s of servers) expect(w.assignments.filter((a) => a.target === s.id).length).toBeLessThanOrEqual(s.slots);
     for (const a of w.assignments) {
       expect(waveOf.has(a.beadId)).toBe(false);
       waveOf.set(a.beadId, w.index);
     }
   }
   expect([...waveOf.keys()].sort()).toEqual([...ids].sort());
-  for (const [id, blockers] of deps) for (const b of blockers) expect(waveOf.get(id)!).toBeGreaterThan(waveOf.get(b)!);
+  // Event-driven: a bead starts no earlier than its blockers end (times are rounded to 0.1 s) ...
+  const all = plan.waves.flatMap((w) => w.assignments);
+  const at = new Map(all.map((a) => [a.beadId, a]));
+  for (const [id, blockers] of deps) {
+    for (const b of blockers) expect(at.get(id)!.startSeconds!).toBeGreaterThanOrEqual(at.get(b)!.startSeconds! + at.get(b)!.estSeconds - 0.2);
+  }
+  // ... and no server ever runs more beads at once than it has slots.
+  for (const s of plan.servers) {
+    const mine = all.filter((a) => a.target === s.id);
+    for (const a of mine) {
+      const t = a.startSeconds! + 0.05;
+      expect(mine.filter((x) => x.startSeconds! <= t && x.startSeconds! + x.estSeconds > t + 0.1).length).toBeLessThanOrEqual(s.slots);
+    }
+  }
 }
 
 describe('fleet plans never exceed the profile', () => {
