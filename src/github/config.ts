@@ -14,6 +14,10 @@ export const AppConfig = z.strictObject({
   webhookProxyUrl: z.url().nullable(),
   stateDir: z.string().min(1),
   epicLabel: z.string().min(1),
+  /** REST base: https://api.github.com, or `<GHE_PROTOCOL>://<GHE_HOST>/api/v3` on GitHub Enterprise Server. */
+  apiBaseUrl: z.url(),
+  /** Web/git base for clone URLs: https://github.com, or `<GHE_PROTOCOL>://<GHE_HOST>`. */
+  gitBaseUrl: z.url(),
 });
 export type AppConfig = z.infer<typeof AppConfig>;
 
@@ -37,7 +41,8 @@ function decodeKey(raw: string): string | null {
 
 /**
  * Builds the app config from env. Required: APP_ID, PRIVATE_KEY or PRIVATE_KEY_PATH, WEBHOOK_SECRET.
- * Optional: PORT (3000), HOST (127.0.0.1), WEBHOOK_PATH, WEBHOOK_PROXY_URL (smee), GTH_STATE_DIR, GTH_EPIC_LABEL.
+ * Optional: PORT (3000), HOST (127.0.0.1), WEBHOOK_PATH, WEBHOOK_PROXY_URL (smee), GTH_STATE_DIR, GTH_EPIC_LABEL,
+ * GHE_HOST and GHE_PROTOCOL (https) for GitHub Enterprise Server, as Probot names them.
  */
 export function readAppConfig(
   env: NodeJS.ProcessEnv = process.env,
@@ -74,6 +79,10 @@ export function readAppConfig(
   const webhookPath = env.WEBHOOK_PATH?.trim() || '/api/github/webhooks';
   if (!webhookPath.startsWith('/')) problems.push(`WEBHOOK_PATH: must start with "/", got "${webhookPath}"`);
 
+  const gheHost = env.GHE_HOST?.trim() || null;
+  const gheProtocol = env.GHE_PROTOCOL?.trim() || 'https';
+  if (gheProtocol !== 'https' && gheProtocol !== 'http') problems.push(`GHE_PROTOCOL: expected https or http, got "${gheProtocol}"`);
+  if (gheHost && !/^[A-Za-z0-9.-]+(:\d+)?$/.test(gheHost)) problems.push(`GHE_HOST: expected a host name (e.g. github.example.com), got "${gheHost}"`);
   if (missing.length > 0) problems.unshift(`missing environment variables: ${missing.join(', ')}`);
   if (problems.length > 0) {
     throw new AppConfigError(`gth serve cannot start:\n  ${problems.join('\n  ')}`, problems);
@@ -88,5 +97,7 @@ export function readAppConfig(
     webhookProxyUrl: proxy,
     stateDir: resolve(cwd, env.GTH_STATE_DIR?.trim() || '.gth/github'),
     epicLabel: env.GTH_EPIC_LABEL?.trim() || 'epic',
+    apiBaseUrl: gheHost ? `${gheProtocol}://${gheHost}/api/v3` : 'https://api.github.com',
+    gitBaseUrl: gheHost ? `${gheProtocol}://${gheHost}` : 'https://github.com',
   });
 }

@@ -6,6 +6,8 @@ export interface EngineSetup {
   /** The app's state folder (clones of the repositories it works on). */
   stateDir: string;
   log: Logger;
+  /** Where repositories are cloned from (GitHub Enterprise: `<proto>://<host>`); default https://github.com. */
+  gitBaseUrl?: string;
   env?: NodeJS.ProcessEnv;
   cwd?: string;
 }
@@ -24,6 +26,7 @@ export async function defaultEngine(setup: EngineSetup): Promise<Engine> {
     stateDir: setup.stateDir,
     log: setup.log,
     env,
+    gitBaseUrl: setup.gitBaseUrl,
     router: lazyRouter(async () => (await engineModelsFromConfig(env, cwd, setup.log, setup.stateDir)).router),
   });
 }

@@ -36,6 +36,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     appId: config.appId,
     privateKey: config.privateKey,
     secret: config.webhookSecret,
+    baseUrl: config.apiBaseUrl,
     log,
     ...(opts.Octokit ? { Octokit: opts.Octokit } : {}),
   });

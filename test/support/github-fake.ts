@@ -19,7 +19,8 @@ export class FakeGitHub {
   readonly requests: GithubRequest[] = [];
   private readonly handlers = new Map<string, Handler>();
 
-  constructor() {
+  /** `apiBase`: https://api.github.com, or a GitHub Enterprise Server's `<proto>://<host>/api/v3`. */
+  constructor(private readonly apiBase = 'https://api.github.com') {
     // The app's installation token; Probot requests it before any installation call.
     this.on('apps/create-installation-access-token', () => [
       201,
@@ -36,9 +37,13 @@ export class FakeGitHub {
   start(): this {
     nock.disableNetConnect();
     nock.enableNetConnect(/^(127\.0\.0\.1|localhost)(:\d+)?$/);
-    const scope = nock('https://api.github.com').persist();
+    const origin = new URL(this.apiBase).origin;
+    const prefix = new URL(this.apiBase).pathname.replace(/\/$/, '');
+    const scope = nock(origin).persist();
     for (const method of METHODS) {
-      scope.intercept(() => true, method).reply((uri, body) => {
+      scope.intercept(() => true, method).reply((full, body) => {
+        // The REST description's paths have no /api/v3 prefix.
+        const uri = prefix && full.startsWith(prefix) ? full.slice(prefix.length) : full;
         const parsed = typeof body === 'string' && body.length > 0 ? safeJson(body) : body === '' ? undefined : body;
         const check = checkRequest({ method, path: uri, body: parsed });
         const req: GithubRequest = { method, path: uri, body: parsed, operationId: check.operationId, problems: check.problems };

@@ -34,13 +34,15 @@ export interface GithubEngineOptions {
   log: Logger;
   /** Where a repository is fetched from (default GitHub over HTTPS with the installation token). */
   remoteUrl?: (repo: RepoRef) => string;
+  /** Web base of the GitHub server for the default clone URL (GitHub Enterprise Server: `<proto>://<host>`). */
+  gitBaseUrl?: string;
   /** Environment for git and the rig's test command (PATH must reach godot). */
   env?: NodeJS.ProcessEnv;
 }
 
 /** The whole engine for `gth serve`. */
 export function createGithubEngine(o: GithubEngineOptions): Engine {
-  const towns = new TownRepos({ stateDir: o.stateDir, remoteUrl: o.remoteUrl, env: o.env });
+  const towns = new TownRepos({ stateDir: o.stateDir, remoteUrl: o.remoteUrl, env: o.env, gitBaseUrl: o.gitBaseUrl, log: o.log });
   const planner: EpicPlanner = { planEpic: (req) => towns.use(req.repo, req.token, (t) => planOnClone(o, t, req)) };
   const convoys: ConvoyLookup = {
     findByEpic: (repo, issueNumber, token) =>

@@ -14,7 +14,7 @@ export function register(program: Command): void {
     .action(async (opts: { recover: boolean }) => {
       const running = await startServer({
         env: process.env,
-        engine: (config, log) => defaultEngine({ stateDir: config.stateDir, log, env: process.env }),
+        engine: (config, log) => defaultEngine({ stateDir: config.stateDir, log, env: process.env, gitBaseUrl: config.gitBaseUrl }),
         recover: opts.recover,
       });
       const { host, webhookPath } = running.config;

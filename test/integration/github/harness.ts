@@ -31,9 +31,12 @@ export interface Harness {
 
 const issueNo = (path: string): number => Number(/\/issues\/(\d+)/.exec(path)?.[1]);
 
-export async function startHarness(engine: Engine, opts: { recover?: boolean; stateDir?: string; setup?: (fake: FakeGitHub) => void } = {}): Promise<Harness> {
+export async function startHarness(
+  engine: Engine,
+  opts: { recover?: boolean; stateDir?: string; setup?: (fake: FakeGitHub) => void; env?: Record<string, string>; apiBase?: string } = {},
+): Promise<Harness> {
   const stateDir = opts.stateDir ?? (await mkdtemp(join(tmpdir(), 'gth-github-')));
-  const fake = new FakeGitHub();
+  const fake = new FakeGitHub(opts.apiBase);
   const comments: Comment[] = [];
   const permissions = new Map<string, string>();
   let nextId = 9000;
@@ -70,6 +73,7 @@ export async function startHarness(engine: Engine, opts: { recover?: boolean; st
       PORT: String(port),
       HOST: '127.0.0.1',
       GTH_STATE_DIR: stateDir,
+      ...opts.env,
     },
     engine,
     log: pino({ level: 'silent' }),

@@ -136,3 +136,17 @@ describe('pull_request.opened', () => {
     expect(h.fake.violations).toEqual([]);
   });
 });
+
+describe('GitHub Enterprise Server', () => {
+  it('talks to <GHE_PROTOCOL>://<GHE_HOST>/api/v3 when GHE_HOST is set', async () => {
+    h = await startHarness({ planner: null, convoys: null }, { env: { GHE_HOST: 'ghe.example.com' }, apiBase: 'https://ghe.example.com/api/v3' });
+    h.fake
+      .on('reactions/create-for-issue-comment', () => [201, { id: 1, content: 'eyes' }])
+      .on('pulls/get', () => [200, prDetails()]);
+    await deliver(h.url, SECRET, 'issue_comment', reviewCommand());
+    expect(dispatchesOf(h)).toEqual([
+      ['/repos/Codertocat/Hello-World/actions/workflows/refinery-review.yml/dispatches', { ref: 'master', inputs: { pr: '2', bead: 'gt-a1' } }],
+    ]);
+    expect(h.fake.violations).toEqual([]);
+  });
+});

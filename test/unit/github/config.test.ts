@@ -49,3 +49,18 @@ describe('readAppConfig', () => {
     expect(cfg.privateKey).toBe(key);
   });
 });
+
+describe('GitHub Enterprise Server', () => {
+  const base = { APP_ID: '7', PRIVATE_KEY: testPrivateKey(), WEBHOOK_SECRET: 's' };
+  it('uses GHE_HOST and GHE_PROTOCOL for the REST base and the clone URLs', () => {
+    expect(readAppConfig(base, '/srv/app')).toMatchObject({ apiBaseUrl: 'https://api.github.com', gitBaseUrl: 'https://github.com' });
+    expect(readAppConfig({ ...base, GHE_HOST: 'ghe.example.com' }, '/srv/app')).toMatchObject({ apiBaseUrl: 'https://ghe.example.com/api/v3', gitBaseUrl: 'https://ghe.example.com' });
+    expect(readAppConfig({ ...base, GHE_HOST: 'ghe.local:8443', GHE_PROTOCOL: 'http' }, '/srv/app')).toMatchObject({ apiBaseUrl: 'http://ghe.local:8443/api/v3' });
+  });
+  it('names a bad GHE_PROTOCOL or GHE_HOST', () => {
+    expect(problems({ ...base, GHE_HOST: 'https://ghe.example.com/', GHE_PROTOCOL: 'ftp' })).toEqual([
+      'GHE_PROTOCOL: expected https or http, got "ftp"',
+      'GHE_HOST: expected a host name (e.g. github.example.com), got "https://ghe.example.com/"',
+    ]);
+  });
+});
