@@ -9,8 +9,13 @@ export interface LoggedBuffer {
 
 export interface LoggedSizes {
   buffers: LoggedBuffer[];
-  /** Weights: every model buffer (mapped file, device copies, repacked copies). */
+  /**
+   * Weights: the model buffers (mapped file, device copies), not CPU_REPACK: a repacked tensor is a re-laid-out
+   * copy of part of the mapped file, whose pages for it are then never read, so resident weights stay ~ the file.
+   */
   modelMiB: number;
+  /** Repacked copies (CPU_REPACK), reported apart. */
+  repackMiB: number;
   /** Weights in device memory (CUDA*, not CUDA_Host). */
   modelDeviceMiB: number;
   kvMiB: number;
@@ -39,7 +44,8 @@ export function parseLoggedSizes(log: string): LoggedSizes {
   const sum = (f: (b: LoggedBuffer) => boolean): number => Math.round(buffers.filter(f).reduce((s, b) => s + b.mib, 0) * 100) / 100;
   return {
     buffers,
-    modelMiB: sum((b) => b.kind === 'model'),
+    modelMiB: sum((b) => b.kind === 'model' && !b.device.endsWith('_REPACK')),
+    repackMiB: sum((b) => b.kind === 'model' && b.device.endsWith('_REPACK')),
     modelDeviceMiB: sum((b) => b.kind === 'model' && isDevice(b.device)),
     kvMiB: sum((b) => b.kind === 'kv'),
     computeMiB: sum((b) => b.kind === 'compute' && (isDevice(b.device) || b.device === 'CPU')),
