@@ -1,5 +1,5 @@
 // The one narrow interface through which bead code touches git (simple-git underneath).
-import { simpleGit, type SimpleGit } from 'simple-git';
+import type { SimpleGit } from 'simple-git';
 import { GthError } from '../util/errors.js';
 
 export class GitError extends GthError {
@@ -29,7 +29,13 @@ export interface TownGit {
 }
 
 export function townGit(dir: string): TownGit {
-  const git: SimpleGit = simpleGit({ baseDir: dir });
+  // simple-git is loaded on first use: read commands (`gth bead list`) never touch git and should not pay for it.
+  let instance: Promise<SimpleGit> | undefined;
+  const load = (): Promise<SimpleGit> => (instance ??= import('simple-git').then(({ simpleGit }) => simpleGit({ baseDir: dir })));
+  const git = {
+    raw: async (args: string[]): Promise<string> => (await load()).raw(args),
+    revparse: async (args: string[]): Promise<string> => (await load()).revparse(args),
+  };
   const wrap = async <T>(what: string, fn: () => Promise<T>): Promise<T> => {
     try {
       return await fn();

@@ -8,7 +8,6 @@ import { BEAD_TYPES, ROLES, STATUSES, DEP_KINDS, TITLE_MAX, Title, rigPathProble
 import { readyBeads, convoyProgress } from '../../beads/graph.js';
 import { claimBead } from '../../beads/claim.js';
 import { checkBeads } from '../../beads/check.js';
-import { installHooks } from '../../beads/hooks.js';
 import { assertBeadId } from '../../beads/ids.js';
 import { resolveTown } from '../../beads/town.js';
 import { writeFileAtomic } from '../../util/atomic-write.js';
@@ -382,6 +381,7 @@ function registerHooks(program: Command): void {
     .option('--dir <path>', 'town repository (default: $GTH_TOWN or the current folder)')
     .option('--json', 'JSON output')
     .action(async (o) => {
+      const { installHooks } = await import('../../beads/hooks.js'); // simple-git: loaded only here
       const r = await installHooks(townDir(o));
       if (o.json) printJson(r);
       else {
