@@ -8,7 +8,7 @@ import { convoyCost } from '../cost/ledger.js';
 import { ConvoyDriver } from '../lifecycle/drive.js';
 import type { LifecycleEffects } from '../lifecycle/effects.js';
 import { DEFAULT_POLICY, type BeadEvent, type ConvoyEvent, type LifecyclePolicy, type Refusal } from '../lifecycle/machine.js';
-import { findConvoy } from '../agents/engine/github-adapter.js';
+import { findConvoy } from './convoy-branches.js';
 import { GthError } from '../util/errors.js';
 import type { GitHubApi } from './api.js';
 import { renderConvoyPrBody } from './convoy-pr.js';

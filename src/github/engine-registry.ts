@@ -21,7 +21,7 @@ export async function defaultEngine(setup: EngineSetup): Promise<Engine> {
   const env = setup.env ?? process.env;
   if (env.GTH_ENGINE === 'off') return { planner: null, convoys: null };
   const cwd = setup.cwd ?? process.cwd();
-  const { createGithubEngine, lazyRouter, engineModelsFromConfig } = await import('../agents/engine/github-adapter.js');
+  const { createGithubEngine, lazyRouter, engineModelsFromConfig } = await import('./engine.js');
   return createGithubEngine({
     stateDir: setup.stateDir,
     log: setup.log,

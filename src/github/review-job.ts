@@ -7,7 +7,7 @@ import { GthError, UsageError } from '../util/errors.js';
 import { createLogger } from '../util/logger.js';
 import { briefText } from '../agents/briefs/load.js';
 import { loadRigConfigAtRef, type LoadedRig } from '../agents/rig/load.js';
-import { beadForPullRequest, engineModelsFromConfig, reviewCheckout, type BriefFn, type EngineModels } from '../agents/engine/github-adapter.js';
+import { beadForPullRequest, engineModelsFromConfig, reviewCheckout, type BriefFn, type EngineModels } from './engine.js';
 import { gitRunner, type GitRunner } from './git.js';
 import { jobGitHubFromEnv, type JobGitHub } from './job-github.js';
 import type { JobResult, ReviewJobRequest, ReviewJobRunner } from './jobs.js';

@@ -6,10 +6,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { pino } from 'pino';
-import { createGithubEngine } from '../../../src/agents/engine/github-adapter.js';
+import { createGithubEngine } from '../../../src/github/engine.js';
 import { LiveRouter } from '../../../src/agents/engine/live-router.js';
 import { loadFleetConfig } from '../../../src/fleet/config.js';
 import { loadProvidersConfig } from '../../../src/providers/config.js';
+import { DEFAULT_POLICY } from '../../../src/lifecycle/machine.js';
+import { applyBeadEvent } from '../../../src/lifecycle/persist.js';
 import { BeadStore } from '../../../src/beads/store.js';
 import { PROGRESS_MARKER } from '../../../src/github/progress-comment.js';
 import { deliver, examplePayload } from '../../support/github-webhooks.js';
@@ -92,25 +94,27 @@ describe('epic label flow with the real engine', () => {
 
     // Plan, beads and convoy are one commit on the convoy branch of the remote; main is untouched.
     expect(await branches()).toEqual(['convoy/' + convoy, 'main'].sort());
-    expect(await gitIn(bare, 'log', '--format=%s', '-1', `convoy/${convoy}`)).toBe(`convoy ${convoy}: plan "Combo streak bonus" (2 beads)`);
+    // The plan commit, then the lifecycle's start of the first bead (the app records it on the branch before dispatching).
+    expect((await gitIn(bare, 'log', '--format=%s', '-2', `convoy/${convoy}`)).split('\n').at(-1)).toBe(`convoy ${convoy}: plan "Combo streak bonus" (2 beads)`);
     expect(await gitIn(bare, 'ls-tree', '--name-only', 'main')).not.toContain('beads');
     const convoyFile = JSON.parse(await gitIn(bare, 'show', `convoy/${convoy}:beads/convoys/${convoy}.json`)) as Record<string, unknown>;
     expect(convoyFile).toMatchObject({ epicKey: 'Codertocat/Hello-World#1', epic: { repo: 'Codertocat/Hello-World', issue: 1 }, branch: `convoy/${convoy}` });
     const polecat = JSON.parse(await gitIn(bare, 'show', `convoy/${convoy}:beads/${bead}.json`)) as { role: string; status: string };
-    expect(polecat).toMatchObject({ role: 'polecat', status: 'open' });
+    expect(polecat).toMatchObject({ role: 'polecat', status: 'in_progress', lifecycle: { step: 'tests', job: 'refinery-tests' } });
     expect(await gitIn(bare, 'show', `convoy/${convoy}:plans/${convoy}.md`)).toContain('# Combo streak bonus');
 
     expect(h.comments).toHaveLength(1);
     const comment = h.comments[0]!.body;
     expect(comment.startsWith(PROGRESS_MARKER)).toBe(true);
-    expect(comment).toContain(`- [ ] \`${bead}\` Add ComboCounter.bonus_points() (open, polecat)`);
+    expect(comment).toContain(`- [ ] \`${bead}\` Add ComboCounter.bonus_points() (in_progress, polecat)`);
     expect(comment).toContain('Document bonus_points (open, librarian)');
     expect(comment).toContain('0 of 2 beads done.');
 
     // The refinery-tests job wrote the tests (as a runner would: a commit on the convoy branch) and its run completed.
     const runner = join(root!, 'runner');
     await execa('git', ['clone', '-q', '--branch', `convoy/${convoy}`, bare, runner]);
-    await new BeadStore({ dir: join(runner, 'beads'), actor: 'refinery' }).update(bead, (d) => void d.labels.push('tests-written'));
+    const written = await applyBeadEvent(new BeadStore({ dir: join(runner, 'beads'), actor: 'refinery' }), bead, { type: 'testsWritten', files: ['test/unit/test_combo_bonus.gd'] }, { policy: DEFAULT_POLICY, stopped: false });
+    expect(written.ok).toBe(true);
     await gitIn(runner, 'commit', '-qam', 'tests first');
     await gitIn(runner, 'push', '-q', 'origin', `convoy/${convoy}`);
     const run = examplePayload('workflow_run', 'completed', 1);
@@ -118,6 +122,8 @@ describe('epic label flow with the real engine', () => {
     run.repository.name = 'Hello-World';
     run.workflow_run.path = '.github/workflows/refinery-tests.yml';
     run.workflow_run.head_branch = `convoy/${convoy}`;
+    run.workflow_run.event = 'workflow_dispatch';
+    run.workflow_run.display_title = `refinery-tests ${bead} (convoy ${convoy})`;
     expect((await deliver(h.url, SECRET, 'workflow_run', run)).status).toBe(200);
     await h.server.app.queue.idle();
     const sent = h.fake.calls('actions/create-workflow-dispatch').map((d) => d.path.split('/').at(-2));
@@ -128,7 +134,8 @@ describe('epic label flow with the real engine', () => {
     await h.server.app.queue.idle();
     expect(await branches()).toEqual(['convoy/' + convoy, 'main'].sort());
     expect(h.comments).toHaveLength(1);
-    expect(h.server.app.handled.map((x) => x.outcome)).toEqual(['epic scheduled', `progress update queued for #1`, 'epic scheduled']);
+    expect(h.server.app.handled.map((x) => x.outcome)).toEqual(['epic scheduled', `jobSucceeded for bead ${bead} queued`, 'epic scheduled']);
+    expect(h.fake.calls('actions/create-workflow-dispatch')).toHaveLength(2);
     expect(h.fake.violations).toEqual([]);
   }, 60_000);
 
@@ -187,17 +194,13 @@ describe('epic label flow with the real engine', () => {
       p.pull_request.base.ref = `convoy/${CONVOY}`;
       return p;
     };
-    await deliver(h.url, SECRET, 'pull_request', closed(false));
     await deliver(h.url, SECRET, 'pull_request', closed(true));
     await h.server.app.queue.idle();
-    expect(h.server.app.handled.map((x) => x.outcome)).toEqual([
-      'pull request #2 closed without merging',
-      `bead ${BEAD} merged: recording it and updating the epic`,
-    ]);
+    expect(h.server.app.handled.map((x) => x.outcome)).toEqual(['PR #2 merged: merged queued']);
 
     const bead = JSON.parse(await gitIn(bare, 'show', `convoy/${CONVOY}:beads/${BEAD}.json`)) as { status: string; history: { note?: string }[] };
     expect(bead.status).toBe('done');
-    expect(bead.history.at(-1)!.note).toBe(`PR #2 merged into convoy/${CONVOY}`);
+    expect(bead.history.some((e) => e.note === 'PR #2 merged')).toBe(true);
     expect(h.comments).toHaveLength(1);
     expect(h.comments[0]!.body).toContain(`- [x] \`${BEAD}\``);
     expect(h.comments[0]!.body).toContain('1 of 2 beads done.');

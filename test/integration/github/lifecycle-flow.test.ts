@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { pino } from 'pino';
-import { createGithubEngine } from '../../../src/agents/engine/github-adapter.js';
+import { createGithubEngine } from '../../../src/github/engine.js';
 import { parseBeadText } from '../../../src/beads/serialize.js';
 import { BeadStore } from '../../../src/beads/store.js';
 import { createGithubLifecycle } from '../../../src/github/convoy-driver.js';

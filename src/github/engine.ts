@@ -1,27 +1,28 @@
-// The agent engine behind the GitHub app's ports: Crew + Mayor plan an epic onto a convoy branch, convoys are read back from git; the Refinery's review of a checkout.
+// The GitHub composition of the agent engine behind the app's ports: Crew + Mayor plan an epic onto a convoy branch, convoys are read back from git; the Refinery's review of a checkout.
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import { Bead, type Convoy, type Role } from '../../beads/schema.js';
-import { BeadStore } from '../../beads/store.js';
-import { parseBeadText, parseConvoyText } from '../../beads/serialize.js';
-import { beadIdFromBranch } from '../../github/dispatch.js';
-import { epicKeyOf, progressOf } from '../../github/convoy-progress.js';
-import type { RepoRef } from '../../github/events.js';
-import type { ConvoyLookup, ConvoyProgress, Engine, EpicPlanner, EpicRequest, MergeRecorder } from '../../github/ports.js';
-import { TownRepos, type TownCheckout } from '../../github/town-repo.js';
-import type { ConvoyLifecycle } from '../../github/convoy-driver.js';
-import { quoteUntrusted } from '../../github/untrusted.js';
-import { GthError } from '../../util/errors.js';
-import type { RefineryReview } from '../contracts.js';
-import { loadRigConfig, type LoadedRig } from '../rig/load.js';
-import { runRigTests } from '../rig/run-tests.js';
-import { briefText } from '../briefs/load.js';
-import { askCrew } from './crew.js';
-import { planEpic } from './mayor.js';
-import { reviewChange } from './refinery.js';
-import { rigGit } from './rig-git.js';
-import type { ModelRouter } from './router.js';
-import type { EngineContext } from './types.js';
+import { Bead, type Role } from '../beads/schema.js';
+import { BeadStore } from '../beads/store.js';
+import { parseBeadText } from '../beads/serialize.js';
+import { beadIdFromBranch } from './dispatch.js';
+import { epicKeyOf, progressOf } from './convoy-progress.js';
+import type { RepoRef } from './events.js';
+import type { ConvoyLookup, ConvoyProgress, Engine, EpicPlanner, EpicRequest, MergeRecorder } from './ports.js';
+import { TownRepos, type TownCheckout } from './town-repo.js';
+import { createGithubLifecycle } from './convoy-driver.js';
+import { findConvoy } from './convoy-branches.js';
+import { quoteUntrusted } from './untrusted.js';
+import { GthError } from '../util/errors.js';
+import type { RefineryReview } from '../agents/contracts.js';
+import { loadRigConfig, type LoadedRig } from '../agents/rig/load.js';
+import { runRigTests } from '../agents/rig/run-tests.js';
+import { briefText } from '../agents/briefs/load.js';
+import { askCrew } from '../agents/engine/crew.js';
+import { planEpic } from '../agents/engine/mayor.js';
+import { reviewChange } from '../agents/engine/refinery.js';
+import { rigGit } from '../agents/engine/rig-git.js';
+import type { ModelRouter } from '../agents/engine/router.js';
+import type { EngineContext } from '../agents/engine/types.js';
 
 export type BriefFn = (role: Role, rig: LoadedRig) => string;
 
@@ -58,48 +59,8 @@ export function createGithubEngine(o: GithubEngineOptions): Engine {
       }),
   };
   const merges: MergeRecorder = { beadMerged: (repo, beadId, branch, pr, token) => towns.use(repo, token, (t) => recordMerge(o, t, beadId, branch, pr)) };
-  // The GitHub composition lives in src/github; loaded lazily so this module has no static import of it.
-  const lifecycle = lazyLifecycle(() => import('../../github/convoy-driver.js').then((m) => m.createGithubLifecycle({ towns, log: o.log, env: o.env, ledgerFile: o.env?.GTH_LEDGER ?? null })));
+  const lifecycle = createGithubLifecycle({ towns, log: o.log, env: o.env, ledgerFile: o.env?.GTH_LEDGER ?? null });
   return { planner, convoys, merges, lifecycle };
-}
-
-function lazyLifecycle(build: () => Promise<ConvoyLifecycle>): ConvoyLifecycle {
-  let made: Promise<ConvoyLifecycle> | null = null;
-  return { drive: async (ctx, target, input) => (await (made ??= build())).drive(ctx, target, input) };
-}
-
-// ---- convoys on branches ----
-
-async function convoysAt(t: TownCheckout, ref: string): Promise<Convoy[]> {
-  const names = (await t.tryGit(['ls-tree', '--name-only', `${ref}:beads/convoys`])) ?? '';
-  const out: Convoy[] = [];
-  for (const name of names.split('\n').filter((n) => n.endsWith('.json'))) {
-    out.push(parseConvoyText(await t.git(['show', `${ref}:beads/convoys/${name}`]), `${ref}:beads/convoys/${name}`));
-  }
-  return out;
-}
-
-async function beadsAt(t: TownCheckout, ref: string, ids: string[]): Promise<Bead[]> {
-  const out: Bead[] = [];
-  for (const id of ids) {
-    const text = await t.tryGit(['show', `${ref}:beads/${id}.json`]);
-    if (text !== null) out.push(parseBeadText(text, `${ref}:beads/${id}.json`));
-  }
-  return out;
-}
-
-/** Looks at every convoy/* branch for the convoy that branch was made for; a branch with unreadable files is skipped (and logged). */
-export async function findConvoy(t: TownCheckout, log: Logger, match: (c: Convoy) => boolean): Promise<{ convoy: Convoy; beads: Bead[] } | null> {
-  const refs = (await t.git(['for-each-ref', '--format=%(refname:short)', 'refs/remotes/origin/convoy/'])).split('\n').filter(Boolean);
-  for (const ref of refs) {
-    try {
-      const convoy = (await convoysAt(t, ref)).find((c) => `origin/${c.branch ?? `convoy/${c.id}`}` === ref && match(c));
-      if (convoy) return { convoy, beads: await beadsAt(t, ref, convoy.beads) };
-    } catch (err) {
-      log.warn({ err, ref }, 'skipping a convoy branch whose bead files cannot be read');
-    }
-  }
-  return null;
 }
 
 /** review -> done on the convoy branch; a push rejected because a runner pushed meanwhile is redone on the new tip. */
@@ -246,14 +207,14 @@ export interface EngineModels {
 export async function engineModelsFromConfig(env: NodeJS.ProcessEnv, cwd: string, log: Logger, ledgerRoot = cwd): Promise<EngineModels> {
   const [{ loadRawConfig }, { loadFleetConfig }, { loadProvidersConfig }, { loadRuntimeSettings }, { createLedgerMeter }, { LiveRouter }, { contextBudgetFor }, { fleetWithEvalFeedback }] =
     await Promise.all([
-      import('../../config/load.js'),
-      import('../../fleet/config.js'),
-      import('../../providers/config.js'),
-      import('../../runtime/config.js'),
-      import('../../cost/setup.js'),
-      import('./live-router.js'),
-      import('../../fleet/context-budget.js'),
-      import('../../eval/feedback.js'),
+      import('../config/load.js'),
+      import('../fleet/config.js'),
+      import('../providers/config.js'),
+      import('../runtime/config.js'),
+      import('../cost/setup.js'),
+      import('../agents/engine/live-router.js'),
+      import('../fleet/context-budget.js'),
+      import('../eval/feedback.js'),
     ]);
   const raw = loadRawConfig(undefined, env, cwd);
   const stateDir = loadRuntimeSettings(raw, env, cwd).stateDir;
