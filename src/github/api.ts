@@ -2,7 +2,7 @@
 import type { ProbotOctokit } from 'probot';
 import type { RepoRef } from './events.js';
 import { findProgressComment } from './progress-comment.js';
-import type { ReviewResult } from './ports.js';
+import type { ReviewResult } from './review-map.js';
 
 export type Permission = 'admin' | 'maintain' | 'write' | 'triage' | 'read' | 'none';
 

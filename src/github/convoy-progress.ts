@@ -2,8 +2,8 @@
 import type { Bead, Convoy } from '../beads/schema.js';
 import { readyBeads } from '../beads/graph.js';
 import { TERMINAL } from '../beads/transitions.js';
-import type { JobKind } from './dispatch.js';
-import type { ConvoyProgress } from './ports.js';
+import type { JobKind } from './job-kinds.js';
+import type { ConvoyProgress } from './progress-schema.js';
 
 /** Label the Refinery puts on a Polecat bead once its tests are on the convoy branch (the engine's TESTS_LABEL). */
 export const TESTS_WRITTEN = 'tests-written';

@@ -3,18 +3,10 @@ import { BEAD_ID_RE, type Role } from '../beads/schema.js';
 import type { GitHubApi } from './api.js';
 import type { RepoRef } from './events.js';
 import type { OnceStore } from './once-store.js';
-import type { ConvoyProgress } from './ports.js';
+import { WORKFLOW_FILE, type JobKind } from './job-kinds.js';
+import type { ConvoyProgress } from './progress-schema.js';
 
-/** Job kinds = workflow files in .github/workflows/ (the `gth job <kind>` argument). */
-export const JOB_KINDS = ['refinery-tests', 'polecat', 'refinery-review', 'librarian'] as const;
-export type JobKind = (typeof JOB_KINDS)[number];
-
-export const WORKFLOW_FILE: Record<JobKind, string> = {
-  'refinery-tests': 'refinery-tests.yml',
-  polecat: 'polecat.yml',
-  'refinery-review': 'refinery-review.yml',
-  librarian: 'librarian.yml',
-};
+export { JOB_KINDS, WORKFLOW_FILE, type JobKind } from './job-kinds.js';
 
 /** The job a bead of this role starts with; mayor/crew work in the app, not on a runner. */
 const KIND_FOR_ROLE: Partial<Record<Role, JobKind>> = {

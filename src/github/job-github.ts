@@ -1,7 +1,7 @@
 // What a runner job says to GitHub with the app's installation token: open the bead's PR, read a PR, post the Refinery's review.
 import { Octokit } from '@octokit/rest';
 import type { RepoRef } from './events.js';
-import type { ReviewResult } from './ports.js';
+import type { ReviewResult } from './review-map.js';
 
 const EVENT = { approve: 'APPROVE', request_changes: 'REQUEST_CHANGES', comment: 'COMMENT' } as const;
 

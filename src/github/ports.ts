@@ -1,33 +1,12 @@
 // The engine-facing interfaces the GitHub app calls (Mayor planner, convoy lookup, merge recorder), injected so the engine plugs in later.
-import { z } from 'zod';
-import { BeadId, Role, Status } from '../beads/schema.js';
 import type { RepoRef } from './events.js';
-import { JOB_KINDS } from './dispatch.js';
+import type { ConvoyProgress } from './progress-schema.js';
 import type { TokenSource } from './town-repo.js';
 import type { ConvoyLifecycle } from './convoy-driver.js';
 
 export type { TokenSource };
 
-export const PlannedBead = z.strictObject({
-  id: BeadId,
-  title: z.string().min(1),
-  status: Status,
-  /** Which agent works it; beads with a role that has a workflow get dispatched to a runner. */
-  role: Role.nullable().optional(),
-  /** The runner job this bead needs next (a Polecat bead gets refinery-tests first); absent: chosen by role. */
-  next: z.enum(JOB_KINDS).nullable().optional(),
-});
-
-/** What the Mayor returns once beads are committed on the convoy branch (and what a lookup returns later). */
-export const ConvoyProgress = z.strictObject({
-  convoyId: BeadId,
-  branch: z.string().min(1),
-  beads: z.array(PlannedBead),
-  /** Bead ids runnable now (dependencies done). Absent: every `open` bead with a role counts as ready. */
-  ready: z.array(BeadId).optional(),
-});
-export type PlannedBead = z.infer<typeof PlannedBead>;
-export type ConvoyProgress = z.infer<typeof ConvoyProgress>;
+export { PlannedBead, ConvoyProgress } from './progress-schema.js';
 
 export interface EpicRequest {
   repo: RepoRef;
@@ -51,15 +30,6 @@ export interface ConvoyLookup {
   /** The epic issue a convoy branch belongs to (for workflow_run updates), or null. */
   findByBranch(repo: RepoRef, branch: string, token?: TokenSource): Promise<{ issueNumber: number } | null>;
 }
-
-export const ReviewComment = z.strictObject({ path: z.string().min(1), line: z.int().positive(), body: z.string().min(1) });
-export const ReviewResult = z.strictObject({
-  verdict: z.enum(['approve', 'request_changes', 'comment']),
-  summary: z.string().min(1),
-  comments: z.array(ReviewComment),
-});
-export type ReviewComment = z.infer<typeof ReviewComment>;
-export type ReviewResult = z.infer<typeof ReviewResult>;
 
 export interface MergeRecorder {
   /**

@@ -1,5 +1,5 @@
 // Renders the single progress comment kept on an epic issue: a hidden marker plus a checklist of the convoy's beads.
-import type { ConvoyProgress } from './ports.js';
+import type { ConvoyProgress } from './progress-schema.js';
 import { neutralize } from './public-text.js';
 
 /** Hidden marker that lets the app find its own comment again and edit it in place. */

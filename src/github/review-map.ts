@@ -1,5 +1,14 @@
 // Pure: the Refinery's review -> a GitHub PR review whose line comments all sit on lines the diff shows (GitHub rejects others).
-import type { ReviewResult } from './ports.js';
+import { z } from 'zod';
+
+export const ReviewComment = z.strictObject({ path: z.string().min(1), line: z.int().positive(), body: z.string().min(1) });
+export const ReviewResult = z.strictObject({
+  verdict: z.enum(['approve', 'request_changes', 'comment']),
+  summary: z.string().min(1),
+  comments: z.array(ReviewComment),
+});
+export type ReviewComment = z.infer<typeof ReviewComment>;
+export type ReviewResult = z.infer<typeof ReviewResult>;
 
 export interface EngineReview {
   verdict: 'approve' | 'request_changes';
