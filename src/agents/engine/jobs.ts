@@ -121,11 +121,15 @@ async function ensureIdentity(cwd: string): Promise<void> {
   }
 }
 
-/** The workflow's `gth bead claim --push` step normally holds the bead already; otherwise the job claims it (pushed, so two runners never both get it). */
+/**
+ * The bead this job works on. The app starts a bead's step before it dispatches the job (in_progress, lifecycle.job
+ * naming this job, dispatched once per attempt), so the job finds it held for itself; a bead claimed by hand is kept;
+ * an open one (jobsClaim drivers) is claimed here, pushed, so two runners never both get it.
+ */
 async function holdBead(s: JobScope): Promise<Bead> {
   const b = await s.store.get(s.bead.id);
-  if (b.status === 'in_progress' && b.assignee) {
-    s.log.info({ bead: b.id, holder: b.assignee.agent }, 'bead already claimed by the workflow');
+  if (b.status === 'in_progress' && (b.assignee || b.lifecycle?.job === s.req.kind)) {
+    s.log.info({ bead: b.id, holder: b.assignee?.agent ?? `lifecycle (${s.req.kind} due)` }, 'bead already held for this job');
     return b;
   }
   if (b.status !== 'open') throw new GthError(`bead ${b.id} is ${b.status}: gth job ${s.req.kind} needs it open (or claimed by this workflow)`);
