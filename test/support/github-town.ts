@@ -75,3 +75,22 @@ export function registerServer(stateDir: string, model: string, url: string, dev
     importance: 1, vramMiB: 0, ramMiB: 0, lastError: null,
   });
 }
+
+/**
+ * The environment `gth job` gets on a runner in these tests: the GUT stand-in (`shim`) as godot first on PATH, the
+ * runtime state folder (where registerServer put the stand-in llama-server), no Gemini key, no GitHub token.
+ */
+export function runnerJobEnv(o: { shim: string; stateDir: string; ledger: string; worktrees: string }): NodeJS.ProcessEnv {
+  return {
+    PATH: `${o.shim}:${process.env.PATH ?? ''}`,
+    HOME: process.env.HOME,
+    GTH_STATE_DIR: o.stateDir,
+    GTH_LEDGER: o.ledger,
+    GTH_WORKTREES: o.worktrees,
+    GTH_LOG_LEVEL: 'silent',
+    GEMINI_API_KEY: undefined,
+    GTH_GITHUB_TOKEN: undefined,
+    GITHUB_TOKEN: undefined,
+    GTH_CONFIG: undefined,
+  };
+}

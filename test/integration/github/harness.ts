@@ -33,13 +33,17 @@ const issueNo = (path: string): number => Number(/\/issues\/(\d+)/.exec(path)?.[
 
 export async function startHarness(
   engine: Engine,
-  opts: { recover?: boolean; stateDir?: string; setup?: (fake: FakeGitHub) => void; env?: Record<string, string>; apiBase?: string } = {},
+  opts: {
+    recover?: boolean; stateDir?: string; setup?: (fake: FakeGitHub) => void; env?: Record<string, string>; apiBase?: string;
+    /** The issue comments GitHub holds: pass the previous harness's to restart the app against the same GitHub. */
+    comments?: Comment[];
+  } = {},
 ): Promise<Harness> {
   const stateDir = opts.stateDir ?? (await mkdtemp(join(tmpdir(), 'gth-github-')));
   const fake = new FakeGitHub(opts.apiBase);
-  const comments: Comment[] = [];
+  const comments: Comment[] = opts.comments ?? [];
   const permissions = new Map<string, string>();
-  let nextId = 9000;
+  let nextId = 9000 + comments.length;
   fake
     .on('repos/get-collaborator-permission-level', (req) => {
       const user = /\/collaborators\/([^/]+)\/permission/.exec(req.path)![1]!;

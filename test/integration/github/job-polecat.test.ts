@@ -9,7 +9,7 @@ import { startFakeLlama, type FakeLlama } from '../../doubles/fake-llama.js';
 import { makeGodotShim } from '../../unit/agents/helpers/godot-shim.js';
 import { gth } from '../../support/cli.js';
 import { FakeGitHub } from '../../support/github-fake.js';
-import { BEAD, CONVOY, bonusEdit, gitIn, makeTown, registerServer, seedConvoy } from '../../support/github-town.js';
+import { BEAD, CONVOY, bonusEdit, gitIn, makeTown, registerServer, runnerJobEnv, seedConvoy } from '../../support/github-town.js';
 import { BeadStore } from '../../../src/beads/store.js';
 import { claimBead } from '../../../src/beads/claim.js';
 import { parseBeadText } from '../../../src/beads/serialize.js';
@@ -40,18 +40,7 @@ async function runnerSetup(name: string) {
   await execa('git', ['clone', '-q', '--branch', `convoy/${CONVOY}`, bare, runner]);
   const stateDir = join(root, `${name}-state`);
   registerServer(stateDir, 'Qwen2.5-Coder-3B-Instruct', coder.url);
-  const env: NodeJS.ProcessEnv = {
-    PATH: `${shim}:${process.env.PATH ?? ''}`,
-    HOME: process.env.HOME,
-    GTH_STATE_DIR: stateDir,
-    GTH_LEDGER: join(root, `${name}-ledger.jsonl`),
-    GTH_WORKTREES: join(root, `${name}-worktrees`),
-    GTH_LOG_LEVEL: 'silent',
-    GEMINI_API_KEY: undefined,
-    GTH_GITHUB_TOKEN: undefined,
-    GITHUB_TOKEN: undefined,
-    GTH_CONFIG: undefined,
-  };
+  const env = runnerJobEnv({ shim, stateDir, ledger: join(root, `${name}-ledger.jsonl`), worktrees: join(root, `${name}-worktrees`) });
   const beadOnRemote = async () => parseBeadText(await gitIn(bare, 'show', `convoy/${CONVOY}:beads/${BEAD}.json`), 'remote');
   return { bare, runner, env, stateDir, beadOnRemote };
 }
