@@ -149,7 +149,7 @@ async function publish(s: JobScope): Promise<void> {
 
 /**
  * One job through the lifecycle engine: the role runs here, on the workflow's checkout; its result is a machine
- * event persisted on the convoy branch (jobsClaim: a next job is left due, open, for the app to dispatch once);
+ * event persisted on the convoy branch (a next step is started, in progress, for the app to dispatch once per attempt);
  * the PR a pushed branch needs is opened here with the installation token.
  */
 async function engineJob(s: JobScope, job: JobKind): Promise<BeadJobResult> {
@@ -159,7 +159,9 @@ async function engineJob(s: JobScope, job: JobKind): Promise<BeadJobResult> {
   const event = await runBeadJob(s.ctx, job, held, held.lifecycle?.feedback ?? null, { worktree: cwd, checkout: false });
   if (event.type === 'testsWritten') await s.store.git.commitPaths(event.files, `${s.bead.id}: tests first (refinery)`);
   const stopped = lifeConvoyOf(await s.store.getConvoy(s.ctx.convoyId)).life.status === 'stopped';
-  const applied = await applyBeadEvent(s.store, s.bead.id, event, { policy: DEFAULT_POLICY, stopped, jobsClaim: true, by: agent });
+  // Not jobsClaim: the app starts a bead's next step itself (in_progress) and dispatches only such beads, so a next job
+  // left open here would never be dispatched.
+  const applied = await applyBeadEvent(s.store, s.bead.id, event, { policy: DEFAULT_POLICY, stopped, by: agent });
   if (!applied.ok) {
     await publish(s);
     return { ok: false, summary: formatRefusal(applied.refusal) };
@@ -185,7 +187,7 @@ async function openPr(s: JobScope, branch: string, note: string): Promise<string
     title: `${s.bead.id}: ${s.bead.title}`.slice(0, 250),
     body: [`Bead \`${s.bead.id}\` of convoy \`${s.ctx.convoyId}\`.`, '', note, '', 'Opened by the gastown-hybrid runner job; the Refinery reviews it next.'].join('\n'),
   });
-  await applyBeadEvent(s.store, s.bead.id, { type: 'prOpened', pr: pr.number }, { policy: DEFAULT_POLICY, stopped: false, jobsClaim: true });
+  await applyBeadEvent(s.store, s.bead.id, { type: 'prOpened', pr: pr.number }, { policy: DEFAULT_POLICY, stopped: false });
   return `${note}; PR #${pr.number} ${pr.created ? 'opened' : 'already open'}: ${pr.url}`;
 }
 

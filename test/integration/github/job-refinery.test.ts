@@ -48,7 +48,7 @@ function jobEnv(name: string): NodeJS.ProcessEnv {
 const runner = createEngineJobRunner({ log: pino({ level: 'silent' }) });
 
 describe('gth job refinery-tests', () => {
-  it('commits the tests on the convoy branch and hands the bead back, open and labelled, for the Polecat', async () => {
+  it('commits the tests on the convoy branch and starts the code step of the labelled bead, for the Polecat the app dispatches', async () => {
     const { bare, work } = await makeTown(await mkdtemp(join(root, 'tests-')));
     await seedConvoy(work, { testsWritten: false });
     const checkout = join(root, 'tests-runner');
@@ -58,11 +58,12 @@ describe('gth job refinery-tests', () => {
 
     expect(await gitIn(bare, 'show', `convoy/${CONVOY}:test/unit/test_combo_bonus.gd`)).toBe(BONUS_TEST.trimEnd());
     const bead = parseBeadText(await gitIn(bare, 'show', `convoy/${CONVOY}:beads/${BEAD}.json`), 'remote');
-    expect(bead.status).toBe('open');
-    expect(bead.assignee).toBeNull();
+    // The code step is started (the app dispatches the Polecat for beads in progress, once per attempt).
+    expect(bead.status).toBe('in_progress');
+    expect(bead.lifecycle).toMatchObject({ step: 'code', job: 'polecat', tries: 0 });
     expect(bead.labels).toContain('tests-written');
     expect(bead.files).toContain('test/unit/test_combo_bonus.gd');
-    expect(bead.history.filter((h) => h.from !== h.to).map((h) => `${h.from}->${h.to}`)).toEqual(['null->open', 'open->in_progress', 'in_progress->open']);
+    expect(bead.history.filter((h) => h.from !== h.to).map((h) => `${h.from}->${h.to}`)).toEqual(['null->open', 'open->in_progress']);
     // Only the test file and the bead changed: nothing else from the checkout was committed.
     const changed = (await gitIn(bare, 'diff', '--name-only', `convoy/${CONVOY}~2`, `convoy/${CONVOY}`)).split('\n').sort();
     expect(changed).toEqual([`beads/${BEAD}.json`, 'test/unit/test_combo_bonus.gd']);

@@ -1,6 +1,6 @@
 // The GitHub loop closes by itself: an epic of three beads driven by webhooks, the test playing the runner with
-// `gth job polecat` (a real child process, stand-in llama-server as the coder, the GUT stand-in as godot) for each
-// dispatch the fake GitHub records, with one request for changes, one cancelled run and an app restart mid-convoy.
+// `gth job` (a real child process, stand-in llama-servers as the Refinery and the coder, the GUT stand-in as godot) for
+// each dispatch the fake GitHub records, with one request for changes, one cancelled run and an app restart mid-convoy.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -11,7 +11,7 @@ import { startFakeLlama, type FakeLlama } from '../../doubles/fake-llama.js';
 import { makeGodotShim } from '../../unit/agents/helpers/godot-shim.js';
 import { gth } from '../../support/cli.js';
 import { deliver, examplePayload } from '../../support/github-webhooks.js';
-import { BEAD, CONVOY, bonusEdit, gitIn, makeTown, registerServer, runnerJobEnv, seedConvoy } from '../../support/github-town.js';
+import { BEAD, BONUS_TEST, CONVOY, bonusEdit, gitIn, makeTown, registerServer, runnerJobEnv, seedConvoy } from '../../support/github-town.js';
 import { createGithubEngine } from '../../../src/github/engine.js';
 import { createGithubLifecycle } from '../../../src/github/convoy-driver.js';
 import { TownRepos } from '../../../src/github/town-repo.js';
@@ -34,7 +34,14 @@ beforeAll(async () => {
   root = await mkdtemp(join(tmpdir(), 'gth-loop-e2e-'));
   shim = makeGodotShim();
   coder = await startFakeLlama({
-    script: { rules: [{ match: 'Answer only with search/replace edit blocks', reply: bonusEdit('50 * (combo / hits_per_level)') }], default: '' },
+    script: {
+      rules: [
+        // The third bead's tests, written first by the Refinery's runner job.
+        { match: 'Write the tests first for bead', reply: JSON.stringify({ summary: 'bonus per level', files: [{ path: 'test/unit/test_combo_bonus3.gd', content: BONUS_TEST }], edits: '' }) },
+        { match: 'Answer only with search/replace edit blocks', reply: bonusEdit('50 * (combo / hits_per_level)') },
+      ],
+      default: '',
+    },
   });
 });
 afterAll(async () => {
@@ -79,13 +86,13 @@ function botReview(bead: string, number: number, state: 'changes_requested' | 'a
   return p;
 }
 
-/** Two more Polecat beads on the seeded convoy (same tests, same file); the third waits for the first. */
+/** Two more Polecat beads on the seeded convoy: the second like the first, the third without its tests yet and waiting for the first. */
 async function seedThreeBeads(work: string): Promise<void> {
   await seedConvoy(work);
   const store = new BeadStore({ dir: join(work, 'beads'), actor: 'mayor' });
   const like = await store.get(BEAD);
   const copy = { title: like.title, description: like.description, type: like.type, role: like.role, rig: like.rig, convoy: CONVOY, files: like.files, acceptance: like.acceptance, labels: like.labels };
-  await store.createMany([{ ...copy, id: SECOND }, { ...copy, id: THIRD, dependencies: [{ id: BEAD, kind: 'blocks' as const }] }], { by: 'mayor' });
+  await store.createMany([{ ...copy, id: SECOND }, { ...copy, id: THIRD, files: ['scripts/combo_counter.gd'], labels: like.labels.filter((l) => l !== 'tests-written'), dependencies: [{ id: BEAD, kind: 'blocks' as const }] }], { by: 'mayor' });
   await store.addToConvoy(CONVOY, [SECOND, THIRD]);
   await gitIn(work, 'add', '-A');
   await gitIn(work, 'commit', '-qm', 'convoy am-cv1: three beads');
@@ -102,6 +109,8 @@ describe('the GitHub loop closes by itself', () => {
     const stateDir = join(root, 'app');
     const runtimeDir = join(root, 'runtime');
     registerServer(runtimeDir, 'Qwen2.5-Coder-3B-Instruct', coder.url);
+    registerServer(runtimeDir, 'DeepSeek-R1-Distill-Qwen-32B', coder.url, 'cpu');
+    registerServer(runtimeDir, 'SmolLM2-1.7B-Instruct', coder.url, 'cpu');
     const log = pino({ level: 'silent' });
     // What GitHub holds across the app's restart: comments, PRs, dispatches.
     const comments: Comment[] = [];
@@ -141,15 +150,15 @@ describe('the GitHub loop closes by itself', () => {
     };
     const remoteBead = async (id: string) => parseBeadText(await gitIn(bare, 'show', `${BRANCH}:beads/${id}.json`), 'remote');
     let runs = 0;
-    /** The runner: a fresh checkout of the convoy branch and `gth job polecat`, as .github/workflows/polecat.yml runs it. */
-    const runnerJob = async (bead: string) => {
+    /** The runner: a fresh checkout of the convoy branch and `gth job <kind>`, as .github/workflows/<kind>.yml runs it. */
+    const runnerJob = async (bead: string, kind: 'polecat' | 'refinery-tests' = 'polecat') => {
       const dir = join(root, `runner-${++runs}`);
       await execa('git', ['clone', '-q', '--branch', BRANCH, bare, dir]);
       const env = runnerJobEnv({ shim, stateDir: runtimeDir, ledger: join(root, 'ledger.jsonl'), worktrees: join(root, `worktrees-${runs}`) });
-      const res = await gth(['job', 'polecat', '--bead', bead, '--json'], { cwd: dir, env });
+      const res = await gth(['job', kind, '--bead', bead, '--json'], { cwd: dir, env });
       expect(res.stderr).toBe('');
       expect(res.exitCode).toBe(0);
-      expect((await remoteBead(bead)).status).toBe('review');
+      expect((await remoteBead(bead)).status).toBe(kind === 'polecat' ? 'review' : 'in_progress');
     };
 
     h = await startApp(false);
@@ -201,6 +210,12 @@ describe('the GitHub loop closes by itself', () => {
     await step('pull_request', prClosed(`polecat/${BEAD}`, BRANCH, 11));
     expect((await remoteBead(BEAD)).status).toBe('done');
 
+    // The third bead had no tests: the Refinery's job writes them first, then its Polecat is dispatched.
+    expect(dispatches.at(-1)).toBe(`refinery-tests ${THIRD}@${BRANCH}`);
+    await runnerJob(THIRD, 'refinery-tests');
+    expect((await remoteBead(THIRD)).lifecycle).toMatchObject({ step: 'code', job: 'polecat' });
+    await step('workflow_run', runCompleted('refinery-tests', THIRD, 'success', 210));
+    expect(dispatches.at(-1)).toBe(`polecat ${THIRD}@${BRANCH}`);
     await runnerJob(THIRD);
     await step('pull_request', prOpened(THIRD, 13));
     await step('workflow_run', runCompleted('polecat', THIRD, 'success', 208));
@@ -212,7 +227,8 @@ describe('the GitHub loop closes by itself', () => {
     for (const id of [BEAD, SECOND, THIRD]) expect((await remoteBead(id)).status).toBe('done');
     expect(dispatches).toEqual([
       `polecat ${BEAD}@${BRANCH}`, `polecat ${SECOND}@${BRANCH}`, `polecat ${SECOND}@${BRANCH}`, `refinery-review ${BEAD}@main`,
-      `polecat ${BEAD}@${BRANCH}`, `refinery-review ${SECOND}@main`, `refinery-review ${BEAD}@main`, `polecat ${THIRD}@${BRANCH}`, `refinery-review ${THIRD}@main`,
+      `polecat ${BEAD}@${BRANCH}`, `refinery-review ${SECOND}@main`, `refinery-review ${BEAD}@main`,
+      `refinery-tests ${THIRD}@${BRANCH}`, `polecat ${THIRD}@${BRANCH}`, `refinery-review ${THIRD}@main`,
     ]);
     // One convoy PR into main with the summary; the progress comment at 100%.
     const convoyPrs = pulls.filter((p) => p.head === BRANCH);
