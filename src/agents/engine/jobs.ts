@@ -158,6 +158,13 @@ async function engineJob(s: JobScope, job: JobKind): Promise<BeadJobResult> {
   const cwd = resolve(s.req.cwd);
   const event = await runBeadJob(s.ctx, job, held, held.lifecycle?.feedback ?? null, { worktree: cwd, checkout: false });
   if (event.type === 'testsWritten') await s.store.git.commitPaths(event.files, `${s.bead.id}: tests first (refinery)`);
+  if (event.type === 'jobFailed') {
+    // The job exits non-zero and the app gets the run's failure as its workflow_run conclusion: that one event counts
+    // the try, dispatches the retry once and posts the escalation on the epic. Recording it here too would count the
+    // try twice, and a bead failed here would never be escalated (the app refuses a failure for a failed bead).
+    await publish(s);
+    return { ok: false, summary: `${job} ${event.outcome.replace('_', ' ')}: ${event.reason}` };
+  }
   const stopped = lifeConvoyOf(await s.store.getConvoy(s.ctx.convoyId)).life.status === 'stopped';
   // Not jobsClaim: the app starts a bead's next step itself (in_progress) and dispatches only such beads, so a next job
   // left open here would never be dispatched.

@@ -33,13 +33,13 @@ afterAll(async () => {
 });
 
 /** A runner's checkout as actions/checkout leaves it: the convoy branch, no commit identity, the runtime's state folder. */
-async function runnerSetup(name: string) {
+async function runnerSetup(name: string, coderUrl = coder.url) {
   const { bare, work } = await makeTown(await mkdtemp(join(root, `${name}-`)));
   await seedConvoy(work);
   const runner = join(root, `${name}-runner`);
   await execa('git', ['clone', '-q', '--branch', `convoy/${CONVOY}`, bare, runner]);
   const stateDir = join(root, `${name}-state`);
-  registerServer(stateDir, 'Qwen2.5-Coder-3B-Instruct', coder.url);
+  registerServer(stateDir, 'Qwen2.5-Coder-3B-Instruct', coderUrl);
   const env = runnerJobEnv({ shim, stateDir, ledger: join(root, `${name}-ledger.jsonl`), worktrees: join(root, `${name}-worktrees`) });
   const beadOnRemote = async () => parseBeadText(await gitIn(bare, 'show', `convoy/${CONVOY}:beads/${BEAD}.json`), 'remote');
   return { bare, runner, env, stateDir, beadOnRemote };
@@ -100,6 +100,24 @@ describe('gth job polecat', () => {
     // One claim only: the workflow's.
     expect(bead.history.filter((h) => h.to === 'in_progress' && h.from !== h.to).map((h) => h.by)).toEqual(['runner-1']);
     expect(await gitIn(bare, 'branch', '--list', `polecat/${BEAD}`)).toContain(`polecat/${BEAD}`);
+  }, 60_000);
+
+  it('leaves a failed attempt to the run\'s conclusion: exits non-zero and records no failure on the bead', async () => {
+    // A coder whose code never makes the tests pass: the Polecat gives up.
+    const wrong = await startFakeLlama({ script: { rules: [{ match: 'Answer only with search/replace edit blocks', reply: bonusEdit('0') }], default: '' } });
+    try {
+      const { runner, env, beadOnRemote } = await runnerSetup('gaveup', wrong.url);
+      const res = await gth(['job', 'polecat', '--bead', BEAD, '--json'], { cwd: runner, env: { ...env, GTH_ATTEMPTS: '1' } });
+      expect(res.exitCode).toBe(1);
+      expect((JSON.parse(String(res.stdout)) as { ok: boolean; summary: string }).summary).toMatch(/^polecat gave up: /);
+      // The app counts the try from the workflow_run failure (once), retries or escalates on the epic.
+      const bead = await beadOnRemote();
+      expect(bead.status).toBe('in_progress');
+      expect(bead.lifecycle?.tries ?? 0).toBe(0);
+      expect(bead.history.some((h) => h.to === 'failed')).toBe(false);
+    } finally {
+      await wrong.close();
+    }
   }, 60_000);
 
   it('refuses a bead whose tests were not written first, changing nothing', async () => {
