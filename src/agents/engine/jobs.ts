@@ -179,7 +179,7 @@ async function engineJob(s: JobScope, job: JobKind): Promise<BeadJobResult> {
     if (e.type === 'escalate') summary = `bead ${e.beadId} failed after ${e.attempts} attempt(s): ${e.why}`;
   }
   await publish(s);
-  const ok = event.type !== 'jobFailed' && !(event.type === 'checked' && !event.ok);
+  const ok = !(event.type === 'checked' && !event.ok);
   return { ok, summary: event.type === 'testsWritten' ? `tests for ${s.bead.id} on ${s.ctx.convoyBranch}: ${event.files.join(', ')}` : summary };
 }
 
