@@ -117,8 +117,9 @@ export interface MachineContext {
   /** The convoy was stopped (epic unlabelled): nothing new starts; running jobs finish. */
   stopped: boolean;
   /**
-   * Each job claims its bead itself (runner workflows: `gth bead claim --push`, then `gth job`): a bead whose next
-   * job is due waits `open` with `lifecycle.job` naming it, instead of `in_progress`; the driver dispatches it once.
+   * Each job claims its bead itself: a bead whose next job is due waits `open` with `lifecycle.job` naming it, instead
+   * of `in_progress`; the driver dispatches it once. Not used by the GitHub app and `gth job`: the app starts the
+   * step (in_progress) before it dispatches, and the runner's job takes the bead held for it (no claim step).
    */
   jobsClaim?: boolean;
 }
