@@ -11,14 +11,12 @@ import type { ConvoyLookup, ConvoyProgress, Engine, EpicPlanner, EpicRequest, Me
 import { TownRepos, type TownCheckout } from './town-repo.js';
 import { createGithubLifecycle } from './convoy-driver.js';
 import { findConvoy } from './convoy-branches.js';
-import { quoteUntrusted } from './untrusted.js';
 import { GthError } from '../util/errors.js';
 import type { RefineryReview } from '../agents/contracts.js';
 import { loadRigConfig, type LoadedRig } from '../agents/rig/load.js';
 import { runRigTests } from '../agents/rig/run-tests.js';
 import { briefText } from '../agents/briefs/load.js';
-import { askCrew } from '../agents/engine/crew.js';
-import { planEpic } from '../agents/engine/mayor.js';
+import { planWithCrew } from '../agents/engine/mayor.js';
 import { reviewChange } from '../agents/engine/refinery.js';
 import { rigGit } from '../agents/engine/rig-git.js';
 import type { ModelRouter } from '../agents/engine/router.js';
@@ -101,24 +99,16 @@ async function planOnClone(o: GithubEngineOptions, t: TownCheckout, req: EpicReq
     const router = o.router();
     const store = new BeadStore({ dir: join(t.dir, 'beads'), actor: 'mayor', env: o.env });
     const epicText = `${req.title}\n\n${req.body}`;
-    const crewChoice = await router.choose('crew', 0);
-    const crew = crewChoice
-      ? [{
-          rig: rig.config.name,
-          question: `What in this rig relates to epic #${req.issueNumber}?`,
-          answer: await askCrew(crewChoice, rig, `What in this rig relates to the epic below, and which scripts, tests and conventions does it involve?\n\n${quoteUntrusted('Epic', epicText)}`, brief),
-        }]
-      : [];
-    const mayor = await router.choose('mayor', 0);
-    if (!mayor) throw new GthError('no model is configured for the mayor role (switcher rules in gastown.yml)');
-    const out = await planEpic({
-      choice: mayor,
+    // The one Crew + Mayor planning flow, as `gth run-epic` runs it.
+    const out = await planWithCrew({
+      router,
       store,
       epic: { title: req.title.slice(0, 120) || `Epic #${req.issueNumber}`, body: epicText, key, issue: { repo: `${req.repo.owner}/${req.repo.repo}`, issue: req.issueNumber } },
       rigs: [rig],
-      crew,
       brief,
       commit: true,
+      source: `issue #${req.issueNumber}`,
+      question: `What in this rig relates to epic #${req.issueNumber}?`,
     });
     const branch = out.convoy.branch ?? `convoy/${out.convoy.id}`;
     await t.git(['push', '-q', 'origin', `HEAD:refs/heads/${branch}`]);
@@ -194,39 +184,8 @@ export async function beadForPullRequest(
 
 // ---- models ----
 
-export interface EngineModels {
-  router: ModelRouter;
-  /** Tokens of rig context per bead: the context per slot of the server the fleet plan gives it. */
-  contextBudget: (bead: Bead) => number;
-}
-
-/**
- * The fleet planner's models, as `gth run-epic` sets them up: switcher rules reordered by the latest `gth eval`,
- * the runtime's running llama-servers, Gemini, every call metered into the ledger.
- */
-export async function engineModelsFromConfig(env: NodeJS.ProcessEnv, cwd: string, log: Logger, ledgerRoot = cwd): Promise<EngineModels> {
-  const [{ loadRawConfig }, { loadFleetConfig }, { loadProvidersConfig }, { loadRuntimeSettings }, { createLedgerMeter }, { LiveRouter }, { contextBudgetFor }, { fleetWithEvalFeedback }] =
-    await Promise.all([
-      import('../config/load.js'),
-      import('../fleet/config.js'),
-      import('../providers/config.js'),
-      import('../runtime/config.js'),
-      import('../cost/setup.js'),
-      import('../agents/engine/live-router.js'),
-      import('../fleet/context-budget.js'),
-      import('../eval/feedback.js'),
-    ]);
-  const raw = loadRawConfig(undefined, env, cwd);
-  const stateDir = loadRuntimeSettings(raw, env, cwd).stateDir;
-  const fleet = fleetWithEvalFeedback(loadFleetConfig(raw, cwd), raw, stateDir);
-  const router = new LiveRouter({
-    fleet,
-    providers: loadProvidersConfig(raw),
-    stateDir,
-    deps: { env, meter: createLedgerMeter({ raw, env, townRoot: ledgerRoot, logger: log }), logger: log, log },
-  });
-  return { router, contextBudget: contextBudgetFor(fleet) };
-}
+// One model wiring for every driver: the app uses run-epic's and the runner's.
+export { engineModelsFromConfig, type EngineModels } from '../agents/engine/models.js';
 
 /** A router built on first use; a failed build (bad config) is retried next time instead of remembered. */
 export function lazyRouter(build: () => Promise<ModelRouter>): () => ModelRouter {
