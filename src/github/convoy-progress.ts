@@ -5,8 +5,10 @@ import { TERMINAL } from '../beads/transitions.js';
 import type { JobKind } from './job-kinds.js';
 import type { ConvoyProgress } from './progress-schema.js';
 
-/** Label the Refinery puts on a Polecat bead once its tests are on the convoy branch (the engine's TESTS_LABEL). */
-export const TESTS_WRITTEN = 'tests-written';
+import { TESTS_WRITTEN } from '../lifecycle/machine.js';
+
+/** Label the Refinery puts on a Polecat bead once its tests are on the convoy branch: one definition, the lifecycle's. */
+export { TESTS_WRITTEN };
 
 /** The runner job a bead needs next: a Polecat bead gets its tests first, then the Polecat. */
 export function nextJob(bead: Pick<Bead, 'role' | 'labels'>): JobKind | null {
