@@ -5,23 +5,19 @@ import { TERMINAL } from '../beads/transitions.js';
 import type { JobKind } from './job-kinds.js';
 import type { ConvoyProgress } from './progress-schema.js';
 
-import { TESTS_WRITTEN } from '../lifecycle/machine.js';
+import { TESTS_WRITTEN, firstStep, jobForStep } from '../lifecycle/machine.js';
 
 /** Label the Refinery puts on a Polecat bead once its tests are on the convoy branch: one definition, the lifecycle's. */
 export { TESTS_WRITTEN };
 
-/** The runner job a bead needs next: a Polecat bead gets its tests first, then the Polecat. */
+/** Roles whose beads a runner job works; the app answers Crew beads and plans Mayor ones itself. */
+const RUNNER_ROLES = new Set(['polecat', 'refinery', 'librarian']);
+
+/** The runner job a bead needs next: the job of the lifecycle's own first step for that bead. */
 export function nextJob(bead: Pick<Bead, 'role' | 'labels'>): JobKind | null {
-  switch (bead.role) {
-    case 'polecat':
-      return bead.labels.includes(TESTS_WRITTEN) ? 'polecat' : 'refinery-tests';
-    case 'refinery':
-      return 'refinery-tests';
-    case 'librarian':
-      return 'librarian';
-    default:
-      return null;
-  }
+  if (!bead.role || !RUNNER_ROLES.has(bead.role)) return null;
+  const job = jobForStep(firstStep(bead));
+  return job === 'crew' ? null : job;
 }
 
 /** The epic key of a GitHub issue, as the Mayor records it on the convoy ("owner/repo#12"). */

@@ -1,7 +1,6 @@
 // The runner jobs behind `gth job <kind> --bead <id>`: tests first, Polecat and Librarian, on the workflow's checkout (the review job: src/github/review-job.ts).
 import { basename, join, resolve } from 'node:path';
 import { tmpdir } from 'node:os';
-import { execa } from 'execa';
 import type { Logger } from 'pino';
 import type { Bead } from '../../beads/schema.js';
 import { BeadStore } from '../../beads/store.js';
@@ -64,7 +63,9 @@ async function runJob(deps: EngineJobDeps, req: BeadJobRequest, env: NodeJS.Proc
   const cwd = resolve(req.cwd);
   const git = rigGit(cwd);
   if (!(await git.isRepo())) throw new UsageError(`gth job must run in a checkout of the repository (${cwd} is not a git work tree)`);
-  await ensureIdentity(cwd);
+  // Actions checkouts have no commit identity; the bead commits need one.
+  await git.configDefault('user.name', 'gastown-hybrid[bot]');
+  await git.configDefault('user.email', 'gastown-hybrid[bot]@users.noreply.github.com');
   const agent = `${req.kind}-${req.beadId}`;
   const store = new BeadStore({ dir: join(cwd, 'beads'), actor: agent, commit: true, env });
   const bead = await store.get(req.beadId);
@@ -111,14 +112,6 @@ async function runJob(deps: EngineJobDeps, req: BeadJobRequest, env: NodeJS.Proc
 function positiveInt(raw: string | undefined, fallback: number): number {
   const n = Number(raw);
   return raw && Number.isInteger(n) && n > 0 ? n : fallback;
-}
-
-/** Actions checkouts have no commit identity; the bead commits need one. */
-async function ensureIdentity(cwd: string): Promise<void> {
-  for (const [key, value] of [['user.name', 'gastown-hybrid[bot]'], ['user.email', 'gastown-hybrid[bot]@users.noreply.github.com']] as const) {
-    const has = await execa('git', ['config', key], { cwd, reject: false });
-    if (has.exitCode !== 0 || !has.stdout.trim()) await execa('git', ['config', key, value], { cwd });
-  }
 }
 
 /**

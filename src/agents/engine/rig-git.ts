@@ -26,6 +26,8 @@ export interface RigGit {
   hasRemote(name?: string): Promise<boolean>;
   /** A file's content at a revision, or null when it does not exist there. */
   show(dir: string, rev: string, path: string): Promise<string | null>;
+  /** Sets a local config value unless the repository already has a non-empty one (e.g. a commit identity). */
+  configDefault(key: string, value: string): Promise<void>;
 }
 
 export function rigGit(rigDir: string): RigGit {
@@ -89,6 +91,11 @@ export function rigGit(rigDir: string): RigGit {
       wrap('diff --name-only', async () => (await at(dir).raw(['diff', '--name-only', `${base}...HEAD`])).split('\n').filter(Boolean)),
     hasRemote: async (name = 'origin') => (await main.getRemotes()).some((r) => r.name === name),
     show: async (dir, rev, path) => at(dir).raw(['show', `${rev}:${path}`]).catch(() => null),
+    configDefault: (key, value) =>
+      wrap('config', async () => {
+        const has = await main.raw(['config', key]).catch(() => '');
+        if (!has.trim()) await main.raw(['config', key, value]);
+      }),
   };
   return api;
 }
