@@ -9,7 +9,7 @@ import { applyEditBlocks, formatEditReport } from '../edits/apply.js';
 import { resolveRigPath, diffFileNames, protectedPathsInDiff, type EditPolicy } from '../policy/protected-paths.js';
 import { checkGdscriptFiles } from '../guard/check.js';
 import { formatGuardFeedback } from '../guard/feedback.js';
-import { checkCoverage } from '../rig/coverage.js';
+import { checkCoverage, type CoverageReport } from '../rig/coverage.js';
 import { formatTestFeedback, type TestRunResult } from '../rig/run-tests.js';
 import { assembleContext, renderContext } from './context.js';
 import { askJson } from './ask.js';
@@ -140,8 +140,17 @@ export async function reviewChange(ctx: EngineContext, input: ReviewInput): Prom
     RefineryReview,
     'refinery_review',
   );
+  return enforceReviewRules(review, input, coverage, ctx.rig.config);
+}
+
+/**
+ * The rules no model's word overrides, applied to a review's verdict: a diff touching protected paths is never
+ * approved, nor is a change whose tests fail or that misses the measured coverage rule. Pure; also the whole
+ * judgement where no Refinery model sits in the review seat (eval of another role).
+ */
+export function enforceReviewRules(review: RefineryReview, input: Pick<ReviewInput, 'bead' | 'diff' | 'tests'>, coverage: CoverageReport | null, rig: EngineContext['rig']['config']): RefineryReview {
   // A change touching the tests, the rig config, add-ons or CI is judged by nothing the model says: it fails.
-  const touched = protectedPathComments(input.diff, ctx.rig.config);
+  const touched = protectedPathComments(input.diff, rig);
   if (touched.length) {
     return {
       ...review,
