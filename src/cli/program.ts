@@ -1,6 +1,6 @@
-// Builds the `gth` commander program from the per-area command modules.
-import { Command, CommanderError } from 'commander';
-import { registerAll } from './commands/index.js';
+// Builds the `gth` commander program from the per-area command modules (only the one being run is imported).
+import { Command, CommanderError, Help } from 'commander';
+import { COMMAND_MODULES, commandTerm, registerAll } from './commands/index.js';
 import { GthError, UsageError, errorMessage } from '../util/errors.js';
 
 export async function buildProgram(argv: readonly string[] = []): Promise<Command> {
@@ -9,8 +9,15 @@ export async function buildProgram(argv: readonly string[] = []): Promise<Comman
     .name('gth')
     .description('gastown-hybrid: Gas Town-style agents on local llama.cpp models plus cloud Gemini')
     .version('0.1.0')
-    .showHelpAfterError('(run with --help for usage)')
-    .exitOverride();
+    // An unknown command gets the list of commands after the error.
+    .showHelpAfterError(`commands: ${Object.keys(COMMAND_MODULES).join(', ')}\n(run with --help for usage)`)
+    .exitOverride()
+    .configureHelp({
+      // The same term for a top-level command whether its module was loaded or only its table entry.
+      subcommandTerm(this: Help, cmd: Command): string {
+        return cmd.parent === program && Object.hasOwn(COMMAND_MODULES, cmd.name()) ? commandTerm(cmd.name()) : Help.prototype.subcommandTerm.call(this, cmd);
+      },
+    });
   await registerAll(program, argv);
   // Sub-commands inherit exitOverride so usage errors surface as CommanderError.
   const inherit = (cmd: Command): void => {
