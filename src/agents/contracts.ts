@@ -65,6 +65,8 @@ export type CrewAnswer = z.infer<typeof CrewAnswer>;
  */
 export const ASK_CREW = 'ASK CREW:';
 export const CREW_QUESTION_MAX = 1_000;
+/** Questions one role run may ask the Crew; past that, a request is taken as the role's answer (engine/consult.ts). */
+export const MAX_CREW_CONSULTS = 3;
 
 /** The question of a Crew request, or null when the reply is not one. */
 export function crewRequestIn(reply: string): string | null {
@@ -72,6 +74,29 @@ export function crewRequestIn(reply: string): string | null {
   if (!text.toUpperCase().startsWith(ASK_CREW)) return null;
   const question = text.slice(ASK_CREW.length).trim();
   return question ? question.slice(0, CREW_QUESTION_MAX) : null;
+}
+
+/**
+ * The same request from a role that answers in JSON (Refinery, Librarian): instead of its answer, the object
+ * `{"askCrew": "<question>"}`. One field name for every JSON role.
+ */
+export const ASK_CREW_FIELD = 'askCrew';
+export const CrewRequest = z.object({ [ASK_CREW_FIELD]: nonEmpty(ASK_CREW_FIELD) });
+export type CrewRequest = z.infer<typeof CrewRequest>;
+
+/**
+ * A role's JSON contract that also accepts a Crew request. The role's own answer comes first, so a complete
+ * answer that also carries `askCrew` is taken as the answer (the question is dropped), and schema-driven
+ * stand-ins and grammars default to the real answer.
+ */
+export function withCrewRequest<S extends z.ZodType>(schema: S): z.ZodUnion<[S, typeof CrewRequest]> {
+  return z.union([schema, CrewRequest]);
+}
+
+/** The question of a parsed JSON answer that is a Crew request, or null when it is the role's answer. */
+export function crewQuestionOf(value: unknown): string | null {
+  const parsed = CrewRequest.strict().safeParse(value);
+  return parsed.success ? parsed.data[ASK_CREW_FIELD].trim().slice(0, CREW_QUESTION_MAX) : null;
 }
 
 /** Citations must name files the Crew was actually given; returns one problem per invented file. */

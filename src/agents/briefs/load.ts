@@ -7,6 +7,7 @@ import { encode } from 'gpt-tokenizer';
 import { Role } from '../../beads/schema.js';
 import { ConfigError } from '../../config/load.js';
 import { packagePath } from '../paths.js';
+import { MAX_CREW_CONSULTS } from '../contracts.js';
 import type { LoadedRig } from '../rig/load.js';
 import type { RigConfig } from '../rig/schema.js';
 
@@ -96,6 +97,7 @@ export function loadBrief(role: Role, options: BriefOptions = {}): Brief {
   const vars: Record<string, string> = {
     ...(options.rig ? rigVars(options.rig.config) : {}),
     rigList: rigs.length > 0 ? rigs.map((r) => `\`${r.config.name}\``).join(', ') : '(none given)',
+    crewQuestions: String(MAX_CREW_CONSULTS),
     ...options.vars,
   };
   const unknown = new Set<string>();

@@ -10,7 +10,7 @@ import { parseEditBlocks } from '../edits/parse.js';
 import { applyEditBlocks, formatEditReport } from '../edits/apply.js';
 import { checkNoCodeChange, formatCodeChanges } from '../librarian/no-code-change.js';
 import { resolveRigPath, type EditPolicy } from '../policy/protected-paths.js';
-import { askJson } from './ask.js';
+import { CrewConsultant } from './consult.js';
 import type { EngineContext } from './types.js';
 import { GthError } from '../../util/errors.js';
 
@@ -46,6 +46,8 @@ export async function runLibrarian(ctx: EngineContext, bead: Bead): Promise<Libr
   if (!choice) throw new GthError('no model is configured for the librarian role');
   ctx.emit({ kind: 'model', role: 'librarian', model: choice.label, beadId: bead.id });
   const meta = { role: 'librarian' as const, beadId: bead.id, convoyId: ctx.convoyId };
+  // Every answer of this run may first ask the Crew a rig question (up to the limit for the whole run).
+  const crew = new CrewConsultant(ctx, 'librarian', bead);
   // Same policy as every model edit: no tests, add-ons, rig config or CI, nothing outside the rig; docs allowed.
   const policy: EditPolicy = { role: 'librarian', rig: ctx.rig.config };
   const documented: string[] = [];
@@ -65,7 +67,7 @@ export async function runLibrarian(ctx: EngineContext, bead: Bead): Promise<Libr
     before[file] = src;
     const gaps = findDocGaps(src);
     if (!gaps.length) continue;
-    const out = await askJson(
+    const out = await crew.askJson(
       choice,
       [
         { role: 'system', content: ctx.brief('librarian', ctx.rig) },
@@ -109,7 +111,7 @@ export async function runLibrarian(ctx: EngineContext, bead: Bead): Promise<Libr
   if (!readmeAt.ok) return { ok: false, branch, documented: [], problems: [...problems, `README.md: ${readmeAt.reason}`] };
   const readmePath = readmeAt.abs;
   const readme = existsSync(readmePath) ? readFileSync(readmePath, 'utf8') : '';
-  const refreshed = await askJson(
+  const refreshed = await crew.askJson(
     choice,
     [
       { role: 'system', content: ctx.brief('librarian', ctx.rig) },

@@ -12,7 +12,7 @@ import { assembleContext, renderContext } from './context.js';
 import { budgetFor, type EngineContext } from './types.js';
 import { ask } from './ask.js';
 import { ASK_CREW, crewRequestIn } from '../contracts.js';
-import { consultCrew, MAX_CREW_CONSULTS } from './consult.js';
+import { CrewConsultant, type CrewTurn } from './consult.js';
 import { beadText } from '../../fleet/prompt-tokens.js';
 
 export interface PolecatResult {
@@ -64,7 +64,7 @@ export async function runPolecat(ctx: EngineContext, bead: Bead, reviewFeedback?
   const worktree = join(ctx.worktrees, branch.replace('/', '-'));
   const testDirs = ctx.rig.config.tests.dirs;
   let attempts = 0;
-  let consults = 0;
+  const crew = new CrewConsultant(ctx, 'polecat', bead);
   for (let step = 0; ; step++) {
     const choice = await ctx.router.choose('polecat', step, bead);
     if (!choice) break;
@@ -81,19 +81,19 @@ export async function runPolecat(ctx: EngineContext, bead: Bead, reviewFeedback?
       attempts++;
       let feedback: string;
       try {
-        const res = await ask(choice, messages, { role: 'polecat', beadId: bead.id, convoyId: ctx.convoyId }, (st) =>
-          ctx.emit({ kind: 'model', role: 'polecat', model: choice.label, beadId: bead.id, tokensPerSecond: st.tokensPerSecond }),
+        // A question to the Crew is not an attempt: its answer goes back and the same round goes on.
+        const res = await crew.converse(
+          messages,
+          async (canAsk): Promise<CrewTurn<string>> => {
+            const text = await ask(choice, messages, { role: 'polecat', beadId: bead.id, convoyId: ctx.convoyId }, (st) =>
+              ctx.emit({ kind: 'model', role: 'polecat', model: choice.label, beadId: bead.id, tokensPerSecond: st.tokensPerSecond }),
+            );
+            const question = canAsk ? crewRequestIn(text) : null;
+            return question ? { kind: 'ask', question, said: text } : { kind: 'answer', answer: text };
+          },
+          'Now answer with edit blocks.',
         );
         messages.push({ role: 'assistant', content: res });
-        const question = crewRequestIn(res);
-        if (question && consults < MAX_CREW_CONSULTS) {
-          // A question to the Crew is not an attempt: the answer goes back and the same round goes on.
-          consults++;
-          messages.push({ role: 'user', content: `${await consultCrew(ctx, 'polecat', bead, question)}\n\nNow answer with edit blocks.` });
-          attempts--;
-          round--;
-          continue;
-        }
         feedback = await tryEdits(ctx, worktree, res);
       } catch (err) {
         feedback = `the model call failed: ${(err as Error).message}`;

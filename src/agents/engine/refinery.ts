@@ -12,7 +12,8 @@ import { formatGuardFeedback } from '../guard/feedback.js';
 import { checkCoverage, type CoverageReport } from '../rig/coverage.js';
 import { formatTestFeedback, type TestRunResult } from '../rig/run-tests.js';
 import { assembleContext, renderContext } from './context.js';
-import { askJson } from './ask.js';
+import { CrewConsultant } from './consult.js';
+import type { ChatMessage } from '../../providers/types.js';
 import { budgetFor, type EngineContext } from './types.js';
 import { beadText } from '../../fleet/prompt-tokens.js';
 import { GthError } from '../../util/errors.js';
@@ -29,7 +30,7 @@ export async function writeTestsFirst(ctx: EngineContext, bead: Bead, worktree: 
   const testDirs = ctx.rig.config.tests.dirs;
   const framework = ctx.rig.config.tests.framework;
   const context = renderContext(assembleContext(worktree, bead, budgetFor(ctx, bead), testDirs));
-  const messages = [
+  const messages: ChatMessage[] = [
     { role: 'system' as const, content: ctx.brief('refinery', ctx.rig) },
     {
       role: 'user' as const,
@@ -48,12 +49,14 @@ export async function writeTestsFirst(ctx: EngineContext, bead: Bead, worktree: 
   // Tests first may write only inside the rig's test folders, the same policy every model edit goes through.
   const policy: EditPolicy = { role: 'refinery-tests', rig: ctx.rig.config };
   let problems: string[] = [];
+  // A Crew question is not one of the two rounds: the answer joins the conversation and the same round goes on.
+  const crew = new CrewConsultant(ctx, 'refinery', bead);
   for (let round = 0; round < 2; round++) {
     const choice = await ctx.router.choose('refinery', 0, bead);
     if (!choice) throw new GthError('no model is configured for the refinery role');
     ctx.emit({ kind: 'model', role: 'refinery', model: choice.label, beadId: bead.id });
     if (problems.length) messages.push({ role: 'user', content: `Fix these problems and answer again with the whole JSON:\n${problems.join('\n')}` });
-    const out = await askJson(choice, messages, { role: 'refinery', beadId: bead.id, convoyId: ctx.convoyId }, RefineryTests, 'refinery_tests');
+    const out = await crew.askJson(choice, messages, { role: 'refinery', beadId: bead.id, convoyId: ctx.convoyId }, RefineryTests, 'refinery_tests');
     problems = [];
     // Keyed by the normalised path, written to the resolved file: what was checked is what is written.
     const files = new Map<string, { abs: string; content: string }>();
@@ -114,7 +117,7 @@ export async function reviewChange(ctx: EngineContext, input: ReviewInput): Prom
   const choice = await ctx.router.choose('refinery', 0, input.bead);
   if (!choice) throw new GthError('no model is configured for the refinery role');
   ctx.emit({ kind: 'model', role: 'refinery', model: choice.label, beadId: input.bead.id });
-  const review = await askJson(
+  const review = await new CrewConsultant(ctx, 'refinery', input.bead).askJson(
     choice,
     [
       { role: 'system', content: ctx.brief('refinery', ctx.rig) },

@@ -9,6 +9,7 @@ import { makeGodotShim, envWithShim } from '../../unit/agents/helpers/godot-shim
 import { setupRig, log, RIGHT } from '../../support/engine-fixture.js';
 import { LadderRouter } from '../../../src/agents/engine/router.js';
 import { runPolecat } from '../../../src/agents/engine/polecat.js';
+import { MAX_CREW_CONSULTS } from '../../../src/agents/engine/consult.js';
 import { rigGit } from '../../../src/agents/engine/rig-git.js';
 import { loadRigConfig } from '../../../src/agents/rig/load.js';
 import { briefText } from '../../../src/agents/briefs/load.js';
@@ -30,11 +31,11 @@ describe('crew requests in a reply', () => {
 });
 
 describe('a Polecat consults the Crew mid-task', () => {
-  async function setup(crewReply: string) {
+  async function setup(crewReply: string, polecatReplies = ['ASK CREW: Where is the number of hits per level set?', RIGHT]) {
     const { rig, town } = await setupRig(root);
     const metered: CallMeta[] = [];
     const meter: CallMeter = { track: (call, run) => (metered.push(call.meta), run()) };
-    const polecat = new ScriptedProvider({ replies: ['ASK CREW: Where is the number of hits per level set?', RIGHT], meter });
+    const polecat = new ScriptedProvider({ replies: polecatReplies, meter });
     const crew = new ScriptedProvider({ replies: [crewReply], kind: 'gemini', meter });
     const router = new LadderRouter({ polecat: [{ provider: polecat, label: 'local:coder' }], crew: [{ provider: crew, label: 'cloud:flash' }] });
     const store = new BeadStore({ dir: join(town, 'beads'), actor: 'engine' });
@@ -44,7 +45,7 @@ describe('a Polecat consults the Crew mid-task', () => {
       store, rig: loadRigConfig(rig), git: rigGit(rig), router, brief: briefText, worktrees: join(root, `wt-${bead.id}-${Math.random().toString(36).slice(2)}`),
       attemptsPerModel: 2, contextBudget: 8_000, convoyId: 'ab-conv', convoyBranch: 'main', log, emit: () => undefined, testEnv: envWithShim(makeGodotShim()),
     };
-    return { ctx, bead, store, polecat, metered };
+    return { ctx, bead, store, polecat, crew, metered };
   }
 
   it('gets the cited answer, continues the same attempt, and the consultation is in the ledger and the history', async () => {
@@ -71,5 +72,21 @@ describe('a Polecat consults the Crew mid-task', () => {
     expect(result.ok).toBe(true);
     expect(polecat.requests[1]!.messages[3]!.content).toContain(`The Crew says: That is ${NOT_IN_DOCS}.`);
     expect((await store.get(bead.id)).history.map((h) => h.note ?? '').some((n) => n.includes('-> (not found) That is'))).toBe(true);
+  }, 60_000);
+
+  it(`stops answering after ${MAX_CREW_CONSULTS} questions: the next request is taken as the round's answer and fails it`, async () => {
+    const { ctx, bead, store, polecat, crew } = await setup(JSON.stringify({ answer: `That is ${NOT_IN_DOCS}.`, found: false, citations: [] }), ['ASK CREW: And where is that?']);
+    const result = await runPolecat({ ...ctx, attemptsPerModel: 1 }, bead);
+    expect(result).toMatchObject({ ok: false, attempts: 1 });
+    expect(crew.requests).toHaveLength(MAX_CREW_CONSULTS);
+    expect(polecat.requests).toHaveLength(MAX_CREW_CONSULTS + 1);
+    // (The provider keeps the conversation by reference: the last request's messages are the whole run.)
+    const said = polecat.requests.at(-1)!.messages.map((m) => m.content);
+    expect(said.findIndex((c) => c.includes('That was your last question to the Crew'))).toBe(1 + 2 * MAX_CREW_CONSULTS);
+    expect(said.at(-2)).toBe('ASK CREW: And where is that?');
+    const after = await store.get(bead.id);
+    expect(after.attempts.map((a) => a.outcome)).toEqual(['fail', 'escalated']);
+    expect(after.attempts[0]!.note).toMatch(/^No edit blocks found/);
+    expect(after.history.filter((h) => h.note?.startsWith('polecat asked the Crew'))).toHaveLength(MAX_CREW_CONSULTS);
   }, 60_000);
 });

@@ -7,7 +7,7 @@ import { encode } from 'gpt-tokenizer';
 import { ROLES } from '../../../src/beads/schema.js';
 import { loadBrief, readTemplate, briefText, DEFAULT_TEMPLATES_DIR } from '../../../src/agents/briefs/load.js';
 import { loadRigConfig } from '../../../src/agents/rig/load.js';
-import { CrewAnswer, MayorPlan, RefineryReview, RefineryTests, planToBeads } from '../../../src/agents/contracts.js';
+import { ASK_CREW, ASK_CREW_FIELD, CrewAnswer, MAX_CREW_CONSULTS, MayorPlan, RefineryReview, RefineryTests, planToBeads } from '../../../src/agents/contracts.js';
 import { checkGdscript } from '../../../src/agents/guard/check.js';
 import { parseEditBlocks } from '../../../src/agents/edits/parse.js';
 import { AEROBEAT_MINI, copyAerobeatMini } from './helpers/godot-shim.js';
@@ -32,6 +32,12 @@ describe('brief templates', () => {
     expect(body('librarian')).toMatch(/never change code/i);
     expect(body('refinery')).toMatch(/tests first/i);
     expect(body('mayor')).toContain('"acceptance"');
+  });
+
+  it('tells every working role how to ask the Crew, with the one field name and the engine\'s limit', () => {
+    for (const role of ['refinery', 'librarian'] as const) expect(readTemplate(role).body).toContain(`{"${ASK_CREW_FIELD}": "<your question>"}`);
+    expect(readTemplate('polecat').body).toContain(`${ASK_CREW} <your question>`);
+    for (const role of ['polecat', 'refinery', 'librarian'] as const) expect(loadBrief(role, { rig }).body).toContain(`at most ${MAX_CREW_CONSULTS} per task`);
   });
 
   it('contains no Godot 3 code in its GDScript examples', () => {
@@ -61,7 +67,7 @@ describe('brief templates', () => {
 describe('loadBrief', () => {
   it('fills rig placeholders and attaches README.md and AGENTS.md', () => {
     const b = loadBrief('polecat', { rig });
-    expect(b.version).toBe('1.0.0');
+    expect(b.version).toBe('1.0.1');
     expect(b.text).not.toMatch(/\{\{/);
     expect(b.body).toContain('on rig `aerobeat-mini`');
     expect(b.body).toContain('godot --headless -s addons/gut/gut_cmdln.gd -gdir=res://test/unit');
