@@ -23,6 +23,11 @@ export interface GitHubApi {
   /** The line comments of one submitted review (the feedback a Polecat gets). */
   reviewComments(repo: RepoRef, prNumber: number, reviewId: number): Promise<{ path: string; line: number | null; body: string }[]>;
   closeIssue(repo: RepoRef, issueNumber: number): Promise<void>;
+  /**
+   * This app's own latest verdict (approved or changes requested) on the PR's current head commit, or null: what a
+   * review job posted, read back when its run's completion arrives before the review's webhook.
+   */
+  botVerdict(repo: RepoRef, prNumber: number): Promise<{ id: number; state: 'approved' | 'changes_requested'; body: string } | null>;
   /** The installation access token (cached by Octokit), for git over HTTPS; never logged. */
   installationToken(): Promise<string | null>;
 }
@@ -113,6 +118,16 @@ export function createGitHubApi(octokit: ProbotOctokit, botLogin: () => Promise<
     },
     async closeIssue(repo, issueNumber) {
       await rest.issues.update({ ...repo, issue_number: issueNumber, state: 'closed', state_reason: 'completed' });
+    },
+    async botVerdict(repo, prNumber) {
+      const [pr, reviews, me] = await Promise.all([
+        rest.pulls.get({ ...repo, pull_number: prNumber }),
+        octokit.paginate(rest.pulls.listReviews, { ...repo, pull_number: prNumber, per_page: 100 }),
+        botLogin(),
+      ]);
+      // A review of an earlier head (before a revision was pushed) judged other code: only the current head's counts.
+      const mine = reviews.filter((r) => r.user?.login === me && r.commit_id === pr.data.head.sha && (r.state === 'APPROVED' || r.state === 'CHANGES_REQUESTED')).at(-1);
+      return mine ? { id: mine.id, state: mine.state === 'APPROVED' ? 'approved' : 'changes_requested', body: mine.body ?? '' } : null;
     },
     async installationToken() {
       const auth = (await octokit.auth({ type: 'installation' })) as { token?: string };

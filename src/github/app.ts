@@ -8,7 +8,8 @@ import { admitActor, runEpic, scheduleEpic, type EpicDeps } from './epic-flow.js
 import { parseWebhook, type GithubEvent, type RepoRef } from './events.js';
 import { type DriveInput, type DriveTarget } from './convoy-driver.js';
 import { progressOf } from './convoy-progress.js';
-import { fromClosedPr, fromReview, fromWorkflowRun } from './lifecycle-events.js';
+import { fromClosedPr, fromReview, fromWorkflowRun, verdictEvent } from './lifecycle-events.js';
+import type { BeadEvent } from '../lifecycle/machine.js';
 import { renderProgressComment } from './progress-comment.js';
 import { OnceStore } from './once-store.js';
 import type { Engine } from './ports.js';
@@ -41,7 +42,9 @@ export function createGithubApp(opts: GithubAppOptions): GithubApp {
   const deliveries = new OnceStore(join(opts.stateDir, 'deliveries'));
   const dispatched = new OnceStore(join(opts.stateDir, 'dispatched'));
   const failedEpics = new OnceStore(join(opts.stateDir, 'failed-epics'));
-  const epicDeps: EpicDeps = { engine: opts.engine, dispatched, failedEpics, queue, log, inFlight: new Set() };
+  /** One file per comment posted for an (epic, event): a push redone after a rejection never posts it twice. */
+  const posted = new OnceStore(join(opts.stateDir, 'posted'));
+  const epicDeps: EpicDeps = { engine: opts.engine, dispatched, posted, failedEpics, queue, log, inFlight: new Set() };
   const handled: GithubApp['handled'] = [];
   let probot: Probot | null = null;
   let login: Promise<string> | null = null;
@@ -64,11 +67,19 @@ export function createGithubApp(opts: GithubAppOptions): GithubApp {
    * Queues one lifecycle step on the epic lane (one convoy push at a time): the event applied on the convoy branch,
    * effects done, jobs dispatched, the progress comment refreshed; a retry's back-off brings it back later.
    */
-  function drive(api: GitHubApi, ev: { repo: RepoRef; defaultBranch: string }, target: DriveTarget, input: DriveInput, what: string): void {
+  function drive(
+    api: GitHubApi,
+    ev: { repo: RepoRef; defaultBranch: string },
+    target: DriveTarget,
+    input: DriveInput | (() => Promise<DriveInput>),
+    what: string,
+    eventKey: string,
+  ): void {
     const lifecycle = opts.engine.lifecycle!;
     queue.push(what, async () => {
-      const ctx = { api, repo: ev.repo, defaultBranch: ev.defaultBranch, dispatched, token: () => api.installationToken() };
-      const r = await lifecycle.drive(ctx, target, input);
+      const ctx = { api, repo: ev.repo, defaultBranch: ev.defaultBranch, dispatched, posted, eventKey, token: () => api.installationToken() };
+      // Read at its turn in the lane, after every earlier event of the epic was applied.
+      const r = await lifecycle.drive(ctx, target, typeof input === 'function' ? await input() : input);
       if (!r) {
         log.warn({ target }, `${what}: no convoy found`);
         return;
@@ -80,12 +91,13 @@ export function createGithubApp(opts: GithubAppOptions): GithubApp {
       for (const w of r.retryAt) {
         const wait = Math.max(0, Date.parse(w.at) - Date.now());
         // The timer does not hold the process open; after a restart, recovery dispatches what is due.
-        setTimeout(() => drive(api, ev, { beadId: w.beadId }, null, `retry ${w.beadId}`), wait).unref();
+        setTimeout(() => drive(api, ev, { beadId: w.beadId }, null, `retry ${w.beadId}`, `retry ${w.beadId} ${w.at}`), wait).unref();
       }
     }, 'epic');
   }
 
-  async function route(ev: GithubEvent, api: GitHubApi): Promise<string> {
+  /** `delivery`: the webhook's delivery id, naming the event for the comments it leads to. */
+  async function route(ev: GithubEvent, api: GitHubApi, delivery: string): Promise<string> {
     const lifecycle = opts.engine.lifecycle;
     switch (ev.kind) {
       case 'ignored':
@@ -104,7 +116,7 @@ export function createGithubApp(opts: GithubAppOptions): GithubApp {
         if (!bead) return `branch ${ev.headRef} is not a bead branch`;
         if (lifecycle) {
           // The bead learns its PR; its review job is dispatched by the lifecycle, once per attempt.
-          drive(api, ev, { beadId: bead }, { bead: { id: bead, event: { type: 'prOpened', pr: ev.prNumber } } }, `PR #${ev.prNumber} of ${bead}`);
+          drive(api, ev, { beadId: bead }, { bead: { id: bead, event: { type: 'prOpened', pr: ev.prNumber } } }, `PR #${ev.prNumber} of ${bead}`, delivery);
           return `PR #${ev.prNumber} recorded for bead ${bead}`;
         }
         const sent = await dispatchReview(api, dispatched, ev.repo, ev.defaultBranch, { prNumber: ev.prNumber, headRef: ev.headRef, key: ev.headSha });
@@ -114,8 +126,16 @@ export function createGithubApp(opts: GithubAppOptions): GithubApp {
         if (lifecycle) {
           const input = fromWorkflowRun(ev);
           if (!input || input.kind !== 'bead') return 'not a bead job run';
-          drive(api, ev, input.branch ? { branch: input.branch } : { beadId: input.beadId }, { bead: { id: input.beadId, event: input.event } }, `run ${ev.runId}`);
-          return `${input.event.type} for bead ${input.beadId} queued`;
+          const target = input.branch ? { branch: input.branch } : { beadId: input.beadId };
+          const { beadId, event, pr } = input;
+          if (event.type === 'jobSucceeded' && event.job === 'refinery-review' && pr) {
+            // The run can complete before its review's webhook arrives: its verdict, read from the PR, moves the bead
+            // (the review webhook after it is then refused as already applied); no verdict on the PR: ended without one.
+            drive(api, ev, target, () => reviewRunInput(api, ev.repo, beadId, pr, event), `run ${ev.runId}`, delivery);
+            return `review run for bead ${beadId} completed: its verdict is read from PR #${pr}`;
+          }
+          drive(api, ev, target, { bead: { id: beadId, event } }, `run ${ev.runId}`, delivery);
+          return `${event.type} for bead ${beadId} queued`;
         }
         if (!isBeadWorkflowPath(ev.workflowPath) || !ev.headBranch?.startsWith('convoy/')) return 'not a convoy bead run';
         const convoys = opts.engine.convoys;
@@ -132,8 +152,8 @@ export function createGithubApp(opts: GithubAppOptions): GithubApp {
         if (lifecycle) {
           const input = fromClosedPr(ev);
           if (!input) return `PR #${ev.prNumber} (${ev.headRef} -> ${ev.baseRef}) is neither a bead PR nor a convoy delivery`;
-          if (input.kind === 'bead') drive(api, ev, { branch: input.branch! }, { bead: { id: input.beadId, event: input.event } }, `PR #${ev.prNumber} closed`);
-          else drive(api, ev, { branch: input.branch }, { convoy: input.event }, `convoy PR #${ev.prNumber} merged`);
+          if (input.kind === 'bead') drive(api, ev, { branch: input.branch! }, { bead: { id: input.beadId, event: input.event } }, `PR #${ev.prNumber} closed`, delivery);
+          else drive(api, ev, { branch: input.branch }, { convoy: input.event }, `convoy PR #${ev.prNumber} merged`, delivery);
           return `PR #${ev.prNumber} ${ev.merged ? 'merged' : 'closed unmerged'}: ${input.event.type} queued`;
         }
         if (!ev.merged) return `pull request #${ev.prNumber} closed without merging`;
@@ -154,7 +174,7 @@ export function createGithubApp(opts: GithubAppOptions): GithubApp {
         if (!lifecycle) return `epic #${ev.issue.number} unlabelled: no lifecycle engine registered`;
         if (ev.sender.isBot) return `epic label removed by bot ${ev.sender.login}: ignored`;
         // Pending beads are cancelled; jobs already running are left to finish.
-        drive(api, ev, { epicIssue: ev.issue.number }, { convoy: { type: 'unlabelled' } }, `stop epic #${ev.issue.number}`);
+        drive(api, ev, { epicIssue: ev.issue.number }, { convoy: { type: 'unlabelled' } }, `stop epic #${ev.issue.number}`, delivery);
         return `epic #${ev.issue.number} unlabelled: stopping its convoy`;
       }
       case 'pr-review': {
@@ -163,7 +183,7 @@ export function createGithubApp(opts: GithubAppOptions): GithubApp {
         const comments = ev.state === 'changes_requested' ? await api.reviewComments(ev.repo, ev.prNumber, ev.reviewId) : [];
         const input = fromReview(ev, comments);
         if (!input || input.kind !== 'bead') return `review on ${ev.headRef} -> ${ev.baseRef}: not a bead PR into a convoy`;
-        drive(api, ev, { branch: input.branch! }, { bead: { id: input.beadId, event: input.event } }, `review ${ev.reviewId}`);
+        drive(api, ev, { branch: input.branch! }, { bead: { id: input.beadId, event: input.event } }, `review ${ev.reviewId}`, delivery);
         return `${input.event.type} for bead ${input.beadId} queued`;
       }
     }
@@ -174,6 +194,7 @@ export function createGithubApp(opts: GithubAppOptions): GithubApp {
     void deliveries.prune((opts.dedupeDays ?? 7) * 86_400_000).catch((err: unknown) => log.warn({ err }, 'pruning deliveries failed'));
     // A dispatched attempt is remembered per (bead, job, revision, try); a month is far past any run's life.
     void dispatched.prune(30 * 86_400_000).catch((err: unknown) => log.warn({ err }, 'pruning dispatched jobs failed'));
+    void posted.prune(30 * 86_400_000).catch((err: unknown) => log.warn({ err }, 'pruning posted comments failed'));
     app.onAny(async (context) => {
       const ev = parseWebhook(context.name, context.payload, { epicLabel });
       if (ev.kind === 'ignored') {
@@ -185,7 +206,7 @@ export function createGithubApp(opts: GithubAppOptions): GithubApp {
         return;
       }
       try {
-        const outcome = await route(ev, createGitHubApi((context as unknown as Context).octokit, botLogin));
+        const outcome = await route(ev, createGitHubApi((context as unknown as Context).octokit, botLogin), context.id);
         handled.push({ delivery: context.id, event: ev.kind, outcome });
         log.info({ delivery: context.id, event: ev.kind, outcome }, 'webhook handled');
       } catch (err) {
@@ -216,4 +237,12 @@ export function createGithubApp(opts: GithubAppOptions): GithubApp {
   }
 
   return { appFn, queue, handled, recover };
+}
+
+/** A successful review run as the bead's event: the verdict the job posted on the PR's head, else "succeeded" (which, with no verdict, counts as a failed try). */
+async function reviewRunInput(api: GitHubApi, repo: RepoRef, beadId: string, pr: number, succeeded: BeadEvent): Promise<DriveInput> {
+  const verdict = await api.botVerdict(repo, pr);
+  const comments = verdict?.state === 'changes_requested' ? await api.reviewComments(repo, pr, verdict.id) : [];
+  const event = verdict ? verdictEvent(verdict.state, verdict.body, comments, 'refinery') : null;
+  return { bead: { id: beadId, event: event ?? succeeded } };
 }

@@ -1,5 +1,6 @@
 // The GitHub side of the lifecycle: a webhook's event applied to the convoy's bead files on its branch (in the app's
 // clone), effects done on GitHub, the branch pushed, then the job each bead is waiting for dispatched exactly once.
+import { createHash, randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { Bead, Convoy } from '../beads/schema.js';
@@ -24,6 +25,10 @@ export interface DriveContext {
   defaultBranch: string;
   /** One file per dispatched attempt: a redelivered webhook or a restart never dispatches the same attempt twice. */
   dispatched: OnceStore;
+  /** One file per comment posted for (epic, event, text): the same event applied again never posts it twice. */
+  posted?: OnceStore;
+  /** What this drive is for (a webhook's delivery id, a retry's due time); a fresh id per call when not given. */
+  eventKey?: string;
   token?: TokenSource;
 }
 
@@ -70,16 +75,20 @@ async function driveOnClone(o: GithubLifecycleOptions, t: TownCheckout, ctx: Dri
   const found = await findConvoy(t, o.log, matcher(target));
   if (!found) return null;
   const branch = found.convoy.branch ?? `convoy/${found.convoy.id}`;
+  const eventKey = ctx.eventKey ?? randomUUID();
   for (let attempt = 1; attempt <= 5; attempt++) {
     await t.git(['fetch', '-q', 'origin', `+refs/heads/${branch}:refs/remotes/origin/${branch}`]);
     await t.resetTo(`origin/${branch}`);
     const store = new BeadStore({ dir: join(t.dir, 'beads'), actor: 'gastown-app', commit: true, env: o.env });
-    const driver = new ConvoyDriver({ store, convoyId: found.convoy.id, effects: githubEffects(o, t, ctx, branch), log: o.log as Logger, policy: o.policy ?? DEFAULT_POLICY, by: 'gastown-app' });
+    // What the epic is told waits for the push: a rejected attempt's comments describe a state that never landed.
+    const posts: Post[] = [];
+    const driver = new ConvoyDriver({ store, convoyId: found.convoy.id, effects: githubEffects(o, t, ctx, branch, posts), log: o.log as Logger, policy: o.policy ?? DEFAULT_POLICY, by: 'gastown-app' });
     if (input && 'bead' in input) await driver.feed(input.bead.id, input.bead.event);
     else if (input) await driver.feedConvoy(input.convoy);
     await driver.settle();
     // A runner pushed meanwhile: redo the event on the new tip (the machine re-reads every bead).
     if ((await t.tryGit(['push', '-q', 'origin', `HEAD:refs/heads/${branch}`])) === null) continue;
+    for (const p of posts) await postOnce(ctx, eventKey, p);
     const convoy = await driver.convoy();
     const beads = await driver.beads();
     const { sent, waiting } = await dispatchCurrentJobs(ctx, convoy, branch, beads, o.log);
@@ -127,10 +136,33 @@ export async function dispatchCurrentJobs(ctx: DriveContext, convoy: Convoy, bra
   return { sent, waiting };
 }
 
-/** The lifecycle's effects on GitHub. Jobs start after the push (dispatchCurrentJobs), so `start` only records. */
-function githubEffects(o: GithubLifecycleOptions, t: TownCheckout, ctx: DriveContext, branch: string): LifecycleEffects {
-  const epicComment = async (convoy: Convoy, text: string) => {
-    if (convoy.epic) await ctx.api.comment(ctx.repo, convoy.epic.issue, text);
+/** A comment for the epic issue (and, for the last one, the issue closed), posted once the attempt's push landed. */
+interface Post {
+  issue: number;
+  text: string;
+  close?: boolean;
+}
+
+/** Posts once per (repository, epic, event, text): the same event applied again (a redone push, a redelivery) stays silent. */
+async function postOnce(ctx: DriveContext, eventKey: string, p: Post): Promise<void> {
+  const key = `${ctx.repo.owner}/${ctx.repo.repo}#${p.issue}/${eventKey}/${createHash('sha256').update(p.text).digest('hex').slice(0, 16)}`;
+  if (ctx.posted && !(await ctx.posted.claim(key))) return;
+  try {
+    await ctx.api.comment(ctx.repo, p.issue, p.text);
+  } catch (err) {
+    await ctx.posted?.release(key);
+    throw err;
+  }
+  if (p.close) await ctx.api.closeIssue(ctx.repo, p.issue);
+}
+
+/**
+ * The lifecycle's effects on GitHub. Jobs start after the push (dispatchCurrentJobs), so `start` only records;
+ * comments go to `posts`, sent after the push.
+ */
+function githubEffects(o: GithubLifecycleOptions, t: TownCheckout, ctx: DriveContext, branch: string, posts: Post[]): LifecycleEffects {
+  const epicComment = async (convoy: Convoy, text: string, close = false) => {
+    if (convoy.epic) posts.push({ issue: convoy.epic.issue, text, close });
     else o.log.info({ convoy: convoy.id }, text);
   };
   return {
@@ -157,9 +189,7 @@ function githubEffects(o: GithubLifecycleOptions, t: TownCheckout, ctx: DriveCon
         return { pr: pr.number };
       },
       async closeEpic(convoy) {
-        if (!convoy.epic) return;
-        await ctx.api.comment(ctx.repo, convoy.epic.issue, `Convoy \`${convoy.id}\` is merged into \`${ctx.defaultBranch}\`. Closing this epic.`);
-        await ctx.api.closeIssue(ctx.repo, convoy.epic.issue);
+        await epicComment(convoy, `Convoy \`${convoy.id}\` is merged into \`${ctx.defaultBranch}\`. Closing this epic.`, true);
       },
     },
     notifier: {

@@ -13,6 +13,8 @@ import type { WorkQueue } from './work-queue.js';
 export interface EpicDeps {
   engine: Engine;
   dispatched: OnceStore;
+  /** Comments posted per (epic, event) (optional: without it a comment is still posted once per landed push). */
+  posted?: OnceStore;
   /** Epics whose planning failed: not planned again (no new Gemini calls, no new failure comment) until the label is added again. */
   failedEpics: OnceStore;
   queue: WorkQueue;
@@ -95,7 +97,8 @@ export async function runEpic(
     if (deps.engine.lifecycle) {
       // The lifecycle starts what is ready (and a stopped convoy runs again when the label is back), then dispatches.
       const input = mode === 'plan-or-resume' && outcome === 'resumed' ? ({ convoy: { type: 'relabelled' } } as const) : null;
-      const driven = await deps.engine.lifecycle.drive({ api, repo, defaultBranch: target.defaultBranch, dispatched: deps.dispatched, token }, { epicIssue: issue.number }, input);
+      const ctx = { api, repo, defaultBranch: target.defaultBranch, dispatched: deps.dispatched, posted: deps.posted, token };
+      const driven = await deps.engine.lifecycle.drive(ctx, { epicIssue: issue.number }, input);
       if (driven) {
         const { finished: _f, ...now } = progressOf(driven.convoy, driven.beads);
         progress = ConvoyProgress.parse(now);

@@ -1,14 +1,23 @@
 // Pure: webhooks -> lifecycle events (src/lifecycle/machine.ts): which bead or convoy a webhook is about, and what happened to it.
-import type { BeadEvent, ConvoyEvent, JobFailure, JobKind } from '../lifecycle/machine.js';
+import type { BeadEvent, ConvoyEvent, JobFailure, JobKind, Judge } from '../lifecycle/machine.js';
 import { beadIdFromBranch, isBeadWorkflowPath, WORKFLOW_FILE, type JobKind as WorkflowJob } from './dispatch.js';
 import type { EventOf } from './events.js';
 
 export type LifecycleInput =
-  | { kind: 'bead'; beadId: string; event: BeadEvent; /** The convoy branch when the webhook names it; else found from the bead. */ branch: string | null }
+  | {
+      kind: 'bead';
+      beadId: string;
+      event: BeadEvent;
+      /** The convoy branch when the webhook names it; else found from the bead. */
+      branch: string | null;
+      /** The PR a review run judged (its run-name says "(PR #N)"), so its verdict can be read back from GitHub. */
+      pr?: number | null;
+    }
   | { kind: 'convoy'; branch: string; event: ConvoyEvent };
 
 /** A bead workflow's run-name is "<kind> <bead> (...)" (see .github/workflows/*.yml). */
 const RUN_TITLE_RE = /^([a-z-]+) (\S+) \(/;
+const RUN_PR_RE = /\(PR #(\d+)\)$/;
 
 /** GitHub's conclusions: success, failure, cancelled, timed_out, skipped, stale, neutral, action_required, startup_failure. */
 export function jobOutcome(conclusion: string | null): 'success' | JobFailure {
@@ -43,7 +52,8 @@ export function fromWorkflowRun(ev: EventOf<'workflow-run'>): LifecycleInput | n
       ? { type: 'jobSucceeded', job: kind }
       : { type: 'jobFailed', job: kind, outcome, reason: `workflow run ${ev.runId} (attempt ${ev.runAttempt}) ended ${ev.conclusion ?? 'without a conclusion'}` };
   // Review runs go on the default branch; the others on the convoy branch.
-  return { kind: 'bead', beadId, event, branch: ev.headBranch?.startsWith('convoy/') ? ev.headBranch : null };
+  const pr = kind === 'refinery-review' ? Number(RUN_PR_RE.exec(ev.title)?.[1] ?? NaN) : NaN;
+  return { kind: 'bead', beadId, event, branch: ev.headBranch?.startsWith('convoy/') ? ev.headBranch : null, pr: Number.isInteger(pr) ? pr : null };
 }
 
 export interface ReviewComment {
@@ -66,9 +76,14 @@ export function reviewFeedback(body: string, comments: ReviewComment[]): string 
 export function fromReview(ev: EventOf<'pr-review'>, comments: ReviewComment[]): LifecycleInput | null {
   const beadId = beadIdFromBranch(ev.headRef);
   if (!beadId || !ev.baseRef.startsWith('convoy/')) return null;
-  const by = ev.reviewer.isBot ? 'refinery' : 'human';
-  if (ev.state === 'changes_requested') return { kind: 'bead', beadId, branch: ev.baseRef, event: { type: 'changesRequested', by, feedback: reviewFeedback(ev.body, comments) } };
-  if (ev.state === 'approved') return { kind: 'bead', beadId, branch: ev.baseRef, event: { type: 'reviewPassed', by, summary: ev.body.trim().slice(0, 300) || 'approved' } };
+  const event = verdictEvent(ev.state, ev.body, comments, ev.reviewer.isBot ? 'refinery' : 'human');
+  return event ? { kind: 'bead', beadId, branch: ev.baseRef, event } : null;
+}
+
+/** A review's state (GitHub's, lower case) as the bead's event: changes requested or passed; null for the others. */
+export function verdictEvent(state: string, body: string, comments: ReviewComment[], by: Judge): BeadEvent | null {
+  if (state === 'changes_requested') return { type: 'changesRequested', by, feedback: reviewFeedback(body, comments) };
+  if (state === 'approved') return { type: 'reviewPassed', by, summary: body.trim().slice(0, 300) || 'approved' };
   return null;
 }
 

@@ -1,0 +1,187 @@
+// Two races of the GitHub loop: a review run's completion arriving before its review's webhook, and a convoy-branch
+// push rejected and redone; neither may retry, dispatch or comment more than once.
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import { pino } from 'pino';
+import { createGithubEngine } from '../../../src/github/engine.js';
+import { createGithubLifecycle } from '../../../src/github/convoy-driver.js';
+import { TownRepos } from '../../../src/github/town-repo.js';
+import { DEFAULT_POLICY } from '../../../src/lifecycle/machine.js';
+import { applyBeadEvent } from '../../../src/lifecycle/persist.js';
+import { BeadStore } from '../../../src/beads/store.js';
+import { parseBeadText } from '../../../src/beads/serialize.js';
+import { deliver, examplePayload } from '../../support/github-webhooks.js';
+import { BEAD, CONVOY, gitIn, makeTown, seedConvoy } from '../../support/github-town.js';
+import type { FakeGitHub } from '../../support/github-fake.js';
+import { SECRET, startHarness, type Harness } from './harness.js';
+
+const BRANCH = `convoy/${CONVOY}`;
+const POLICY = { ...DEFAULT_POLICY, backoffMs: 0 };
+const BOT = { login: 'gastown-hybrid[bot]', id: 12345, type: 'Bot' };
+const HEAD = 'c0ffee0000000000000000000000000000000001';
+const OLD_HEAD = 'c0ffee0000000000000000000000000000000000';
+
+let root: string;
+beforeAll(async () => {
+  root = await mkdtemp(join(tmpdir(), 'gth-races-'));
+});
+afterAll(async () => {
+  await rm(root, { recursive: true, force: true });
+});
+
+const onMain = (p: Record<string, any>): Record<string, any> => ((p.repository.default_branch = 'main'), p);
+
+function run(job: string, conclusion: string, runId: number, pr?: number): Record<string, any> {
+  const p = onMain(examplePayload('workflow_run', 'completed', 0));
+  Object.assign(p.workflow_run, {
+    id: runId, path: `.github/workflows/${job}.yml`, event: 'workflow_dispatch', conclusion, status: 'completed',
+    display_title: job === 'refinery-review' ? `refinery-review ${BEAD} (PR #${pr})` : `${job} ${BEAD} (convoy ${CONVOY})`,
+    head_branch: job === 'refinery-review' ? 'main' : BRANCH,
+  });
+  return p;
+}
+
+function botReview(state: 'changes_requested' | 'approved', body: string, id: number): Record<string, any> {
+  const p = onMain(examplePayload('pull_request_review', 'submitted'));
+  Object.assign(p.review, { id, state, body, commit_id: HEAD, user: { ...p.review.user, ...BOT } });
+  p.pull_request.head.ref = `polecat/${BEAD}`;
+  p.pull_request.base.ref = BRANCH;
+  p.pull_request.number = 5;
+  return p;
+}
+
+/** The bead's PR on GitHub: its head, and the reviews posted on it so far (the tests add the job's). */
+function pullRequestOn(fake: FakeGitHub, reviews: Record<string, unknown>[]): void {
+  const repo = { full_name: 'Codertocat/Hello-World' };
+  fake
+    .on('pulls/get', () => [200, { number: 5, head: { sha: HEAD, ref: `polecat/${BEAD}`, repo }, base: { ref: BRANCH, repo } }])
+    .on('pulls/list-reviews', () => [200, reviews])
+    .on('pulls/list-comments-for-review', () => [200, [{ id: 1, path: 'scripts/combo_counter.gd', line: 12, original_line: 12, body: 'Name the 50.' }]]);
+}
+
+async function remoteBead(bare: string) {
+  return parseBeadText(await gitIn(bare, 'show', `${BRANCH}:beads/${BEAD}.json`), 'remote');
+}
+
+/** A town whose one bead is in review on PR #5, its review job dispatched, with the app serving it. */
+async function beadInReview(name: string, reviews: Record<string, unknown>[]) {
+  const dir = await mkdtemp(join(root, `${name}-`));
+  const { bare, work } = await makeTown(dir);
+  await seedConvoy(work);
+  const stateDir = join(dir, 'app');
+  const log = pino({ level: 'silent' });
+  const base = createGithubEngine({ stateDir, router: () => { throw new Error('no model in this test'); }, log, remoteUrl: () => bare });
+  const lifecycle = createGithubLifecycle({ towns: new TownRepos({ stateDir, remoteUrl: () => bare }), log, policy: POLICY });
+  const h = await startHarness({ ...base, lifecycle }, { stateDir, setup: (fake) => pullRequestOn(fake, reviews) });
+  const step = async (event: string, payload: Record<string, any>) => {
+    expect((await deliver(h.url, SECRET, event, payload)).status).toBe(200);
+    await h.server.app.queue.idle();
+  };
+  const dispatches = () => h.fake.calls('actions/create-workflow-dispatch').map((d) => /workflows\/([^/.]+)/.exec(d.path)![1]);
+  const label = onMain(examplePayload('issues', 'labeled'));
+  label.label.name = 'epic';
+  await step('issues', label);
+  // The runner's Polecat pushed its code (as `gth job polecat` records it) and its PR opened.
+  const runner = join(dir, 'runner');
+  await execa('git', ['clone', '-q', '--branch', BRANCH, bare, runner]);
+  const pushed = await applyBeadEvent(new BeadStore({ dir: join(runner, 'beads'), actor: 'polecat', commit: true, env: { ...process.env, GIT_AUTHOR_NAME: 'r', GIT_AUTHOR_EMAIL: 'r@x.invalid', GIT_COMMITTER_NAME: 'r', GIT_COMMITTER_EMAIL: 'r@x.invalid' } }), BEAD, { type: 'codePushed', branch: `polecat/${BEAD}`, model: 'stand-in' }, { policy: POLICY, stopped: false });
+  expect(pushed.ok).toBe(true);
+  await gitIn(runner, 'push', '-q', 'origin', BRANCH);
+  const opened = onMain(examplePayload('pull_request', 'opened', 1));
+  Object.assign(opened.pull_request, { number: 5, merged: false });
+  opened.pull_request.head.ref = `polecat/${BEAD}`;
+  opened.pull_request.base.ref = BRANCH;
+  await step('pull_request', opened);
+  await step('workflow_run', run('polecat', 'success', 11));
+  expect(dispatches()).toEqual(['polecat', 'refinery-review']);
+  return { h, bare, step, dispatches };
+}
+
+describe('a review run that completes before its review webhook', () => {
+  // One fake GitHub at a time (nock intercepts per process): each test closes its app.
+  let h: Harness | undefined;
+  afterEach(async () => {
+    await h?.close();
+    h = undefined;
+  });
+
+  it('moves the bead by the verdict the job posted (read from the PR), and the late review webhook changes nothing', async () => {
+    // An older verdict on the previous head judged other code; the job's verdict is on the current head.
+    const reviews = [
+      { id: 70, user: BOT, commit_id: OLD_HEAD, state: 'APPROVED', body: 'Old head.' },
+      { id: 71, user: { login: 'someone', type: 'User' }, commit_id: HEAD, state: 'APPROVED', body: 'A person.' },
+      { id: 72, user: BOT, commit_id: HEAD, state: 'CHANGES_REQUESTED', body: 'Not quite.' },
+    ];
+    const town = await beadInReview('early-run', reviews);
+    h = town.h;
+    const { bare, step, dispatches } = town;
+
+    await step('workflow_run', run('refinery-review', 'success', 12, 5));
+    // Changes requested once: the Polecat runs again with the comments, and no review retry is dispatched.
+    expect(dispatches()).toEqual(['polecat', 'refinery-review', 'polecat']);
+    const bead = await remoteBead(bare);
+    expect(bead.lifecycle).toMatchObject({ step: 'code', job: 'polecat', revisions: 1, tries: 0 });
+    expect(bead.lifecycle?.feedback).toContain('Not quite.');
+    expect(bead.lifecycle?.feedback).toContain('scripts/combo_counter.gd:12: Name the 50.');
+
+    // The review's own webhook arrives late: already applied, so nothing moves and nothing is dispatched.
+    await step('pull_request_review', botReview('changes_requested', 'Not quite.', 72));
+    expect(dispatches()).toEqual(['polecat', 'refinery-review', 'polecat']);
+    expect((await remoteBead(bare)).lifecycle).toMatchObject({ step: 'code', revisions: 1, tries: 0 });
+    expect(town.h.fake.violations).toEqual([]);
+  }, 120_000);
+
+  it('counts a successful review run with no verdict on the PR head as a failed try (the bead never waits in review forever)', async () => {
+    const town = await beadInReview('no-verdict', [{ id: 70, user: BOT, commit_id: OLD_HEAD, state: 'APPROVED', body: 'Old head.' }]);
+    h = town.h;
+    const { bare, step, dispatches } = town;
+    await step('workflow_run', run('refinery-review', 'success', 12, 5));
+    expect(dispatches()).toEqual(['polecat', 'refinery-review', 'refinery-review']);
+    expect((await remoteBead(bare)).lifecycle).toMatchObject({ step: 'review', job: 'refinery-review', tries: 1 });
+    expect(town.h.fake.violations).toEqual([]);
+  }, 120_000);
+});
+
+describe('a convoy-branch push rejected and redone', () => {
+  let h: Harness | undefined;
+  afterAll(async () => h?.close());
+
+  it('posts the epic comment of the event once', async () => {
+    const dir = await mkdtemp(join(root, 'push-'));
+    const { bare, work } = await makeTown(dir);
+    await seedConvoy(work);
+    const stateDir = join(dir, 'app');
+    const log = pino({ level: 'silent' });
+    const base = createGithubEngine({ stateDir, router: () => { throw new Error('no model in this test'); }, log, remoteUrl: () => bare });
+    const lifecycle = createGithubLifecycle({ towns: new TownRepos({ stateDir, remoteUrl: () => bare }), log, policy: POLICY });
+    h = await startHarness({ ...base, lifecycle }, { stateDir });
+    const step = async (event: string, payload: Record<string, any>) => {
+      expect((await deliver(h!.url, SECRET, event, payload)).status).toBe(200);
+      await h!.server.app.queue.idle();
+    };
+    const label = onMain(examplePayload('issues', 'labeled'));
+    label.label.name = 'epic';
+    await step('issues', label);
+
+    // The remote refuses the next push once (as when a runner pushed first), so the app redoes the event on the tip.
+    const flag = join(bare, 'reject-once');
+    await writeFile(flag, '');
+    const hook = join(bare, 'hooks', 'pre-receive');
+    await writeFile(hook, `#!/bin/sh\nif [ -f '${flag}' ]; then rm -f '${flag}'; echo 'rejected once (test)' >&2; exit 1; fi\n`);
+    await chmod(hook, 0o755);
+
+    const unlabel = onMain(examplePayload('issues', 'unlabeled'));
+    unlabel.label.name = 'epic';
+    await step('issues', unlabel);
+    expect(existsSync(flag)).toBe(false);
+    const convoy = JSON.parse(await gitIn(bare, 'show', `${BRANCH}:beads/convoys/${CONVOY}.json`)) as { lifecycle: { status: string } };
+    expect(convoy.lifecycle.status).toBe('stopped');
+    const stops = h.comments.filter((c) => c.body.includes('The epic label was removed'));
+    expect(stops).toHaveLength(1);
+    expect(h.fake.violations).toEqual([]);
+  }, 120_000);
+});
