@@ -65,6 +65,8 @@ export const Assignment = z.strictObject({
   estSeconds: z.number().nonnegative(),
   /** When the bead starts in the event-driven schedule (seconds from the plan's start). */
   startSeconds: z.number().nonnegative().optional(),
+  /** CPU servers: the threads the bead runs with (more than the server's launch threads once a stopped server's cores are re-assigned). */
+  threads: z.int().positive().optional(),
   reason: z.string(),
 });
 
@@ -72,6 +74,8 @@ export const Wave = z.strictObject({
   index: z.int().nonnegative(),
   /** Servers up together during this phase of the schedule (the runtime swaps between waves); a phase ends when a server starts or stops. */
   servers: z.array(z.string()),
+  /** Each server's threads and pinned CPUs in this phase: cores a server frees when it stops for good go to the others (a CPU server restarts between beads to take them). */
+  cores: z.array(z.strictObject({ server: z.string(), threads: z.int().positive(), cpuCores: z.array(z.int().nonnegative()) })).optional(),
   assignments: z.array(Assignment),
   estSeconds: z.number().nonnegative(),
 });

@@ -2,8 +2,9 @@
 import type { Bead } from '../beads/schema.js';
 import { GthError } from '../util/errors.js';
 import type { Assignment, FleetPlan, ServerPlan, Wave } from './plan-schema.js';
+import type { Speed } from './catalog-schema.js';
 import type { FleetConfig } from './config.js';
-import { ramBudgetMiB, totalPhysicalCores, usableCores, vramBudgetMiB } from './hardware.js';
+import { ramBudgetMiB, totalPhysicalCores, usableCores, vramBudgetMiB, type PhysicalCore } from './hardware.js';
 import { estimatePromptTokens, type RigTokens } from './prompt-tokens.js';
 import { chooseModel, roleOf } from './switcher.js';
 import { levelsOf } from './levels.js';
@@ -96,6 +97,7 @@ function buildSpecs(items: readonly WorkItem[], cfg: FleetConfig, opts: PlanOpti
       gpuLayers: device === 'gpu' ? model.arch.layers + 1 : 0,
       threads: 1,
       cores: [],
+      corePlan: threadPlan(device, roles, sized.shape.nCpuMoe, cfg.switcher),
       importance: importanceOf(roles),
       speed: resolved.speed,
       speedSource: resolved.source,
@@ -105,15 +107,15 @@ function buildSpecs(items: readonly WorkItem[], cfg: FleetConfig, opts: PlanOpti
     });
   }
   if (misfits.size) return { specs, misfits };
-  assignCores([...specs.values()], usableCores(cfg.hardware), cfg.switcher);
-  for (const spec of specs.values()) {
-    // Derived and catalog CPU speeds assume the configured core count saturates RAM; fewer cores decode proportionally slower.
-    const want = threadPlan(spec.device, spec.roles, 0, cfg.switcher).want;
-    if (spec.device === 'cpu' && spec.speedSource !== 'measured' && spec.threads < want) {
-      spec.speed = { gen: spec.speed.gen * (spec.threads / want), prompt: spec.speed.prompt * (spec.threads / want) };
-    }
-  }
+  assignCores([...specs.values()], usableCores(cfg.hardware));
   return { specs, misfits };
+}
+
+/** Derived and catalog CPU speeds assume the configured core count saturates RAM; fewer cores decode proportionally slower. */
+function speedAt(spec: ServerSpec, threads: number): Speed {
+  if (spec.device !== 'cpu' || spec.speedSource === 'measured' || threads >= spec.corePlan.want) return spec.speed;
+  const f = threads / spec.corePlan.want;
+  return { gen: spec.speed.gen * f, prompt: spec.speed.prompt * f };
 }
 
 /** Seconds for one bead: prompt shared by the active slots, decode slowed per doubling of slots. */
@@ -125,8 +127,10 @@ function beadSeconds(i: WorkItem, gen: number, prompt: number, active: number, e
 
 const r1 = (x: number): number => Math.round(x * 10) / 10;
 
+const logicalCpus = (cores: readonly PhysicalCore[]): number[] => cores.flatMap((c) => c.logical).sort((a, b) => a - b);
+
 function toServerPlan(spec: ServerSpec, cfg: FleetConfig): ServerPlan {
-  const cpuCores = spec.cores.flatMap((c) => c.logical).sort((a, b) => a - b);
+  const cpuCores = logicalCpus(spec.cores);
   const args = llamaServerArgs({
     modelPath: modelPath(cfg.hardware.modelsDir, spec.model.file),
     alias: spec.model.name,
@@ -175,18 +179,26 @@ function toServerPlan(spec: ServerSpec, cfg: FleetConfig): ServerPlan {
   };
 }
 
-/** Seconds one bead takes on its server (every slot assumed busy) or in the cloud. */
+/** Seconds one bead takes on its server with its threads at the time (every slot assumed busy) or in the cloud. */
 function durationFn(cfg: FleetConfig): Duration {
   const eff = cfg.switcher.parallelEfficiency;
   const cloud = cfg.switcher.cloudSpeed;
-  return (item, server) => (server ? beadSeconds(item, server.speed.gen, server.speed.prompt, server.shape.slots, eff) : beadSeconds(item, cloud.gen, cloud.prompt, 1, 1));
+  return (item, server, threads) => {
+    if (!server) return beadSeconds(item, cloud.gen, cloud.prompt, 1, 1);
+    const speed = speedAt(server, threads);
+    return beadSeconds(item, speed.gen, speed.prompt, server.shape.slots, eff);
+  };
 }
 
 function toAssignment(s: Scheduled, specs: ReadonlyMap<string, ServerSpec>, cfg: FleetConfig): Assignment {
   const { item } = s;
   const server = s.serverKey ? specs.get(s.serverKey)! : null;
   const model = server ? server.model.name : item.choice.device === 'cloud' ? item.choice.modelName : cfg.switcher.cloudFallbackModel;
-  return { beadId: item.bead.id, role: item.role, target: server ? server.id : 'cloud', model, promptTokens: item.promptTokens, estSeconds: r1(s.end - s.start), startSeconds: r1(s.start), reason: item.choice.reason };
+  return {
+    beadId: item.bead.id, role: item.role, target: server ? server.id : 'cloud', model, promptTokens: item.promptTokens, estSeconds: r1(s.end - s.start), startSeconds: r1(s.start),
+    ...(server?.device === 'cpu' ? { threads: s.threads } : {}),
+    reason: item.choice.reason,
+  };
 }
 
 /**
@@ -213,7 +225,14 @@ export function planFleet(beads: readonly Bead[], cfg: FleetConfig, opts: PlanOp
   const { built, specs, notes } = chooseAndSize(beads, cfg, opts);
   const { items, warnings, waitsOn } = built;
   warnings.push(...notes);
-  const sched = schedule(items, waitsOn, specs, { vramMiB: vramBudgetMiB(cfg.hardware), ramMiB: ramBudgetMiB(cfg.hardware) }, durationFn(cfg));
+  const sched = schedule(items, waitsOn, specs, { vramMiB: vramBudgetMiB(cfg.hardware), ramMiB: ramBudgetMiB(cfg.hardware), cores: usableCores(cfg.hardware) }, durationFn(cfg));
+  // A server's command line is the one it first starts with; cores it gains later show in the waves.
+  for (const [key, cores] of sched.firstCores) {
+    const spec = specs.get(key)!;
+    spec.cores = cores;
+    spec.threads = Math.max(1, cores.length);
+    spec.speed = speedAt(spec, spec.threads);
+  }
   const ordered = [...sched.scheduled].sort((a, b) => a.start - b.start || (a.item.bead.id < b.item.bead.id ? -1 : 1));
   const waves: Wave[] = [];
   let k = 0;
@@ -221,7 +240,11 @@ export function planFleet(beads: readonly Bead[], cfg: FleetConfig, opts: PlanOp
     const last = index === sched.phases.length - 1;
     const assignments: Assignment[] = [];
     while (k < ordered.length && (last || ordered[k]!.start < phase.end)) assignments.push(toAssignment(ordered[k++]!, specs, cfg));
-    waves.push({ index, servers: phase.servers.map((s) => s.id), assignments, estSeconds: r1(phase.end - phase.start) });
+    const cores = phase.servers.map((s) => {
+      const held = phase.cores.get(s.key)!;
+      return { server: s.id, threads: Math.max(1, held.length), cpuCores: logicalCpus(held) };
+    });
+    waves.push({ index, servers: phase.servers.map((s) => s.id), cores, assignments, estSeconds: r1(phase.end - phase.start) });
   });
   const used = new Set(sched.scheduled.map((s) => s.serverKey).filter((x): x is string => x !== null));
   const servers = [...specs.values()].filter((s) => used.has(s.key)).sort((a, b) => a.importance - b.importance || a.id.localeCompare(b.id));

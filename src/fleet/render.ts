@@ -1,6 +1,6 @@
 // Human-readable text of a fleet plan: servers with command lines and memory, waves, headroom, wall time.
 import type { FleetPlan } from './plan-schema.js';
-import type { HardwareProfile } from './hardware.js';
+import { formatCpuList, type HardwareProfile } from './hardware.js';
 import { SEED_KV_MIB_PER_TOKEN } from './estimator.js';
 import { formatTable } from '../cli/output.js';
 
@@ -44,6 +44,8 @@ export const PLAN_EXPLANATION = [
   '    sharing one copy of the model; each slot has its own context (the tokens the agent can see).',
   '  schedule (waves): which servers run together. The GPU and CPU servers take the next ready bead as soon',
   '    as a slot frees; a bead waits only for the beads it depends on and for memory to start its server.',
+  '    When a server has done its last bead and stops, its CPU cores go to the others: a CPU agent restarts',
+  '    between beads with more threads ("cores re-assigned"), and decodes faster for it.',
   '  KV cache: the model\'s memory of the tokens in each slot, in VRAM. It grows with slots x context;',
   '    quantized (-ctk q8_0 -ctv q4_0) it takes about a third of f16, so more slots fit.',
   '  -ngl: how many layers sit on the GPU. The plan puts all of them there (layers + 1 includes the output head);',
@@ -89,8 +91,17 @@ export function renderPlan(plan: FleetPlan, h: HardwareProfile, source: string):
     out.push(`    $ ${s.commandLine}`);
   }
   out.push('', `Schedule: each server starts its next ready bead as soon as a slot frees; ${plan.waves.length} wave${plan.waves.length === 1 ? '' : 's'} (a wave ends when a server starts or stops)`);
+  // Cores a server holds, to show when a server that stopped for good hands its cores to another.
+  const held = new Map(plan.servers.map((s) => [s.id, { threads: s.threads, cpuCores: s.cpuCores }]));
   for (const w of plan.waves) {
     out.push(`  wave ${w.index}: ${w.servers.length ? w.servers.join(' + ') : 'cloud only'}, about ${formatDuration(w.estSeconds)}`);
+    for (const c of w.cores ?? []) {
+      const was = held.get(c.server);
+      if (was && was.cpuCores.join(',') !== c.cpuCores.join(',')) {
+        out.push(`    cores re-assigned: ${c.server} now ${c.threads} thread${c.threads > 1 ? 's' : ''} on CPUs ${formatCpuList(c.cpuCores) || 'unpinned'} (was ${was.threads} on ${formatCpuList(was.cpuCores) || 'unpinned'}), freed by a server that stopped`);
+      }
+      held.set(c.server, c);
+    }
     const rows = w.assignments.map((a) => [a.beadId, a.role, a.target, a.model, a.promptTokens, formatDuration(a.startSeconds ?? 0), formatDuration(a.estSeconds)]);
     if (rows.length) out.push(...formatTable(['bead', 'role', 'server', 'model', 'prompt', 'starts at', 'time'], rows).split('\n').map((l) => `    ${l}`));
   }

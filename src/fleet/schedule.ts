@@ -1,12 +1,14 @@
 // Event-driven schedule: each server takes the next ready bead as soon as a slot frees, within VRAM/RAM/cores at every moment. Pure.
 import type { PhysicalCore } from './hardware.js';
-import type { ServerSpec } from './server-spec.js';
+import { allowedFor, corePreference, type ServerSpec } from './server-spec.js';
 import type { WorkItem } from './waves.js';
 import { Heap } from './heap.js';
 
 export interface Budgets {
   vramMiB: number;
   ramMiB: number;
+  /** Physical cores agents may use (the desktop's reserved cores are not in it): the only cores ever handed out. */
+  cores: readonly PhysicalCore[];
 }
 
 export interface Scheduled {
@@ -15,6 +17,8 @@ export interface Scheduled {
   serverKey: string | null;
   start: number;
   end: number;
+  /** Threads its server ran it with (cloud: 0). */
+  threads: number;
 }
 
 /** A stretch of time during which the same servers are up (the runtime's "wave"). */
@@ -22,6 +26,8 @@ export interface Phase {
   start: number;
   end: number;
   servers: ServerSpec[];
+  /** Each server's pinned cores during the phase (server key -> cores). */
+  cores: Map<string, PhysicalCore[]>;
 }
 
 export interface ScheduleResult {
@@ -36,9 +42,12 @@ export interface ScheduleResult {
   /** Per server: busy slot-seconds / (slots x makespan). */
   utilisation: Map<string, number>;
   peak: { vramMiB: number; ramMiB: number; cores: number };
+  /** Cores each server had when it first started (its launch command line). */
+  firstCores: Map<string, PhysicalCore[]>;
 }
 
-export type Duration = (item: WorkItem, server: ServerSpec | null) => number;
+/** Seconds a bead takes on a server running `threads` threads (null: the cloud). */
+export type Duration = (item: WorkItem, server: ServerSpec | null, threads: number) => number;
 
 const byPriority = (a: WorkItem, b: WorkItem): number => a.bead.priority - b.bead.priority || (a.bead.id < b.bead.id ? -1 : a.bead.id > b.bead.id ? 1 : 0);
 
@@ -47,13 +56,24 @@ interface Running {
   /** When the model is loaded and slots can start work. */
   readyAt: number;
   busy: number;
+  /** Pinned cores: its home cores plus any spare ones it took when it (re)started. */
+  cores: PhysicalCore[];
 }
+
+const threadsOf = (cores: readonly PhysicalCore[]): number => Math.max(1, cores.length);
+const coreId = (c: PhysicalCore): string => `${c.cls}${c.index}`;
 
 /**
  * Simulates the fleet: at every event (a bead ends) finished beads release their dependants, idle servers
  * with nothing ready stop when another server waits for their memory or cores, and servers with ready beads
  * start (if they fit beside the running ones) and fill their free slots, most important server first.
  * Cloud beads start as soon as they are ready.
+ *
+ * Cores: every server has home cores (assignCores), kept for it while it has beads left. When a server has
+ * finished its last bead and stops, its home cores become spare; so are usable cores nobody calls home. A
+ * server that has fewer cores than it wants takes spare ones when it starts, and a running one restarts with
+ * them between beads when the time saved beats the restart (its load time): e.g. the CPU reviewer gets the
+ * P-cores the MoE coder held. Cores are never shared by two running servers, and only `budgets.cores` are used.
  */
 export function schedule(items: readonly WorkItem[], waitsOn: ReadonlyMap<string, readonly string[]>, specs: ReadonlyMap<string, ServerSpec>, budgets: Budgets, duration: Duration): ScheduleResult {
   const order = [...specs.values()].sort((a, b) => a.importance - b.importance || a.key.localeCompare(b.key));
@@ -91,27 +111,53 @@ export function schedule(items: readonly WorkItem[], waitsOn: ReadonlyMap<string
   let vram = 0;
   let ram = 0;
   const peak = { vramMiB: 0, ramMiB: 0, cores: 0 };
-  const coresInUse = new Set<PhysicalCore>();
+  // Cores by class and index, not object identity: callers may build the core list more than once.
+  const coresInUse = new Set<string>();
+  // How many servers with beads left call each core home; a core at 0 is spare.
+  const homeOf = new Map<string, number>();
+  for (const spec of specs.values()) for (const c of spec.cores) homeOf.set(coreId(c), (homeOf.get(coreId(c)) ?? 0) + 1);
+  const retired = new Set<string>();
+  const firstCores = new Map<string, PhysicalCore[]>();
+  /** Home cores plus free spare cores of the server's class, up to what it wants. */
+  const coresFor = (spec: ServerSpec, held: PhysicalCore[]): PhysicalCore[] => {
+    const want = spec.corePlan.want;
+    if (held.length >= want) return held;
+    const mine = new Set(held.map(coreId));
+    const spare = budgets.cores
+      .filter((c) => !mine.has(coreId(c)) && !coresInUse.has(coreId(c)) && !homeOf.get(coreId(c)) && allowedFor(spec.corePlan)(c))
+      .sort(corePreference(spec.corePlan));
+    return spare.length ? [...held, ...spare.slice(0, want - held.length)] : held;
+  };
+  const take = (cores: readonly PhysicalCore[]): void => {
+    cores.forEach((c) => coresInUse.add(coreId(c)));
+    peak.cores = Math.max(peak.cores, coresInUse.size);
+  };
   const phaseMark = (): void => {
     const servers = [...running.values()].map((r) => r.spec).sort((a, b) => a.importance - b.importance || a.key.localeCompare(b.key));
     const last = phases[phases.length - 1];
-    if (last && last.servers.length === servers.length && last.servers.every((s, k) => s === servers[k])) return;
+    const same = (s: ServerSpec, k: number): boolean => s === servers[k] && last!.cores.get(s.key) === running.get(s.key)!.cores;
+    if (last && last.servers.length === servers.length && last.servers.every(same)) return;
     if (last) last.end = t;
     if (last && last.end === last.start) phases.pop();
-    phases.push({ start: t, end: t, servers });
+    phases.push({ start: t, end: t, servers, cores: new Map(servers.map((s) => [s.key, running.get(s.key)!.cores])) });
   };
   const fits = (spec: ServerSpec): boolean =>
-    vram + spec.estimate.vramMiB <= budgets.vramMiB && ram + spec.estimate.ramMiB <= budgets.ramMiB && !spec.cores.some((c) => coresInUse.has(c));
+    vram + spec.estimate.vramMiB <= budgets.vramMiB && ram + spec.estimate.ramMiB <= budgets.ramMiB && !spec.cores.some((c) => coresInUse.has(coreId(c)));
   const stop = (key: string): void => {
     const r = running.get(key)!;
     running.delete(key);
     vram -= r.spec.estimate.vramMiB;
     ram -= r.spec.estimate.ramMiB;
-    r.spec.cores.forEach((c) => coresInUse.delete(c));
+    r.cores.forEach((c) => coresInUse.delete(coreId(c)));
+    if ((pending.get(key) ?? 0) === 0 && !retired.has(key)) {
+      // Its last bead is done: its home cores are spare from now on.
+      retired.add(key);
+      r.spec.cores.forEach((c) => homeOf.set(coreId(c), homeOf.get(coreId(c))! - 1));
+    }
   };
-  const begin = (item: WorkItem, spec: ServerSpec | null, at: number): void => {
-    const d = duration(item, spec);
-    const s: Scheduled = { item, serverKey: spec?.key ?? null, start: at, end: at + d };
+  const begin = (item: WorkItem, spec: ServerSpec | null, at: number, threads: number): void => {
+    const d = duration(item, spec, threads);
+    const s: Scheduled = { item, serverKey: spec?.key ?? null, start: at, end: at + d, threads: spec ? threads : 0 };
     active.push(s);
     scheduled.push(s);
     if (spec) busySeconds.set(spec.key, (busySeconds.get(spec.key) ?? 0) + d);
@@ -120,7 +166,7 @@ export function schedule(items: readonly WorkItem[], waitsOn: ReadonlyMap<string
   while (scheduled.length < items.length || active.size) {
     // Cloud beads: no capacity limit.
     const cloud = ready.get(null);
-    while (cloud?.size) begin(cloud.pop()!, null, t);
+    while (cloud?.size) begin(cloud.pop()!, null, t, 0);
     // Servers with nothing left to do stop, freeing memory and cores for the others.
     for (const [key, r] of running) if (r.busy === 0 && !hasReady(key) && (pending.get(key) ?? 0) === 0) stop(key);
     for (const spec of order) {
@@ -133,17 +179,26 @@ export function schedule(items: readonly WorkItem[], waitsOn: ReadonlyMap<string
           for (const [key, other] of running) if (other.busy === 0 && !hasReady(key)) stop(key);
           if (!fits(spec)) continue;
         }
-        r = { spec, readyAt: t + spec.loadSeconds, busy: 0 };
+        r = { spec, readyAt: t + spec.loadSeconds, busy: 0, cores: coresFor(spec, spec.cores) };
         running.set(spec.key, r);
+        if (!firstCores.has(spec.key)) firstCores.set(spec.key, r.cores);
         vram += spec.estimate.vramMiB;
         ram += spec.estimate.ramMiB;
-        spec.cores.forEach((c) => coresInUse.add(c));
+        take(r.cores);
         peak.vramMiB = Math.max(peak.vramMiB, vram);
         peak.ramMiB = Math.max(peak.ramMiB, ram);
-        peak.cores = Math.max(peak.cores, coresInUse.size);
+      } else if (r.busy === 0) {
+        // Between beads: restart with spare cores when the next bead's time saved beats the reload.
+        const more = coresFor(spec, r.cores);
+        const next = q.peek()!;
+        if (more !== r.cores && t + spec.loadSeconds + duration(next, spec, threadsOf(more)) < Math.max(t, r.readyAt) + duration(next, spec, threadsOf(r.cores))) {
+          r.cores = more;
+          r.readyAt = t + spec.loadSeconds;
+          take(more);
+        }
       }
       while (r.busy < spec.shape.slots && q.size) {
-        begin(q.pop()!, spec, Math.max(t, r.readyAt));
+        begin(q.pop()!, spec, Math.max(t, r.readyAt), threadsOf(r.cores));
         r.busy++;
       }
     }
@@ -192,5 +247,5 @@ export function schedule(items: readonly WorkItem[], waitsOn: ReadonlyMap<string
     utilisation.set(spec.key, makespan > 0 ? busy / (spec.shape.slots * makespan) : 0);
   }
   const lowerBound = Math.max(criticalPath, ...workBound.values());
-  return { scheduled, phases, makespan, criticalPath, workBound, lowerBound, utilisation, peak };
+  return { scheduled, phases, makespan, criticalPath, workBound, lowerBound, utilisation, peak, firstCores };
 }

@@ -15,8 +15,12 @@ export interface ServerSpec {
   shape: ServerShape;
   estimate: ServerEstimate;
   gpuLayers: number;
+  /** Threads at the server's first start (= its pinned cores); the schedule may restart it with more. */
   threads: number;
+  /** Home cores, fixed for the plan by assignCores; cores freed by servers that stopped for good come on top. */
   cores: PhysicalCore[];
+  /** How many cores it wants, of which class, and its minimum. */
+  corePlan: CorePlan;
   importance: number;
   speed: Speed;
   speedSource: SpeedSource;
@@ -38,13 +42,16 @@ export function importanceOf(roles: readonly Role[]): number {
   return Math.min(...roles.map((r) => ROLE_IMPORTANCE[r]));
 }
 
+export interface CorePlan {
+  want: number;
+  min: number;
+  prefer: 'p' | 'e';
+  onlyPreferred: boolean;
+  fromTop: boolean;
+}
+
 /** Threads and core preference: CPU agents per their config, GPU servers only feed the GPU (more when experts run on the CPU). */
-export function threadPlan(
-  device: 'gpu' | 'cpu',
-  roles: readonly Role[],
-  nCpuMoe: number,
-  s: SwitcherConfig,
-): { want: number; min: number; prefer: 'p' | 'e'; onlyPreferred: boolean; fromTop: boolean } {
+export function threadPlan(device: 'gpu' | 'cpu', roles: readonly Role[], nCpuMoe: number, s: SwitcherConfig): CorePlan {
   if (device === 'cpu') {
     const agent = roles.map((r) => s.cpuAgents[r]).find((a) => a !== undefined) ?? { coreClass: 'p' as const, cores: 2, minCores: 1 };
     return { want: agent.cores, min: agent.minCores, prefer: agent.coreClass, onlyPreferred: true, fromTop: false };
@@ -53,24 +60,29 @@ export function threadPlan(
   return { want: s.gpuServerThreads, min: 1, prefer: 'e', onlyPreferred: false, fromTop: true };
 }
 
+/** Cores a server may be pinned to: only its class when its agent config says so. */
+export const allowedFor =
+  (plan: CorePlan) =>
+  (c: PhysicalCore): boolean =>
+    !plan.onlyPreferred || c.cls === plan.prefer;
+
+/** Orders cores the way a server wants them: its class first, then lowest (or, for GPU feeders, highest) index. */
+export function corePreference(plan: CorePlan): (a: PhysicalCore, b: PhysicalCore) => number {
+  const rank = (c: PhysicalCore): number => (plan.fromTop ? -c.index : c.index);
+  return (a, b) => Number(a.cls !== plan.prefer) - Number(b.cls !== plan.prefer) || rank(a) - rank(b);
+}
+
 /**
- * Fixes each server's cores once for the whole plan, in importance order. A server takes only cores no
+ * Home cores, fixed once for the whole plan, in importance order. A server takes only cores no
  * earlier server holds when at least half of what it wants (and its minimum) is free, so it can run beside
- * them; otherwise it takes its full count, sharing cores, and the wave packer keeps the sharers apart.
+ * them; otherwise it takes its full count, sharing cores, and the schedule keeps the sharers apart.
  */
-export function assignCores(specs: ServerSpec[], usable: readonly PhysicalCore[], s: SwitcherConfig): void {
+export function assignCores(specs: ServerSpec[], usable: readonly PhysicalCore[]): void {
   const taken = new Map<PhysicalCore, number>();
   for (const spec of [...specs].sort((a, b) => a.importance - b.importance || a.key.localeCompare(b.key))) {
-    const plan = threadPlan(spec.device, spec.roles, spec.shape.nCpuMoe, s);
-    const rank = (c: PhysicalCore): number => (plan.fromTop ? -c.index : c.index);
-    const pool = usable
-      .filter((c) => !plan.onlyPreferred || c.cls === plan.prefer)
-      .sort(
-        (a, b) =>
-          (taken.get(a) ?? 0) - (taken.get(b) ?? 0) ||
-          Number(a.cls !== plan.prefer) - Number(b.cls !== plan.prefer) ||
-          rank(a) - rank(b),
-      );
+    const plan = spec.corePlan;
+    const prefer = corePreference(plan);
+    const pool = usable.filter(allowedFor(plan)).sort((a, b) => (taken.get(a) ?? 0) - (taken.get(b) ?? 0) || prefer(a, b));
     const want = Math.min(plan.want, pool.length);
     const free = pool.filter((c) => !taken.has(c));
     const cores = free.length >= Math.max(plan.min, Math.ceil(want / 2)) ? free.slice(0, want) : pool.slice(0, want);

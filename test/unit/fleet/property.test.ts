@@ -67,10 +67,14 @@ function checkInvariants(cfg: FleetConfig, plan: ReturnType<typeof planFleet>, i
     const ram = servers.reduce((t, s) => t + s.ramMiB, 0);
     expect(vram).toBeLessThanOrEqual(h.gpu.vramMiB - h.gpu.desktopReserveMiB);
     expect(ram).toBeLessThanOrEqual(h.ramMiB - h.ramReserveMiB);
-    const cpus = servers.flatMap((s) => s.cpuCores);
+    // The cores each server holds in this phase (a server may hold more than at launch once another stopped for good).
+    expect(w.cores!.map((c) => c.server)).toEqual(w.servers);
+    const cpus = w.cores!.flatMap((c) => c.cpuCores);
     expect(new Set(cpus).size, `wave ${w.index} shares CPUs`).toBe(cpus.length);
-    const cores = new Set(servers.flatMap((s) => s.cpuCores.map((l) => physicalOf.get(l))));
+    expect(cpus.some((l) => !physicalOf.has(l)), `wave ${w.index} pins a reserved or missing CPU`).toBe(false);
+    const cores = new Set(cpus.map((l) => physicalOf.get(l)));
     expect(cores.size).toBeLessThanOrEqual(usableCores(h).length);
+    for (const c of w.cores!) expect(c.threads).toBeLessThanOrEqual(Math.max(1, new Set(c.cpuCores.map((l) => physicalOf.get(l))).size));
     for (const a of w.assignments) {
       expect(waveOf.has(a.beadId)).toBe(false);
       waveOf.set(a.beadId, w.index);
