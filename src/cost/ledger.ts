@@ -18,13 +18,23 @@ export function resolveLedgerPath(env: NodeJS.ProcessEnv = process.env, townRoot
 export async function appendLedgerEntry(file: string, entry: LedgerEntry): Promise<void> {
   const checked = LedgerEntry.parse(entry);
   const line = Buffer.from(`${JSON.stringify(checked)}\n`, 'utf8');
-  await mkdir(dirname(file), { recursive: true });
-  const fh = await open(file, 'a');
+  const fh = await openForAppend(file);
   try {
     const { bytesWritten } = await fh.write(line, 0, line.length);
     if (bytesWritten !== line.length) throw new GthError(`${file}: short write to the ledger (${bytesWritten} of ${line.length} bytes)`);
   } finally {
     await fh.close();
+  }
+}
+
+/** Opens for appending; the folder is made only when missing, so the usual line costs no mkdir (the endpoint writes one per call). */
+async function openForAppend(file: string): ReturnType<typeof open> {
+  try {
+    return await open(file, 'a');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    await mkdir(dirname(file), { recursive: true });
+    return open(file, 'a');
   }
 }
 

@@ -17,8 +17,14 @@ export interface FleetControl {
   loadsPaused(): boolean;
 }
 
-/** The real runtime: the supervisor in this process and the pressure file its VRAM watch writes. */
+/** The real runtime: the supervisor in this process and the pressure its VRAM watch writes. */
 export function supervisorControl(sup: Supervisor, stateDir: string): FleetControl {
+  // Read once, then kept by the supervisor's 'pressure' event (emitted after it writes the file): a file read
+  // and schema check per scheduling pass would sit on every request's path.
+  let paused = readPressure(stateDir).paused;
+  sup.on('pressure', (level: string) => {
+    paused = level !== 'ok';
+  });
   return {
     running: () => sup.status(),
     start: (plan) => sup.startServer(plan),
@@ -27,6 +33,6 @@ export function supervisorControl(sup: Supervisor, stateDir: string): FleetContr
       const fit = await sup.fitCheck();
       return (plan, beside) => fit(sup.footprintOf(plan) satisfies Footprint, beside);
     },
-    loadsPaused: () => readPressure(stateDir).paused,
+    loadsPaused: () => paused,
   };
 }

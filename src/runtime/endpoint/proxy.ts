@@ -13,6 +13,8 @@ export interface Forwarded {
 }
 
 const HOP = new Set(['connection', 'keep-alive', 'transfer-encoding', 'content-length', 'host', 'authorization', 'x-api-key', 'x-gth-caller', 'x-gth-metered']);
+/** The answer's bytes pass unchanged, so its length holds: kept, the reply needs no chunked framing and leaves in one write. */
+const HOP_BACK = new Set([...HOP].filter((h) => h !== 'content-length'));
 const MAX_TAP = 4 * 1024 * 1024;
 
 /** Pipes `body` to `${baseUrl}${path}` with the server's own key; `res` gets status, headers and bytes as they arrive. */
@@ -42,10 +44,11 @@ export function forward(
       const type = String(upRes.headers['content-type'] ?? '');
       const sse = type.includes('text/event-stream');
       const out: Record<string, string | string[]> = {};
-      for (const [k, v] of Object.entries(upRes.headers)) if (v !== undefined && !HOP.has(k)) out[k] = v;
+      for (const [k, v] of Object.entries(upRes.headers)) if (v !== undefined && !HOP_BACK.has(k)) out[k] = v;
       res.writeHead(upRes.statusCode ?? 502, out);
-      // Flush headers now: a streaming client sees the response start before the first token.
-      res.flushHeaders();
+      // A stream's headers go now, so its client sees the answer start before the first token; a whole JSON
+      // answer's headers go with its body, in one write.
+      if (sse) res.flushHeaders();
       const tap = meter && sse ? new SseUsageTap() : null;
       const parts: Buffer[] = [];
       let size = 0;
