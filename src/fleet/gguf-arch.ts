@@ -2,7 +2,7 @@
 import { stat } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { join, isAbsolute } from 'node:path';
-import { gguf } from '@huggingface/gguf';
+import type { gguf } from '@huggingface/gguf';
 import { GthError } from '../util/errors.js';
 import { Architecture, type ModelEntry } from './catalog-schema.js';
 
@@ -27,7 +27,9 @@ function num(meta: Meta, key: string): number | undefined {
 export async function readGgufHeader(path: string): Promise<HeaderInfo> {
   let parsed: Awaited<ReturnType<typeof gguf>>;
   try {
-    parsed = await gguf(path, { allowLocalFile: true });
+    // Loaded here, not at start-up: the parser and its model-task tables cost every `gth plan` without a GGUF on disk.
+    const { gguf: parse } = await import('@huggingface/gguf');
+    parsed = await parse(path, { allowLocalFile: true });
   } catch (err) {
     throw new GthError(`${path}: not a readable GGUF file: ${(err as Error).message}`, { cause: err });
   }

@@ -18,6 +18,8 @@ import { applyCalibration, readCalibration } from './calibration.js';
 import { planFleet } from './planner.js';
 import { loadRigTokens } from './rig-context.js';
 import { sampleConvoy } from './sample-convoy.js';
+import { cachingCounter, type CachingCounter } from './token-cache.js';
+import { indexDirFor } from '../beads/scan-index.js';
 import type { Measured } from './server-spec.js';
 import { loadRuntimeSettings } from '../runtime/config.js';
 import { readMeasuredSpeeds } from '../runtime/speeds.js';
@@ -105,11 +107,14 @@ export async function runPlan(o: PlanRunOptions = {}): Promise<PlanRun> {
   const cfg: FleetConfig = { ...config, hardware: calibrated.hardware, catalog };
   let beads: Bead[];
   let source: string;
+  let counter: CachingCounter | undefined;
   if (o.beadsDir) {
     const dir = resolve(cwd, o.beadsDir);
     if (!existsSync(dir)) throw new UsageError(`--beads: folder not found: ${dir}`);
     beads = await new BeadStore({ dir, env }).list();
     source = `beads in ${dir}`;
+    // Token counts kept where the bead scan keeps its cache (the town's .git folder): a re-plan counts only changed beads.
+    counter = cachingCounter(indexDirFor(dir));
   } else {
     beads = sampleConvoy();
     source = 'built-in sample convoy';
@@ -129,9 +134,10 @@ export async function runPlan(o: PlanRunOptions = {}): Promise<PlanRun> {
     measured = { ...measured, ...readMeasured(file, cfg) };
   }
   log.info({ measured: Object.keys(measured), unhealthy: state.unhealthy, beads: beads.length, source }, 'planning');
-  const plan = planFleet(beads, cfg, { rig, measured, unhealthy: state.unhealthy });
+  const plan = planFleet(beads, cfg, { rig, measured, unhealthy: state.unhealthy, count: counter?.count });
+  counter?.save();
   plan.warnings.push(...state.warnings);
   plan.notes = [...(plan.notes ?? []), ...calibrated.notes];
-  log.info({ servers: plan.servers.length, waves: plan.waves.length, ms: Date.now() - started }, 'planned');
+  log.info({ servers: plan.servers.length, waves: plan.waves.length, tokenCache: counter && { hits: counter.hits, misses: counter.misses }, ms: Date.now() - started }, 'planned');
   return { plan, config: cfg, source, fromHeaders };
 }

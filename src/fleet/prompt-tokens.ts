@@ -1,5 +1,5 @@
 // Estimates a bead's prompt size: role brief + rig README + bead text + referenced files and their tests, plus a margin.
-import { countTokens } from 'gpt-tokenizer';
+import { countTokens } from './tokenizer.js';
 import type { Bead } from '../beads/schema.js';
 import type { SwitcherConfig } from './switcher-schema.js';
 

@@ -1,7 +1,7 @@
 // Reads a rig checkout once: README tokens and, per referenced file, its tokens plus those of matching test files.
 import { readdirSync, readFileSync, existsSync, statSync } from 'node:fs';
 import { join, relative, basename, extname } from 'node:path';
-import { countTokens } from 'gpt-tokenizer';
+import { countTokens } from './tokenizer.js';
 import type { RigTokens } from './prompt-tokens.js';
 
 const SKIP_DIRS = new Set(['.git', 'node_modules', '.godot', '.import', 'dist', 'build']);

@@ -1,0 +1,68 @@
+// Token counts of bead texts kept between runs in the town's .git folder (never committed), keyed by a hash of the
+// text: an unchanged bead is not counted again, and a run whose beads are all known never loads the tokenizer.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createHash } from 'node:crypto';
+import { writeFileAtomicSync } from '../util/atomic-write.js';
+import { countTokens, tokenizerId } from './tokenizer.js';
+
+export const TOKEN_CACHE_NAME = 'gth-token-counts.json';
+const VERSION = 1;
+
+export interface CachingCounter {
+  /** Tokens of `text`: from the cache, or counted (and remembered) on a miss. A plain function: pass it on as is. */
+  count: (text: string) => number;
+  /** Writes the counts this run used (older ones are dropped, so the file tracks the queue); best effort. */
+  save: () => void;
+  readonly hits: number;
+  readonly misses: number;
+}
+
+/** A counter over the cache file in `dir` (null: no cache, every text counted). */
+export function cachingCounter(dir: string | null, count: (text: string) => number = countTokens, tokenizer: string = tokenizerId()): CachingCounter {
+  const file = dir ? join(dir, TOKEN_CACHE_NAME) : null;
+  const known = file ? readCounts(file, tokenizer) : new Map<string, number>();
+  const used = new Map<string, number>();
+  let hits = 0;
+  let misses = 0;
+  return {
+    count: (text) => {
+      // 96 bits of SHA-1: hashing is a few percent of counting, and a collision among a town's beads is not a concern.
+      const key = createHash('sha1').update(text).digest('base64url').slice(0, 16);
+      let n = used.get(key) ?? known.get(key);
+      if (n === undefined) {
+        n = count(text);
+        misses++;
+      } else hits++;
+      used.set(key, n);
+      return n;
+    },
+    save: () => {
+      if (!file || (misses === 0 && used.size === known.size)) return;
+      try {
+        writeFileAtomicSync(file, JSON.stringify({ version: VERSION, tokenizer, counts: Object.fromEntries(used) }));
+      } catch {
+        /* read-only folder, full disk: the next run counts again */
+      }
+    },
+    get hits() {
+      return hits;
+    },
+    get misses() {
+      return misses;
+    },
+  };
+}
+
+/** The cached counts, or none when the file is missing, unreadable, of another version or another tokenizer. */
+function readCounts(file: string, tokenizer: string): Map<string, number> {
+  try {
+    const parsed = JSON.parse(readFileSync(file, 'utf8')) as { version?: unknown; tokenizer?: unknown; counts?: unknown };
+    if (parsed.version !== VERSION || parsed.tokenizer !== tokenizer || typeof parsed.counts !== 'object' || parsed.counts === null) return new Map();
+    const out = new Map<string, number>();
+    for (const [k, v] of Object.entries(parsed.counts)) if (Number.isInteger(v) && (v as number) >= 0) out.set(k, v as number);
+    return out;
+  } catch {
+    return new Map();
+  }
+}
