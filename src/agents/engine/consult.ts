@@ -22,13 +22,15 @@ export async function consultCrew(ctx: EngineContext, role: Role, bead: Bead, qu
   const answer: CrewAnswer = choice
     ? await askCrew(choice, ctx.rig, question, ctx.brief, ctx.convoyId, bead.id)
     : { answer: `${NOT_IN_DOCS} (no Crew model is configured)`, found: false, citations: [] };
-  const recorded = await applyBeadEvent(
-    ctx.store,
-    bead.id,
-    { type: 'consulted', role, question, answer: answer.answer, found: answer.found, citations: answer.citations },
-    { policy: DEFAULT_POLICY, stopped: false, by: 'crew' },
-  );
-  if (!recorded.ok) ctx.log.info({ bead: bead.id, refusal: recorded.refusal }, 'crew consultation not recorded in the bead history');
+  const event = { type: 'consulted', role, question, answer: answer.answer, found: answer.found, citations: answer.citations } as const;
+  try {
+    const recorded = await applyBeadEvent(ctx.store, bead.id, event, { policy: DEFAULT_POLICY, stopped: false, by: 'crew' });
+    if (!recorded.ok) ctx.log.info({ bead: bead.id, refusal: recorded.refusal }, 'crew consultation not recorded in the bead history');
+  } catch (err) {
+    // A review of a PR checkout has no town store holding the bead: the note is lost, the role's work is not
+    // (the Crew's call is in the ledger either way).
+    ctx.log.warn({ err, bead: bead.id }, 'crew consultation not recorded in the bead history');
+  }
   ctx.emit({ kind: 'model', role: 'crew', model: choice?.label ?? 'none', beadId: bead.id });
   const cited = answer.citations.length ? ` (from ${answer.citations.join(', ')})` : '';
   return answer.found ? `The Crew answers${cited}: ${answer.answer}` : `The Crew says: ${answer.answer}. Decide from the files you have.`;

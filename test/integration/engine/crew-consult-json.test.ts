@@ -2,6 +2,7 @@
 // answer: stand-in llama-server on 127.0.0.1 for the role, Gemini (HTTP-mocked) for the Crew, a real ledger.
 import { describe, it, expect, beforeAll, afterAll, afterEach } from 'vitest';
 import nock from 'nock';
+import { pino } from 'pino';
 import { mkdtemp, rm, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -158,6 +159,9 @@ describe('the Refinery asks the Crew while writing the tests first', () => {
   }, 60_000);
 });
 
+const PASSED: TestRunResult = { passed: true, exitCode: 0, timedOut: false, durationMs: 1, cases: [], counts: { passed: 2, failed: 0, error: 0, skipped: 0 }, problems: [], outputTail: '' };
+const DIFF = ['diff --git a/scripts/combo_counter.gd b/scripts/combo_counter.gd', '--- a/scripts/combo_counter.gd', '+++ b/scripts/combo_counter.gd', '@@ -1,1 +1,2 @@', '+func bonus_points() -> int:', '+\treturn 50 * (combo / hits_per_level)'].join('\n');
+
 describe('the Refinery asks the Crew while reviewing', () => {
   it('gets the cited answer and gives its verdict in the same review', async () => {
     const s = await setup(
@@ -169,13 +173,31 @@ describe('the Refinery asks the Crew while reviewing', () => {
     );
     const bead = await s.store.transition(s.bead.id, 'review', { note: 'code pushed' });
     const asked = crewAnswers();
-    const tests: TestRunResult = { passed: true, exitCode: 0, timedOut: false, durationMs: 1, cases: [], counts: { passed: 2, failed: 0, error: 0, skipped: 0 }, problems: [], outputTail: '' };
-    const diff = ['diff --git a/scripts/combo_counter.gd b/scripts/combo_counter.gd', '--- a/scripts/combo_counter.gd', '+++ b/scripts/combo_counter.gd', '@@ -1,1 +1,2 @@', '+func bonus_points() -> int:', '+\treturn 50 * (combo / hits_per_level)'].join('\n');
-    const review = await reviewChange(s.ctx, { bead, diff, tests, worktree: s.rig });
+    const review = await reviewChange(s.ctx, { bead, diff: DIFF, tests: PASSED, worktree: s.rig });
     expect(review.summary).toContain(REVIEW.summary);
     expect(s.requests()).toHaveLength(2);
     expect(s.requests()[1]!.messages.slice(2).map((m) => [m.role, m.content.split('\n')[0]])).toEqual([['assistant', ASK], ['user', CITED]]);
     await expectOneConsultation({ ...s, bead }, asked, 'refinery');
+  }, 60_000);
+
+  it('still gets its answer where no store holds the bead (a PR checkout under review): the ledger has the call, the log says why', async () => {
+    const s = await setup(
+      [
+        { match: CITED_MATCH, reply: JSON.stringify(REVIEW) },
+        { match: 'Review the change for bead', reply: ASK },
+      ],
+      { title: 'Add ComboCounter.bonus_points()', role: 'polecat', files: ['scripts/combo_counter.gd'] },
+    );
+    const asked = crewAnswers();
+    const lines: string[] = [];
+    const logger = pino({ level: 'info' }, { write: (line: string) => void lines.push(line) });
+    const elsewhere = new BeadStore({ dir: join(root, `checkout-${Math.random().toString(36).slice(2)}`, 'beads') });
+    const review = await reviewChange({ ...s.ctx, store: elsewhere, log: logger }, { bead: s.bead, diff: DIFF, tests: PASSED, worktree: s.rig });
+    expect(review.summary).toContain(REVIEW.summary);
+    expect(asked).toHaveLength(1);
+    expect(lines.some((l) => l.includes('crew consultation not recorded in the bead history') && l.includes(s.bead.id))).toBe(true);
+    const { entries } = await readLedger(s.ledgerPath);
+    expect(entries.filter((e) => e.role === 'crew').map((e) => e.bead)).toEqual([s.bead.id]);
   }, 60_000);
 });
 
