@@ -6,6 +6,8 @@ import { ConfigError } from '../config/load.js';
 import { writeFileAtomicSync } from '../util/atomic-write.js';
 import { CacheType } from './plan-schema.js';
 import type { HardwareProfile } from './hardware.js';
+import type { ModelEntry, Speed } from './catalog-schema.js';
+import type { Rule } from './switcher-schema.js';
 
 export const CALIBRATION_FILE = 'calibration.json';
 
@@ -38,6 +40,8 @@ export const CalibrationRun = z.strictObject({
   within: z.strictObject({ weights: z.boolean(), kv: z.boolean(), compute: z.boolean() }),
   /** --speed: decode tokens/s measured, and the bandwidth bound for this (synthetic) model. */
   genTokensPerSecond: z.number().positive().optional(),
+  /** --speed: prompt tokens/s of the same request (about 200 prompt tokens). */
+  promptTokensPerSecond: z.number().positive().optional(),
   boundGen: z.number().positive().optional(),
 });
 
@@ -82,9 +86,38 @@ export function writeCalibration(stateDir: string, c: Calibration): string {
   return file;
 }
 
-/** Hardware with calibrated figures laid over it; `notes` say what changed, for the plan. */
-export function applyCalibration(h: HardwareProfile, c: Calibration | null): { hardware: HardwareProfile; notes: string[] } {
-  if (!c) return { hardware: h, notes: [] };
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+/**
+ * Decode and prompt speeds measured by --speed on a whole model (a real GGUF, or a synthetic one with all its
+ * layers: random weights decode as fast as real ones), per model. Only for models every switcher rule runs on
+ * the calibrated device, so a CPU figure never stands for a GPU server. A cut-down model (--layers) gives none:
+ * its efficiency goes into decodeEfficiency instead.
+ */
+export function calibratedSpeeds(c: Calibration | null, catalog: readonly ModelEntry[], rules: readonly Rule[]): Record<string, Speed> {
+  const out: Record<string, Speed> = {};
+  if (!c) return out;
+  for (const m of catalog) {
+    const uses = rules.filter((r) => r.model === m.name);
+    if (!uses.length || uses.some((r) => r.device !== c.device)) continue;
+    const runs = c.runs.filter((r) => r.model === m.name && r.device === c.device && (!r.synthetic || r.layers === m.arch.layers) && r.genTokensPerSecond && r.promptTokensPerSecond);
+    if (runs.length) out[m.name] = { gen: median(runs.map((r) => r.genTokensPerSecond!)), prompt: median(runs.map((r) => r.promptTokensPerSecond!)) };
+  }
+  return out;
+}
+
+/** What the fleet config needs to take measured speeds from a calibration. */
+export interface CalibrationFleet {
+  catalog: readonly ModelEntry[];
+  rules: readonly Rule[];
+}
+
+/**
+ * Hardware with calibrated figures laid over it, and the speeds measured per model (given the fleet); `notes`
+ * say what changed, for the plan.
+ */
+export function applyCalibration(h: HardwareProfile, c: Calibration | null, fleet?: CalibrationFleet): { hardware: HardwareProfile; notes: string[]; measured: Record<string, Speed> } {
+  if (!c) return { hardware: h, notes: [], measured: {} };
   const notes: string[] = [];
   let gpu = h.gpu;
   let decodeEfficiency = h.decodeEfficiency;
@@ -96,7 +129,11 @@ export function applyCalibration(h: HardwareProfile, c: Calibration | null): { h
     decodeEfficiency = c.decodeEfficiency;
     notes.push(`decode efficiency ${c.decodeEfficiency.toFixed(2)} of the bandwidth bound measured by gth calibrate --speed (${c.at})`);
   }
-  return { hardware: { ...h, gpu, decodeEfficiency }, notes };
+  const measured = fleet ? calibratedSpeeds(c, fleet.catalog, fleet.rules) : {};
+  for (const [model, sp] of Object.entries(measured)) {
+    notes.push(`${model}: decode ${sp.gen.toFixed(1)} tok/s and prompt ${sp.prompt.toFixed(1)} tok/s on the ${c.device.toUpperCase()} measured by gth calibrate --speed (${c.at})`);
+  }
+  return { hardware: { ...h, gpu, decodeEfficiency }, notes, measured };
 }
 
 /** The issue's targets: weights and KV within 2%, compute within 10% or 16 MiB. */

@@ -103,7 +103,7 @@ export async function runPlan(o: PlanRunOptions = {}): Promise<PlanRun> {
     }),
   );
   // gth calibrate's measurements (CUDA overhead, decode efficiency) beat the profile's defaults.
-  const calibrated = applyCalibration(config.hardware, readCalibration(stateDir));
+  const calibrated = applyCalibration(config.hardware, readCalibration(stateDir), { catalog, rules: config.switcher.rules });
   const cfg: FleetConfig = { ...config, hardware: calibrated.hardware, catalog };
   let beads: Bead[];
   let source: string;
@@ -127,7 +127,8 @@ export async function runPlan(o: PlanRunOptions = {}): Promise<PlanRun> {
   }
   // The runtime's state folder holds measured tokens/s and crash-marked models; --measured overrides the speeds.
   const state = readRuntimeState(stateDir, cfg);
-  let measured = state.measured;
+  // The running servers' own figures beat gth calibrate --speed's.
+  let measured = { ...calibrated.measured, ...state.measured };
   if (o.measuredFile) {
     const file = resolve(cwd, o.measuredFile);
     if (!existsSync(file)) throw new UsageError(`--measured: file not found: ${file}`);
