@@ -82,16 +82,21 @@ async function tensorBytes(path: string): Promise<number> {
   return statSync(path).size - Number(parsed.tensorDataOffset);
 }
 
-async function decodeSpeed(url: string, apiKey: string): Promise<number | undefined> {
+/** A prompt of about 200 tokens, so prompt processing is timed over a batch rather than a handful of tokens. */
+const SPEED_PROMPT = 'Once upon a time, in a town of gas and steam, the engines sang while the workers built the rhythm game. '.repeat(8);
+
+/** Decode and prompt tokens/s of one request, from llama-server's own timings. */
+export async function measureSpeed(url: string, apiKey: string): Promise<{ gen: number; prompt: number } | undefined> {
   const r = await fetch(`${url}/completion`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', authorization: `Bearer ${apiKey}` },
-    body: JSON.stringify({ prompt: 'Once upon a time', n_predict: 48, ignore_eos: true, temperature: 0 }),
+    body: JSON.stringify({ prompt: SPEED_PROMPT, n_predict: 48, ignore_eos: true, temperature: 0, cache_prompt: false }),
     signal: AbortSignal.timeout(120_000),
   });
   if (!r.ok) return undefined;
-  const body = (await r.json()) as { timings?: { predicted_per_second?: number } };
-  return body.timings?.predicted_per_second;
+  const t = ((await r.json()) as { timings?: { predicted_per_second?: number; prompt_per_second?: number } }).timings;
+  if (!t?.predicted_per_second || !t.prompt_per_second) return undefined;
+  return { gen: t.predicted_per_second, prompt: t.prompt_per_second };
 }
 
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
@@ -146,13 +151,20 @@ export async function runCalibrate(o: CalibrateOptions): Promise<CalibrateResult
         const q8 = join(work, `${catalogModel.name}.q8_0.gguf`);
         log.info({ model: catalogModel.name, layers }, 'writing synthetic GGUF');
         const syn = writeSyntheticGguf(q8, { arch: catalogModel.arch, layers, vocabGguf: vocab, name: catalogModel.name });
-        file = join(work, `${catalogModel.name}.${quant}.gguf`);
-        await quantize(quantizer, q8, file, quant, threads, env);
-        rmSync(q8);
+        if (quant.toUpperCase() === 'Q8_0') {
+          // The synthetic file is Q8_0 already: requantizing would only rewrite the same bytes.
+          file = q8;
+        } else {
+          file = join(work, `${catalogModel.name}.${quant}.gguf`);
+          await quantize(quantizer, q8, file, quant, threads, env);
+          rmSync(q8);
+        }
         const arch = { ...catalogModel.arch, layers, vocabSize: syn.vocabSize, moe: catalogModel.arch.moe ? { ...catalogModel.arch.moe, leadingDenseLayers: 0 } : undefined };
         entry = { ...catalogModel, arch, quant, fileSizeMiB: (await tensorBytes(file)) / MiB };
         synthetic = true;
       }
+      // Decode speed hardly depends on the grid point, so it is measured once per model (the first point: the planner's cache mode).
+      let speedDone = !o.speed;
       for (const ctx of o.ctx) {
         for (const slots of o.slots) {
           for (const mode of modes) {
@@ -172,7 +184,9 @@ export async function runCalibrate(o: CalibrateOptions): Promise<CalibrateResult
               const rss = proc.pid && existsSync(`/proc/${proc.pid}/status`) ? parseRssMiB(readFileSync(`/proc/${proc.pid}/status`, 'utf8')) : null;
               let vram: number | null = null;
               if (device === 'gpu' && proc.pid) vram = (await smi.apps().catch(() => [])).find((a) => a.pid === proc.pid)?.usedMiB ?? null;
-              const gen = o.speed ? await decodeSpeed(proc.baseUrl, apiKey) : undefined;
+              const speed = speedDone ? undefined : await measureSpeed(proc.baseUrl, apiKey);
+              speedDone = true;
+              const gen = speed?.gen;
               const logged = parseLoggedSizes(readFileSync(logPath, 'utf8'));
               const est = estimateServer(entry, shape, 0);
               const estimate = { weightsMiB: device === 'gpu' ? est.weightsVramMiB : est.weightsRamMiB, kvMiB: est.kvMiB, computeMiB: est.computeMiB };
@@ -185,7 +199,7 @@ export async function runCalibrate(o: CalibrateOptions): Promise<CalibrateResult
                 estimate,
                 measured: { ...measured, computeHostMiB: logged.computeHostMiB, rssMiB: rss === null ? null : r2(rss), vramMiB: vram, slotCtx: slotsInfo.map((s) => s.nCtx) },
                 within: withinTargets(estimate, measured),
-                ...(gen ? { genTokensPerSecond: r2(gen), boundGen: r2(bound) } : {}),
+                ...(speed ? { genTokensPerSecond: r2(speed.gen), promptTokensPerSecond: r2(speed.prompt), boundGen: r2(bound) } : {}),
               });
               log.info({ model: entry.name, ctx, slots, kv: `${mode.k}/${mode.v}`, fa: mode.fa, estimate, measured }, 'calibrated');
             } finally {
