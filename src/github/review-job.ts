@@ -12,7 +12,7 @@ import { gitRunner, type GitRunner } from './git.js';
 import { jobGitHubFromEnv, type JobGitHub } from './job-github.js';
 import type { JobResult, ReviewJobRequest, ReviewJobRunner } from './jobs.js';
 import { toPullRequestReview } from './review-map.js';
-import { authEnv } from './town-repo.js';
+import { jobToken, remoteAuth } from './job-auth.js';
 
 export interface ReviewJobDeps {
   models?: (env: NodeJS.ProcessEnv, cwd: string, log: Logger) => Promise<EngineModels>;
@@ -30,14 +30,6 @@ export function rigConfigAt(git: GitRunner, dir: string, ref: string): Promise<L
   return loadRigConfigAtRef((rev, path) => git.tryRun(['show', `${rev}:${path}`]), ref, dir);
 }
 
-/** http(s) remotes get the installation token as a per-call header (never written to .git/config, never in argv). */
-async function remoteAuth(git: GitRunner, token: string | null): Promise<Record<string, string>> {
-  const url = (await git.tryRun(['remote', 'get-url', 'origin'])) ?? '';
-  if (!token || !/^https?:\/\//.test(url)) return {};
-  const u = new URL(url);
-  return authEnv(token, `${u.protocol}//${u.host}/`);
-}
-
 export async function runReviewJob(deps: ReviewJobDeps, req: ReviewJobRequest, env: NodeJS.ProcessEnv): Promise<JobResult> {
   const log = deps.log ?? createLogger(env, 'gth-job');
   const cwd = resolve(req.cwd);
@@ -48,8 +40,8 @@ export async function runReviewJob(deps: ReviewJobDeps, req: ReviewJobRequest, e
   const pr = await github.pullRequest(req.pr);
   if (pr.isFork) return { ok: false, summary: `PR #${req.pr} comes from a fork: it is never reviewed on the self-hosted runner` };
 
-  const token = env.GTH_GITHUB_TOKEN?.trim() || env.GITHUB_TOKEN?.trim() || null;
-  const git = gitRunner({ cwd, env: { ...env, ...(await remoteAuth(local, token)) }, label: `${github.repo.owner}/${github.repo.repo}` });
+  // http(s) remotes get the installation token as a header in git's environment (never in .git/config or argv).
+  const git = gitRunner({ cwd, env: { ...env, ...(await remoteAuth(local, jobToken(env))) }, label: `${github.repo.owner}/${github.repo.repo}` });
   const base = `refs/remotes/origin/${pr.baseRef}`;
   const headRef = `refs/remotes/origin/gth-review/pr${req.pr}`;
   // refs/pull/N/head exists on GitHub even after the branch is deleted; a plain remote (tests, mirrors) has the branch only.

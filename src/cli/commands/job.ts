@@ -9,9 +9,19 @@ import { printJson } from '../output.js';
 /** The engine's job runner, loaded only when a job runs (the engine pulls in the providers and the fleet planner). */
 const ENGINE_JOB_RUNNER: JobRunner = {
   run: async (req, env) => {
-    const [{ createEngineJobRunner }, { jobGitHubFromEnv }] = await Promise.all([import('../../agents/engine/jobs.js'), import('../../github/job-github.js')]);
+    const [{ createEngineJobRunner }, { jobGitHubFromEnv }, { jobGitAuth }] = await Promise.all([
+      import('../../agents/engine/jobs.js'),
+      import('../../github/job-github.js'),
+      import('../../github/job-auth.js'),
+    ]);
+    // The workflows check out without persisted credentials, so nothing on disk holds a token for the rig's code or a
+    // model's change to find. This process's own git calls (pull, push of the bead and its branch) get the token as an
+    // http header in its environment; the engine's git inherits the process environment, and the rig runner's is
+    // allow-listed, so no rig code sees it.
+    const auth = await jobGitAuth(req.cwd, env);
+    if (env === process.env) Object.assign(process.env, auth);
     // The engine knows no GitHub: the CLI plugs the installation token's PR opener in.
-    return createEngineJobRunner({ pullRequests: jobGitHubFromEnv }).run(req, env);
+    return createEngineJobRunner({ pullRequests: jobGitHubFromEnv }).run(req, { ...env, ...auth });
   },
 };
 

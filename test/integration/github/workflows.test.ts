@@ -91,6 +91,22 @@ describe('workflow files', () => {
     }
   });
 
+  it.each(files)('%s leaves no credential on disk and checks out only the ref it was started on', (f) => {
+    const steps = (Object.values(load(f).jobs) as Wf[]).flatMap((j) => j.steps as Wf[]);
+    const checkouts = steps.filter((s) => String(s.uses ?? '').startsWith('actions/checkout'));
+    expect(checkouts.length).toBeGreaterThan(0);
+    for (const c of checkouts) {
+      // persist-credentials would write the token into .git/config, where the rig's tests or a model's code could read it.
+      expect(c.with?.['persist-credentials']).toBe(false);
+      // Never a PR head: bead jobs run on the convoy branch they were dispatched on, reviews on the default branch.
+      expect(c.with?.ref).toBeUndefined();
+    }
+    // The token reaches the job's own step only (gth job pushes with it as a per-process http header), never a git config step.
+    for (const s of steps.filter((x) => /\bgit config\b/.test(String(x.run ?? '')))) {
+      expect(JSON.stringify(s)).not.toMatch(/token|extraheader|credential/i);
+    }
+  });
+
   it('CI runs on GitHub-hosted runners with npm ci, build and test', () => {
     const ci = load('ci.yml');
     const job = Object.values(ci.jobs)[0] as Wf;
