@@ -1,6 +1,6 @@
 // Pure dependency-graph logic over beads: cycles, readiness, convoy progress.
 import type { Bead, Convoy, Status, DepKind } from './schema.js';
-import { STATUSES } from './schema.js';
+import { STATUSES } from './model.js';
 
 /** Dependency kinds that order work: a bead waits for these. */
 export const ORDERING_KINDS: ReadonlySet<DepKind> = new Set(['blocks', 'parent-child']);
@@ -78,7 +78,7 @@ export function compareReady(a: Pick<Bead, 'priority' | 'createdAt' | 'id'>, b: 
 }
 
 /** Open beads whose blockers are all done, highest priority (0) first, then oldest. */
-export function readyBeads<T extends Bead>(beads: readonly T[]): T[] {
+export function readyBeads<T extends Pick<Bead, 'id' | 'status' | 'dependencies' | 'priority' | 'createdAt'>>(beads: readonly T[]): T[] {
   const byId = new Map<string, T>(beads.map((b) => [b.id, b]));
   // Parse each timestamp once, not once per comparison.
   const keyed = beads
@@ -98,7 +98,7 @@ export interface ConvoyProgress {
   blocked: { id: string; waitingOn: string[] }[];
 }
 
-export function convoyProgress(convoy: Pick<Convoy, 'id' | 'beads'>, all: readonly Bead[]): ConvoyProgress {
+export function convoyProgress(convoy: Pick<Convoy, 'id' | 'beads'>, all: readonly Pick<Bead, 'id' | 'status' | 'dependencies'>[]): ConvoyProgress {
   const byId = new Map(all.map((b) => [b.id, b]));
   const counts = Object.fromEntries(STATUSES.map((s) => [s, 0])) as Record<Status, number>;
   const missing: string[] = [];

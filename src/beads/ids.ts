@@ -2,7 +2,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { basename } from 'node:path';
 import { UsageError } from '../util/errors.js';
-import { BEAD_ID_FORM, isBeadId } from './schema.js';
+import { BEAD_ID_FORM, isBeadId } from './model.js';
 
 const PREFIX_RE = /^[a-z][a-z0-9]{0,7}$/;
 

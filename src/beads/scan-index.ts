@@ -1,24 +1,65 @@
-// A cache of parsed bead files (in the town's .git folder, so it is never committed) keyed by file name, inode,
-// mtime and size: any file that differs in one of them is read and validated again, never trusted over the files.
+// The scan cache's file (in the town's .git folder, so it is never committed): per bead file its stamp, the fields
+// list and ready need, and the validated bead as JSON bytes. Read with plain JSON.parse, no zod: see scan.ts for the rules.
 import { readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import type { Bead } from './schema.js';
+import type { Assignee, Bead } from './schema.js';
 import { writeFileAtomicSync } from '../util/atomic-write.js';
 
 export const INDEX_NAME = 'gth-bead-index.json';
-const VERSION = 1;
+/** Version 1 held whole bead objects; 2 is columns plus JSON bytes (parsing one 7 MB object tree cost more than the rest of a scan). */
+const VERSION = 2;
 
-/** What a file looked like when its bead was cached. */
+/** What a file looked like when its bead was cached. ctime is in it because `touch -d` can put mtime back, but not ctime. */
 export interface FileStamp {
   ino: number;
   mtimeMs: number;
+  ctimeMs: number;
   size: number;
 }
 
-export type IndexEntry = FileStamp & { bead: Bead };
+/** The fields `bead list` and `bead ready` filter, sort and print by: enough to answer them without the whole bead. */
+export type BeadSummary = Pick<Bead, 'id' | 'title' | 'type' | 'role' | 'convoy' | 'status' | 'priority' | 'dependencies' | 'createdAt'> & {
+  assignee: Pick<Assignee, 'agent'> | null;
+};
 
-export function sameStamp(a: FileStamp, b: FileStamp): boolean {
-  return a.ino === b.ino && a.mtimeMs === b.mtimeMs && a.size === b.size;
+/** A bead's JSON bytes: `source[start, end)`, where `source` may be the whole index blob (see beadsJson). */
+export interface ElementRef {
+  source: Uint8Array;
+  start: number;
+  end: number;
+}
+
+/** One bead file as the index stores it. */
+export interface IndexEntry {
+  name: string;
+  stamp: FileStamp;
+  summary: BeadSummary;
+  /** The validated bead (UTF-8) as it stands inside JSON.stringify(beads, null, 2): each line after the first indented by two. */
+  element: ElementRef;
+}
+
+/** What separates two elements of a pretty-printed array; the blob stores it after each element so runs copy in one piece. */
+export const ELEMENT_SEPARATOR = Buffer.from(',\n  ');
+
+export function summaryOf(b: Bead): BeadSummary {
+  return {
+    id: b.id,
+    title: b.title,
+    type: b.type,
+    role: b.role,
+    convoy: b.convoy,
+    status: b.status,
+    priority: b.priority,
+    dependencies: b.dependencies,
+    createdAt: b.createdAt,
+    assignee: b.assignee ? { agent: b.assignee.agent } : null,
+  };
+}
+
+/** The bead as an element of a pretty-printed array (no string in JSON holds a raw newline, so this is exact). */
+export function elementOf(b: Bead): ElementRef {
+  const source = Buffer.from(JSON.stringify(b, null, 2).replaceAll('\n', '\n  '));
+  return { source, start: 0, end: source.length };
 }
 
 /** Where the index of the beads folder `beadsDir` lives: the town's `.git` folder, or nowhere (no cache) without one. */
@@ -31,21 +72,127 @@ export function indexDirFor(beadsDir: string): string | null {
   }
 }
 
-/** The cached entries, or none when the index is missing, unreadable or of another version. */
-export function readIndex(dir: string): Map<string, IndexEntry> {
-  try {
-    const parsed = JSON.parse(readFileSync(join(dir, INDEX_NAME), 'utf8')) as { version?: number; entries?: Record<string, IndexEntry> };
-    if (parsed.version !== VERSION || !parsed.entries) return new Map();
-    return new Map(Object.entries(parsed.entries));
-  } catch {
-    return new Map();
+// On disk: one line of JSON in columns, then the elements' bytes, each followed by ELEMENT_SEPARATOR, in list
+// order (createdAt, id). Only the line is parsed; elements stay bytes until printed or asked for as beads.
+//   {"version":2,"names":[...],"stamps":[ino,mtimeMs,ctimeMs,size, ...],"summaries":[BeadSummary, ...],"ends":[end of
+//    element i in the blob, ...]}
+// Summaries stay objects: JSON.parse builds them faster than code could build them from positional arrays.
+interface Header {
+  version: number;
+  names: string[];
+  stamps: number[];
+  summaries: BeadSummary[];
+  ends: number[];
+}
+
+/** The index as read: rows looked up by file name, summaries and elements built only for the rows asked for. */
+export class BeadIndex {
+  private rows: Map<string, number> | undefined;
+
+  private constructor(
+    private readonly head: Header,
+    private readonly blob: Uint8Array,
+  ) {}
+
+  static empty(): BeadIndex {
+    return new BeadIndex({ version: VERSION, names: [], stamps: [], summaries: [], ends: [] }, new Uint8Array(0));
+  }
+
+  /** The index in `dir`, or an empty one when it is missing, unreadable, malformed or of another version. */
+  static read(dir: string): BeadIndex {
+    try {
+      const buf = readFileSync(join(dir, INDEX_NAME));
+      const eol = buf.indexOf(10);
+      if (eol < 0) return BeadIndex.empty();
+      const head = JSON.parse(buf.toString('utf8', 0, eol)) as Partial<Header>;
+      const blob = buf.subarray(eol + 1);
+      return wellFormed(head, blob.length) ? new BeadIndex(head, blob) : BeadIndex.empty();
+    } catch {
+      return BeadIndex.empty();
+    }
+  }
+
+  get size(): number {
+    return this.head.names.length;
+  }
+
+  names(): readonly string[] {
+    return this.head.names;
+  }
+
+  /** The row of file `name` when its stamp is still `stamp` (the file did not change), else undefined. */
+  find(name: string, stamp: FileStamp): number | undefined {
+    this.rows ??= new Map(this.head.names.map((n, i) => [n, i]));
+    const row = this.rows.get(name);
+    if (row === undefined) return undefined;
+    const s = this.head.stamps;
+    const at = row * 4;
+    return s[at] === stamp.ino && s[at + 1] === stamp.mtimeMs && s[at + 2] === stamp.ctimeMs && s[at + 3] === stamp.size ? row : undefined;
+  }
+
+  has(name: string): boolean {
+    this.rows ??= new Map(this.head.names.map((n, i) => [n, i]));
+    return this.rows.has(name);
+  }
+
+  summary(row: number): BeadSummary {
+    return this.head.summaries[row]!;
+  }
+
+  element(row: number): ElementRef {
+    return { source: this.blob, start: row === 0 ? 0 : this.head.ends[row - 1]! + ELEMENT_SEPARATOR.length, end: this.head.ends[row]! };
+  }
+
+  entry(row: number): IndexEntry {
+    const s = this.head.stamps;
+    return {
+      name: this.head.names[row]!,
+      stamp: { ino: s[row * 4]!, mtimeMs: s[row * 4 + 1]!, ctimeMs: s[row * 4 + 2]!, size: s[row * 4 + 3]! },
+      summary: this.summary(row),
+      element: this.element(row),
+    };
   }
 }
 
+/** Shape checks only: the index is ours, but a truncated or foreign file must read as empty, not crash a scan. */
+function wellFormed(h: Partial<Header>, blobSize: number): h is Header {
+  if (h.version !== VERSION || !Array.isArray(h.names) || !Array.isArray(h.stamps) || !Array.isArray(h.summaries) || !Array.isArray(h.ends)) {
+    return false;
+  }
+  const n = h.names.length;
+  if (h.stamps.length !== n * 4 || h.summaries.length !== n || h.ends.length !== n) return false;
+  let last = -ELEMENT_SEPARATOR.length;
+  for (let i = 0; i < n; i++) {
+    const end = h.ends[i]!;
+    const s = h.summaries[i];
+    if (typeof h.names[i] !== 'string' || typeof s !== 'object' || s === null || !Array.isArray(s.dependencies)) return false;
+    if (!Number.isInteger(end) || end < last + ELEMENT_SEPARATOR.length || end + ELEMENT_SEPARATOR.length > blobSize) return false;
+    last = end;
+  }
+  return h.stamps.every((x) => typeof x === 'number');
+}
+
 /** Best effort: a read command must not fail because the cache could not be written. */
-export function writeIndex(dir: string, entries: ReadonlyMap<string, IndexEntry>): void {
+export function writeIndex(dir: string, entries: readonly IndexEntry[]): void {
+  const sorted = [...entries].sort(
+    (a, b) => (a.summary.createdAt < b.summary.createdAt ? -1 : a.summary.createdAt > b.summary.createdAt ? 1 : a.summary.id < b.summary.id ? -1 : 1),
+  );
+  const head: Header = { version: VERSION, names: [], stamps: [], summaries: [], ends: [] };
+  const parts: Uint8Array[] = [];
+  let offset = 0;
+  for (const e of sorted) {
+    head.names.push(e.name);
+    head.stamps.push(e.stamp.ino, e.stamp.mtimeMs, e.stamp.ctimeMs, e.stamp.size);
+    head.summaries.push(e.summary);
+    const bytes = e.element.source.subarray(e.element.start, e.element.end);
+    offset += bytes.length;
+    head.ends.push(offset);
+    parts.push(bytes, ELEMENT_SEPARATOR);
+    offset += ELEMENT_SEPARATOR.length;
+  }
   try {
-    writeFileAtomicSync(join(dir, INDEX_NAME), JSON.stringify({ version: VERSION, entries: Object.fromEntries(entries) }));
+    // JSON.stringify escapes every newline inside strings, so the header is exactly one line.
+    writeFileAtomicSync(join(dir, INDEX_NAME), Buffer.concat([Buffer.from(`${JSON.stringify(head)}\n`), ...parts]));
   } catch {
     /* read-only folder, full disk: the next scan reads the files again */
   }

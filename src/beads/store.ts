@@ -1,7 +1,7 @@
 // The bead store: one JSON file per bead in beads/, one per convoy in beads/convoys/, locked and atomic.
 import { readdir, readFile, rm } from 'node:fs/promises';
-import { existsSync, readFileSync, statSync } from 'node:fs';
-import { indexDirFor, readIndex, writeIndex, sameStamp, type IndexEntry } from './scan-index.js';
+import { existsSync, readFileSync } from 'node:fs';
+import { scanBeads, type ScanResult } from './scan.js';
 import { join, relative, resolve, dirname } from 'node:path';
 import { Bead, Convoy, BEAD_ID_FORM, isBeadId, type BeadInput, type Status, type Assignee } from './schema.js';
 import { serializeBead, serializeConvoy, parseBeadText, parseConvoyText } from './serialize.js';
@@ -51,10 +51,7 @@ export interface ChangeOptions {
 
 export type NewBead = Omit<BeadInput, 'id' | 'createdAt' | 'updatedAt' | 'history' | 'status'> & { id?: string };
 
-export interface ScanResult {
-  beads: { bead: Bead; file: string }[];
-  problems: { file: string; message: string }[];
-}
+export type { ScanResult } from './scan.js';
 
 export class BeadStore {
   readonly dir: string;
@@ -100,54 +97,9 @@ export class BeadStore {
     return this.now().toISOString();
   }
 
-  /** Reads every bead file, collecting problems instead of stopping at the first. */
-  async scan(): Promise<ScanResult> {
-    let names: string[];
-    try {
-      names = (await readdir(this.dir)).filter((n) => n.endsWith('.json') && !n.startsWith('.'));
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { beads: [], problems: [] };
-      throw err;
-    }
-    const result: ScanResult = { beads: [], problems: [] };
-    // Unchanged files (same inode, mtime and size as when cached) come from the index: reading and
-    // validating 10,000 files is most of what `gth bead list` would otherwise spend.
-    const indexDir = indexDirFor(this.dir);
-    const cached = indexDir ? readIndex(indexDir) : new Map<string, IndexEntry>();
-    const next = new Map<string, IndexEntry>();
-    let changed = cached.size !== names.length;
-    // Synchronous reads: for thousands of small files they are several times faster than
-    // thousands of concurrent fs.promises reads.
-    for (const name of names) {
-      const file = join(this.dir, name);
-      if (!isBeadId(name.slice(0, -'.json'.length))) {
-        result.problems.push({ file, message: `${file}: the file name is not a bead id: expected ${BEAD_ID_FORM}` });
-        continue;
-      }
-      try {
-        const st = statSync(file);
-        const stamp = { ino: st.ino, mtimeMs: st.mtimeMs, size: st.size };
-        const hit = cached.get(name);
-        if (hit && sameStamp(hit, stamp)) {
-          next.set(name, hit);
-          result.beads.push({ bead: hit.bead, file });
-          continue;
-        }
-        changed = true;
-        const bead = parseBeadText(readFileSync(file, 'utf8'), file);
-        if (`${bead.id}.json` !== name) {
-          result.problems.push({ file, message: `${file}: id "${bead.id}" does not match the file name` });
-        } else {
-          next.set(name, { ...stamp, bead });
-        }
-        result.beads.push({ bead, file });
-      } catch (err) {
-        changed = true;
-        result.problems.push({ file, message: (err as Error).message });
-      }
-    }
-    if (changed && indexDir) writeIndex(indexDir, next);
-    return result;
+  /** Reads every bead file through the scan cache, collecting problems instead of stopping at the first. */
+  scan(): Promise<ScanResult> {
+    return scanBeads(this.dir);
   }
 
   /** All beads; any unreadable file is an error naming it (and the file is left untouched). */

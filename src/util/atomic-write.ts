@@ -41,7 +41,7 @@ export function syncDir(dir: string): void {
 }
 
 /** Synchronous form for small state files; `mode` lets secrets (API keys) be written 0600 from the start. */
-export function writeFileAtomicSync(path: string, content: string, opts: { mode?: number } = {}): void {
+export function writeFileAtomicSync(path: string, content: string | Uint8Array, opts: { mode?: number } = {}): void {
   const dir = dirname(path);
   mkdirSync(dir, { recursive: true });
   const tmp = join(dir, `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);

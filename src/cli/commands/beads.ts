@@ -3,11 +3,14 @@ import { Command, Option } from 'commander';
 import { readFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { BeadStore } from '../../beads/store.js';
-import { BEAD_TYPES, ROLES, STATUSES, DEP_KINDS, TITLE_MAX, Title, rigPathProblem, type Bead, type Convoy, type Dependency, type Status, type DepKind } from '../../beads/schema.js';
+// Read commands (list, ready, convoy) must not load zod or the store: they start from the zod-free scan, and
+// the store, claim and check modules are imported inside the actions that need them.
+import type { BeadStore } from '../../beads/store.js';
+import type { Bead, Convoy, Dependency, Status, DepKind } from '../../beads/schema.js';
+import { BEAD_TYPES, ROLES, STATUSES, DEP_KINDS, TITLE_MAX, titleProblems, rigPathProblem } from '../../beads/model.js';
+import { scanBeads, beadsJson, type ScannedBead } from '../../beads/scan.js';
+import type { BeadSummary } from '../../beads/scan-index.js';
 import { readyBeads, convoyProgress } from '../../beads/graph.js';
-import { claimBead } from '../../beads/claim.js';
-import { checkBeads } from '../../beads/check.js';
 import { assertBeadId } from '../../beads/ids.js';
 import { resolveTown } from '../../beads/town.js';
 import { writeFileAtomic } from '../../util/atomic-write.js';
@@ -24,7 +27,8 @@ function townDir(opts: TownOpts, env = process.env): string {
   return resolveTown(opts, env);
 }
 
-export function storeFor(opts: TownOpts, env = process.env): BeadStore {
+export async function storeFor(opts: TownOpts, env = process.env): Promise<BeadStore> {
+  const { BeadStore } = await import('../../beads/store.js');
   return new BeadStore({
     dir: join(townDir(opts, env), 'beads'),
     commit: opts.commit ?? env.GTH_COMMIT === '1',
@@ -65,8 +69,8 @@ function collectText(flag: string, check: (v: string) => string | null = () => n
 /** --title: trimmed, one line, at most TITLE_MAX characters (long text belongs in --description). */
 function parseTitle(value: string): string {
   const t = value.trim();
-  const r = Title.safeParse(t);
-  if (!r.success) throw new UsageError(`--title: ${r.error.issues[0]?.message ?? 'invalid'}`);
+  const problem = titleProblems(t)[0];
+  if (problem) throw new UsageError(`--title: ${problem}`);
   return t;
 }
 
@@ -87,10 +91,10 @@ function parseDep(spec: string): Dependency {
  * Every healthy bead. Each unreadable file is reported on stderr (file, line, field) and makes the command
  * exit 1, but does not hide the others.
  */
-async function readBeads(store: BeadStore): Promise<Bead[]> {
-  const { beads, problems } = await store.scan();
+async function readBeads(opts: TownOpts): Promise<ScannedBead[]> {
+  const { beads, problems } = await scanBeads(join(townDir(opts), 'beads'));
   reportProblems(problems);
-  return beads.map((b) => b.bead);
+  return beads;
 }
 
 async function readConvoys(store: BeadStore): Promise<Convoy[]> {
@@ -99,12 +103,17 @@ async function readConvoys(store: BeadStore): Promise<Convoy[]> {
   return convoys;
 }
 
+/** printJson's output for JSON already rendered to bytes (the scan cache keeps each bead's JSON). */
+function writeJsonLine(json: Buffer): void {
+  process.stdout.write(Buffer.concat([json, Buffer.from('\n')]));
+}
+
 function reportProblems(problems: readonly { message: string }[]): void {
   for (const p of problems) process.stderr.write(`gth: skipped: ${p.message}\n`);
   if (problems.length) process.exitCode = 1;
 }
 
-function beadRow(b: Bead): (string | number)[] {
+function beadRow(b: BeadSummary): (string | number)[] {
   return [b.id, b.status, b.priority, b.type, b.role ?? '-', b.assignee?.agent ?? '-', b.title.slice(0, 60)];
 }
 const BEAD_HEADERS = ['id', 'status', 'pri', 'type', 'role', 'assignee', 'title'];
@@ -143,7 +152,7 @@ function registerBead(program: Command): void {
     .option('--tokens <n>', 'token estimate', parseIntFlag('--tokens', 0, 10_000_000))
     .option('--json', 'print the bead as JSON')
     .action(async (o) => {
-      const store = storeFor(o);
+      const store = await storeFor(o);
       const deps = (o.dep as string[]).map(parseDep);
       for (const d of deps) if (!existsSync(store.beadPath(d.id))) throw new UsageError(`--dep: unknown bead id "${d.id}"`);
       if (o.convoy) await store.getConvoy(o.convoy);
@@ -172,19 +181,19 @@ function registerBead(program: Command): void {
     .addOption(new Option('--role <role>', 'only this role').choices([...ROLES]))
     .option('--json', 'JSON output')
     .action(async (o) => {
-      let beads = await readBeads(storeFor(o));
-      if (o.status) beads = beads.filter((b) => b.status === o.status);
-      if (o.convoy) beads = beads.filter((b) => b.convoy === o.convoy);
-      if (o.role) beads = beads.filter((b) => b.role === o.role);
-      beads.sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id));
-      if (o.json) printJson(beads);
-      else printTable(BEAD_HEADERS, beads.map(beadRow));
+      let beads = await readBeads(o);
+      if (o.status) beads = beads.filter((b) => b.summary.status === o.status);
+      if (o.convoy) beads = beads.filter((b) => b.summary.convoy === o.convoy);
+      if (o.role) beads = beads.filter((b) => b.summary.role === o.role);
+      beads.sort((a, b) => a.summary.createdAt.localeCompare(b.summary.createdAt) || a.summary.id.localeCompare(b.summary.id));
+      if (o.json) writeJsonLine(beadsJson(beads));
+      else printTable(BEAD_HEADERS, beads.map((b) => beadRow(b.summary)));
     });
 
   townOptions(bead.command('show').description('show one bead with its history').argument('<id>'))
     .option('--json', 'JSON output')
     .action(async (id, o) => {
-      const b = await storeFor(o).get(id);
+      const b = await (await storeFor(o)).get(id);
       if (o.json) printJson(b);
       else showBead(b);
     });
@@ -202,7 +211,7 @@ function registerBead(program: Command): void {
     .option('--note <text>', 'note for the history')
     .option('--json', 'print the bead as JSON')
     .action(async (id, o) => {
-      const b = await storeFor(o).update(id, (d) => {
+      const b = await (await storeFor(o)).update(id, (d) => {
         if (o.title) d.title = o.title;
         if (o.description !== undefined) d.description = o.description;
         if (o.priority !== undefined) d.priority = o.priority;
@@ -221,7 +230,7 @@ function registerBead(program: Command): void {
     .option('--reason <text>', 'why, for the history')
     .option('--json', 'print the bead as JSON')
     .action(async (id, o) => {
-      const b = await storeFor(o).transition(id, o.cancel ? 'cancelled' : 'done', { note: o.reason });
+      const b = await (await storeFor(o)).transition(id, o.cancel ? 'cancelled' : 'done', { note: o.reason });
       if (o.json) printJson(b);
       else process.stdout.write(`${b.id} ${b.status}\n`);
     });
@@ -230,9 +239,11 @@ function registerBead(program: Command): void {
     .option('--limit <n>', 'at most this many', parseIntFlag('--limit', 1, Number.MAX_SAFE_INTEGER))
     .option('--json', 'JSON output')
     .action(async (o) => {
-      let ready = readyBeads(await readBeads(storeFor(o)));
+      const beads = await readBeads(o);
+      const of = new Map(beads.map((b) => [b.summary, b]));
+      let ready = readyBeads(beads.map((b) => b.summary));
       if (o.limit) ready = ready.slice(0, o.limit);
-      if (o.json) printJson(ready);
+      if (o.json) writeJsonLine(beadsJson(ready.map((s) => of.get(s)!)));
       else printTable(BEAD_HEADERS, ready.map(beadRow));
     });
 
@@ -243,7 +254,8 @@ function registerBead(program: Command): void {
     .option('--remote <name>', 'remote to push to', 'origin')
     .option('--json', 'print the bead as JSON')
     .action(async (id, o) => {
-      const store = storeFor(o);
+      const store = await storeFor(o);
+      const { claimBead } = await import('../../beads/claim.js');
       const b = await claimBead(store, id, {
         assignee: { agent: o.agent ?? store.actor, model: o.model ?? null },
         push: o.push,
@@ -264,7 +276,7 @@ function registerConvoy(program: Command): void {
     .option('--bead <id>', 'bead to include; refused when it is in another convoy (repeatable)', collect, [])
     .option('--json', 'print the convoy as JSON')
     .action(async (o) => {
-      const store = storeFor(o);
+      const store = await storeFor(o);
       for (const id of o.bead as string[]) await store.get(id);
       const c = await store.createConvoy({
         title: o.title,
@@ -278,9 +290,9 @@ function registerConvoy(program: Command): void {
   townOptions(convoy.command('show').description('a convoy with its progress').argument('<id>'))
     .option('--json', 'JSON output')
     .action(async (id, o) => {
-      const store = storeFor(o);
+      const store = await storeFor(o);
       const c = await store.getConvoy(id);
-      const beads = await readBeads(store);
+      const beads = (await readBeads(o)).map((b) => b.summary);
       const progress = convoyProgress(c, beads);
       if (o.json) return printJson({ ...c, progress });
       const members = beads.filter((b) => c.beads.includes(b.id));
@@ -294,9 +306,9 @@ function registerConvoy(program: Command): void {
   townOptions(convoy.command('list').description('all convoys with their progress'))
     .option('--json', 'JSON output')
     .action(async (o) => {
-      const store = storeFor(o);
+      const store = await storeFor(o);
       const convoys = await readConvoys(store);
-      const beads = await readBeads(store);
+      const beads = (await readBeads(o)).map((b) => b.summary);
       const rows = convoys.map((c) => ({ ...c, progress: convoyProgress(c, beads) }));
       if (o.json) return printJson(rows);
       printTable(['id', 'beads', 'done %', 'title'], rows.map((r) => [r.id, r.progress.total, r.progress.percentDone, r.title]));
@@ -310,7 +322,8 @@ function registerBeadsMaintenance(program: Command): void {
     .option('--staged', 'check the bead files staged in git (used by the pre-commit hook)')
     .option('--json', 'JSON output')
     .action(async (o) => {
-      const report = await checkBeads(storeFor(o), { staged: o.staged });
+      const { checkBeads } = await import('../../beads/check.js');
+      const report = await checkBeads(await storeFor(o), { staged: o.staged });
       if (!o.json) for (const w of report.warnings) process.stderr.write(`gth beads check: warning: ${w.message}\n`);
       if (o.json) printJson(report);
       else if (report.problems.length) {
@@ -331,7 +344,7 @@ function registerBeadsMaintenance(program: Command): void {
       if (problems.length) {
         throw new GthError(`${file}: nothing imported; ${problems.length} bad line(s):\n${problems.map((p) => `  ${p.message}`).join('\n')}`);
       }
-      const store = storeFor(o);
+      const store = await storeFor(o);
       const { serializeBead } = await import('../../beads/serialize.js');
       // A file already there (even a broken one) is never overwritten.
       const fresh = imported.filter((b) => !existsSync(store.beadPath(b.id)));
@@ -356,7 +369,7 @@ function registerBeadsMaintenance(program: Command): void {
     .option('--out <file>', 'write here instead of stdout')
     .action(async (o) => {
       const { exportBdJsonl } = await import('../../beads/bd-interop.js');
-      const text = exportBdJsonl(await storeFor(o).list());
+      const text = exportBdJsonl(await (await storeFor(o)).list());
       if (o.out) await writeFileAtomic(resolve(o.out), text);
       else process.stdout.write(text);
     });

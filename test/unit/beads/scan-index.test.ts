@@ -1,57 +1,161 @@
-// The scan cache (beads/.index.json) speeds up reads but never wins over the files themselves.
+// The scan cache (.git/gth-bead-index.json) speeds up reads but never wins over the files themselves.
 import { describe, it, expect, beforeEach, afterEach } from 'vitest';
 import { readFile, writeFile, rm, readdir } from 'node:fs/promises';
-import { existsSync } from 'node:fs';
+import { existsSync, statSync, utimesSync } from 'node:fs';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { BeadStore } from '../../../src/beads/store.js';
-import { INDEX_NAME, readIndex } from '../../../src/beads/scan-index.js';
+import { INDEX_NAME, BeadIndex } from '../../../src/beads/scan-index.js';
+import { scanBeads, beadsJson, RACY_MS } from '../../../src/beads/scan.js';
+import { parseBeadText } from '../../../src/beads/serialize.js';
 import { tempDir, initRepo } from '../../support/git.js';
 
 let root: string;
+let beadsDir: string;
 let cleanup: () => Promise<void>;
 beforeEach(async () => {
   ({ path: root, cleanup } = await tempDir('gth-index-'));
   await initRepo(root);
+  beadsDir = join(root, 'beads');
 });
 afterEach(() => cleanup());
 
+/** A scan long after the last write: every entry is old enough to be trusted, so only the stamps can save a stale one. */
+const later = { now: () => Date.now() + 10 * RACY_MS };
+const indexed = () => [...BeadIndex.read(join(root, '.git')).names()].sort();
+const titles = async () => (await scanBeads(beadsDir, later)).beads.map((b) => b.summary.title).sort();
+
+/** Rewrites the cached title of `id` inside the index (same stamps), to tell a cache hit from a read of the file. */
+async function tamperIndexTitle(id: string, title: string): Promise<void> {
+  const path = join(root, '.git', INDEX_NAME);
+  const buf = await readFile(path);
+  const eol = buf.indexOf(10);
+  const head = JSON.parse(buf.toString('utf8', 0, eol)) as { summaries: { id: string; title: string }[] };
+  head.summaries.find((s) => s.id === id)!.title = title;
+  await writeFile(path, Buffer.concat([Buffer.from(`${JSON.stringify(head)}\n`), buf.subarray(eol + 1)]));
+}
+
 describe('bead scan index', () => {
-  it('is built by a scan and follows every change to the files: edits, deletions, breakage', async () => {
-    const store = new BeadStore({ dir: join(root, 'beads'), prefix: 'ab' });
+  it('serves files whose stamps are unchanged from the index, without reading them', async () => {
+    const store = new BeadStore({ dir: beadsDir, prefix: 'ab' });
+    const a = await store.create({ title: 'A' });
+    expect(await titles()).toEqual(['A']);
+    expect(indexed()).toEqual([`${a.id}.json`]);
+    await tamperIndexTitle(a.id, 'from the index');
+    expect(await titles()).toEqual(['from the index']);
+  });
+
+  it('follows every change to the files: in-place edits, deletions, breakage', async () => {
+    const store = new BeadStore({ dir: beadsDir, prefix: 'ab' });
     const a = await store.create({ title: 'A' });
     const b = await store.create({ title: 'B' });
-    expect((await store.list()).map((x) => x.title).sort()).toEqual(['A', 'B']);
-    expect(existsSync(join(root, '.git', INDEX_NAME))).toBe(true);
-    expect([...readIndex(join(root, '.git')).keys()].sort()).toEqual([`${a.id}.json`, `${b.id}.json`].sort());
+    expect(await titles()).toEqual(['A', 'B']);
+    expect(indexed()).toEqual([`${a.id}.json`, `${b.id}.json`].sort());
 
-    // An edit by hand, in place (same inode): the size or mtime differs, so the file is read again.
-    const fileA = join(root, 'beads', `${a.id}.json`);
+    // An edit by hand, in place (same inode, another size).
+    const fileA = join(beadsDir, `${a.id}.json`);
     await writeFile(fileA, (await readFile(fileA, 'utf8')).replace('"title": "A"', '"title": "A edited by hand"'));
-    expect((await store.list()).map((x) => x.title).sort()).toEqual(['A edited by hand', 'B']);
+    expect(await titles()).toEqual(['A edited by hand', 'B']);
 
     // A file broken by hand is reported even though the index held a good copy of it.
     await writeFile(fileA, (await readFile(fileA, 'utf8')).replace('"status": "open"', '"status": "opn"'));
-    const scan = await store.scan();
+    const scan = await scanBeads(beadsDir, later);
     expect(scan.beads.map((x) => x.bead.id)).toEqual([b.id]);
-    expect(scan.problems.map((p) => p.message)).toEqual([expect.stringContaining('status')]);
+    expect(scan.problems).toEqual([{ file: fileA, message: expect.stringMatching(/:\d+: status: /) }]);
 
     await rm(fileA);
-    expect((await store.list()).map((x) => x.id)).toEqual([b.id]);
+    const gone = await scanBeads(beadsDir, later);
+    expect(gone.beads.map((x) => x.summary.id)).toEqual([b.id]);
+    expect(gone.problems).toEqual([]);
+    expect(indexed()).toEqual([`${b.id}.json`]);
+  });
+
+  it('re-reads a same-size edit whose mtime was put back (ctime gives it away)', async () => {
+    const store = new BeadStore({ dir: beadsDir, prefix: 'ab' });
+    const a = await store.create({ title: 'A' });
+    const file = join(beadsDir, `${a.id}.json`);
+    const old = 1_700_000_000; // whole seconds, so putting the mtime back is exact
+    utimesSync(file, old, old);
+    expect(await titles()).toEqual(['A']);
+    const before = statSync(file);
+    await sleep(30); // past the file-time tick, so the ctime of the edit differs
+    await writeFile(file, (await readFile(file, 'utf8')).replace('"title": "A"', '"title": "Z"'));
+    utimesSync(file, old, old);
+    const after = statSync(file);
+    // Everything a stamp without ctime would compare is unchanged:
+    expect([after.ino, after.size, after.mtimeMs]).toEqual([before.ino, before.size, before.mtimeMs]);
+    expect(after.ctimeMs).not.toBe(before.ctimeMs);
+    expect(await titles()).toEqual(['Z']);
+  });
+
+  it('does not trust a file changed just before the scan that read it (a same-tick edit would keep every stamp)', async () => {
+    const store = new BeadStore({ dir: beadsDir, prefix: 'ab' });
+    const a = await store.create({ title: 'A' });
+    // Scanned at once, with the real clock: the file is read, listed, but not kept in the index.
+    expect((await scanBeads(beadsDir)).beads.map((b) => b.summary.title)).toEqual(['A']);
+    expect(indexed()).toEqual([]);
+    // The same file scanned later (by the clock) is kept.
+    await scanBeads(beadsDir, later);
+    expect(indexed()).toEqual([`${a.id}.json`]);
   });
 
   it('is kept out of the work tree, so nothing new shows in git status', async () => {
-    const store = new BeadStore({ dir: join(root, 'beads'), prefix: 'ab' });
+    const store = new BeadStore({ dir: beadsDir, prefix: 'ab' });
     await store.create({ title: 'A' });
-    await store.list();
+    await scanBeads(beadsDir, later);
     expect(existsSync(join(root, '.git', INDEX_NAME))).toBe(true);
-    expect(await readdir(join(root, 'beads'))).toHaveLength(1);
+    expect(await readdir(beadsDir)).toHaveLength(1);
   });
 
-  it('a corrupt index is ignored and rebuilt', async () => {
-    const store = new BeadStore({ dir: join(root, 'beads'), prefix: 'ab' });
+  it('a corrupt or truncated index is ignored and rebuilt', async () => {
+    const store = new BeadStore({ dir: beadsDir, prefix: 'ab' });
     const a = await store.create({ title: 'A' });
-    await writeFile(join(root, '.git', INDEX_NAME), '{"version": 1, "entries": ');
-    expect((await store.list()).map((x) => x.id)).toEqual([a.id]);
-    expect([...readIndex(join(root, '.git')).keys()]).toEqual([`${a.id}.json`]);
+    const path = join(root, '.git', INDEX_NAME);
+    await writeFile(path, '{"version": 2, "names": ');
+    expect(await titles()).toEqual(['A']);
+    expect(indexed()).toEqual([`${a.id}.json`]);
+    // Cut inside the blob: the ends no longer fit, so nothing of it is used.
+    const whole = await readFile(path);
+    await writeFile(path, whole.subarray(0, whole.length - 20));
+    expect(BeadIndex.read(join(root, '.git')).size).toBe(0);
+    expect((await scanBeads(beadsDir, later)).beads.map((b) => b.bead)).toEqual([await store.get(a.id)]);
+  });
+
+  it('gives the same beads and the same JSON from the index as from the files', async () => {
+    const store = new BeadStore({ dir: beadsDir, prefix: 'ab' });
+    const made = [
+      await store.create({ title: 'Ünïcode → “quotes” \\ and "escapes"', description: 'line one\nline two\ttab', labels: ['é'] }),
+      await store.create({ title: 'B', dependencies: [], acceptance: ['passes'] }),
+    ];
+    await store.create({ title: 'C', dependencies: [{ id: made[1]!.id, kind: 'blocks' }] });
+    const fresh = await scanBeads(beadsDir, later); // read from the files
+    const cached = await scanBeads(beadsDir, later); // served by the index
+    const fromFiles = await Promise.all(
+      (await readdir(beadsDir)).map(async (n) => parseBeadText(await readFile(join(beadsDir, n), 'utf8'), n)),
+    );
+    const byId = <T extends { id: string }>(xs: T[]) => [...xs].sort((x, y) => x.id.localeCompare(y.id));
+    for (const scan of [fresh, cached]) {
+      const beads = scan.beads.map((b) => b.bead);
+      expect(byId(beads)).toEqual(byId(fromFiles));
+      for (const b of scan.beads) {
+        expect(b.summary).toEqual({
+          id: b.bead.id,
+          title: b.bead.title,
+          type: b.bead.type,
+          role: b.bead.role,
+          convoy: b.bead.convoy,
+          status: b.bead.status,
+          priority: b.bead.priority,
+          dependencies: b.bead.dependencies,
+          createdAt: b.bead.createdAt,
+          assignee: b.bead.assignee,
+        });
+      }
+      // Whole, reordered, a subset and none: always exactly what JSON.stringify(beads, null, 2) prints.
+      const reversed = [...scan.beads].reverse();
+      for (const pick of [scan.beads, reversed, reversed.slice(1), [scan.beads[0]!], []]) {
+        expect(beadsJson(pick).toString('utf8')).toBe(JSON.stringify(pick.map((b) => b.bead), null, 2));
+      }
+    }
   });
 });
