@@ -20,6 +20,7 @@ import { NvidiaSmi } from '../../runtime/gpu.js';
 import { EndpointConfig, checkExposure, resolveEndpointKeys, startFleetEndpoint, listModelNames, type FleetEndpoint } from '../../runtime/endpoint/index.js';
 import { CLIENT_TOOLS, clientSnippet, type ClientTool } from '../../runtime/endpoint/client-config.js';
 import { readEndpointState, removeEndpointState, writeEndpointState } from '../../runtime/endpoint/state.js';
+import { standbyServers } from '../../runtime/endpoint/standby.js';
 
 interface UpFlags {
   plan?: string;
@@ -182,9 +183,12 @@ async function upForeground(flags: UpFlags, settings: RuntimeSettings, servers: 
       // Every planned server, not only this wave's: a request for another model loads it (swapping if needed).
       const raw = loadRawConfig(flags.config, process.env, process.cwd());
       const meter = createLedgerMeter({ raw, logger: log, sampler: sup.gpu.available ? powerSamplerFrom(new NvidiaSmi(settings.nvidiaSmi)) : undefined });
-      endpoint = await startFleetEndpoint({ sup, stateDir: settings.stateDir, plans: all, config: settings.endpoint, fleet: loadFleetConfig(raw), meter, log });
+      const fleet = loadFleetConfig(raw);
+      // The catalog models the plan left out but whose GGUF is here: a client may ask for any model it can load.
+      const plans = [...all, ...standbyServers(all, fleet, (file) => existsSync(resolve(settings.modelsDir, file)))];
+      endpoint = await startFleetEndpoint({ sup, stateDir: settings.stateDir, plans, config: settings.endpoint, fleet, meter, log });
       const keyVariable = keyVariableOf(settings.endpoint);
-      writeEndpointState(settings.stateDir, { pid: process.pid, url: endpoint.url, keyVariable, models: listModelNames({ servers: all, pick: () => ({ local: false, model: '' }) }).filter((m) => !m.endsWith('<tokens>')) });
+      writeEndpointState(settings.stateDir, { pid: process.pid, url: endpoint.url, keyVariable, models: listModelNames({ servers: plans, pick: () => ({ local: false, model: '' }) }).filter((m) => !m.endsWith('<tokens>')) });
       endpointLine = `fleet endpoint: ${endpoint.url}/v1 (${keyVariable ? `API key from $${keyVariable}` : 'no key: loopback only'}); \`gth runtime env --for <tool>\` configures clients\n`;
     }
   } catch (err) {
@@ -283,6 +287,7 @@ export function register(program: Command): void {
       if (flags.json) printJson({ ...target, running: live !== null });
       else {
         if (!live) process.stderr.write('gth: the fleet endpoint is not running now (`gth runtime up` starts it); using the configured address\n');
+        if (flags.for === 'opencode') process.stderr.write('gth: opencode reads this as opencode.json in the project root or ~/.config/opencode/opencode.json\n');
         process.stdout.write(`${clientSnippet(flags.for as ClientTool, target)}\n`);
       }
     });

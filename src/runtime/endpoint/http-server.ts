@@ -10,7 +10,7 @@ import type { EndpointConfig } from './config.js';
 import { Dispatcher, NotServedError, QueueFullError } from './dispatcher.js';
 import { forward, type Forwarded } from './proxy.js';
 import { completionKind, parseCompletionBody } from './request.js';
-import { listModelNames, resolveModel, type ModelTable } from './routing.js';
+import { modelCards, resolveModel, type ModelTable } from './routing.js';
 import { METERED_HEADER } from './state.js';
 
 export interface EndpointOptions {
@@ -60,6 +60,8 @@ const safeEqual = (a: string, b: string): boolean => a.length === b.length && ti
 export class FleetEndpoint {
   readonly dispatcher: Dispatcher;
   private server: Server | null = null;
+  /** `created` of every model card: when this endpoint started (seconds). */
+  private readonly created = Math.floor(Date.now() / 1000);
   url = '';
 
   constructor(private readonly o: EndpointOptions) {
@@ -121,9 +123,8 @@ export class FleetEndpoint {
     const header = typeof req.headers['x-gth-caller'] === 'string' ? req.headers['x-gth-caller'].replace(/[^\w.@:/-]/g, '').slice(0, 64) : '';
     const caller = header ? (name ? `${name}/${header}` : header) : (name ?? 'anonymous');
     if (req.method === 'GET' && (path === '/v1/models' || path === '/models')) {
-      const created = Math.floor(Date.now() / 1000);
-      const data = listModelNames(this.o.table).filter((n) => !n.endsWith('<tokens>')).map((id) => ({ id, object: 'model', created, owned_by: 'gastown-hybrid' }));
-      sendJson(res, 200, { object: 'list', data });
+      const loaded = new Set(this.o.control.running().filter((s) => s.status === 'ready').map((s) => s.id));
+      sendJson(res, 200, { object: 'list', data: modelCards(this.o.table, loaded, this.created) });
       return;
     }
     const extra = /^\/models\/([^/]+)\/([a-z-]+)$/.exec(path);

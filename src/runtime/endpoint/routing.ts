@@ -1,4 +1,4 @@
-// Pure: the models the endpoint serves (one per planned server) and how a requested name or alias resolves to a server.
+// Pure: the models the endpoint serves (one per planned or standby server) and how a requested name or alias resolves to a server.
 import type { ServerPlan } from '../../fleet/plan-schema.js';
 
 export const ALIAS_ROLES = ['polecat', 'refinery', 'librarian'] as const;
@@ -21,6 +21,37 @@ export function listModelNames(t: ModelTable): string[] {
   const models = [...new Set(t.servers.map((s) => s.model))];
   const aliases = ALIAS_ROLES.filter((r) => t.servers.some((s) => s.roles.includes(r)));
   return [...models, ...aliases, ...aliases.map((r) => `${r}:<tokens>`)];
+}
+
+/** One entry of `GET /v1/models`: OpenAI's model object, plus what this endpoint knows about the name. */
+export interface ModelCard {
+  id: string;
+  object: 'model';
+  created: number;
+  owned_by: string;
+  /**
+   * model: a catalog model, its server and whether it is loaded now (a request for one that is not loads it).
+   * alias: a role's most important server; `sized` is the `<role>:<tokens>` form that lets the switcher choose by
+   * prompt size (a pattern, so not an id of its own: a client that offers every id would send it verbatim).
+   */
+  gth: { kind: 'model'; server: string; device: 'gpu' | 'cpu'; loaded: boolean } | { kind: 'alias'; role: AliasRole; server: string; sized: string };
+}
+
+/** `GET /v1/models`: every catalog model the endpoint can route to, then the role aliases, in the OpenAI list shape. */
+export function modelCards(t: ModelTable, loaded: ReadonlySet<string>, created: number): ModelCard[] {
+  const card = (id: string, gth: ModelCard['gth']): ModelCard => ({ id, object: 'model', created, owned_by: 'gastown-hybrid', gth });
+  const cards: ModelCard[] = [];
+  const seen = new Set<string>();
+  for (const s of t.servers) {
+    if (seen.has(s.model)) continue;
+    seen.add(s.model);
+    cards.push(card(s.model, { kind: 'model', server: s.id, device: s.device, loaded: loaded.has(s.id) }));
+  }
+  for (const role of ALIAS_ROLES) {
+    const s = t.servers.find((x) => x.roles.includes(role));
+    if (s) cards.push(card(role, { kind: 'alias', role, server: s.id, sized: `${role}:<tokens>` }));
+  }
+  return cards;
 }
 
 const isAliasRole = (x: string): x is AliasRole => (ALIAS_ROLES as readonly string[]).includes(x);

@@ -11,6 +11,8 @@ function setup(extraEnv: Record<string, string> = {}): { env: NodeJS.ProcessEnv;
   const box = sandbox(extraEnv);
   makeModel(box.modelsDir, 'a.gguf');
   makeModel(box.modelsDir, 'b.gguf');
+  // A catalog model the plan does not use, with its GGUF present: loadable, so the endpoint offers it too.
+  makeModel(box.modelsDir, 'Qwen2.5-Coder-7B-Instruct-Q4_K_M.gguf');
   const planFile = join(box.dir, 'plan.json');
   writeFileSync(planFile, JSON.stringify({
     servers: [plan('a', { model: 'Qwen2.5-Coder-3B-Instruct', vramMiB: 2000 }), plan('b', { model: 'SmolLM2-1.7B-Instruct', roles: ['librarian'], vramMiB: 1500, importance: 2 })],
@@ -30,10 +32,15 @@ describe('gth runtime up: the fleet endpoint', { timeout: 180_000 }, () => {
     try {
       const e = await gth(['runtime', 'env', '--for', 'openai', '--json'], { env, cwd: dir });
       const target = JSON.parse(String(e.stdout)) as { baseUrl: string; keyVariable: string; models: string[]; running: boolean };
-      expect(target).toMatchObject({ keyVariable: 'GTH_ENDPOINT_KEY', running: true, models: ['Qwen2.5-Coder-3B-Instruct', 'SmolLM2-1.7B-Instruct', 'polecat', 'librarian'] });
+      expect(target).toMatchObject({ keyVariable: 'GTH_ENDPOINT_KEY', running: true, models: ['Qwen2.5-Coder-3B-Instruct', 'SmolLM2-1.7B-Instruct', 'Qwen2.5-Coder-7B-Instruct', 'polecat', 'librarian'] });
       expect(target.baseUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/v1$/);
 
       const client = new OpenAI({ baseURL: target.baseUrl, apiKey: 'sekret' });
+      const listed = (await client.models.list()).data as unknown as { id: string; object: string; gth: { kind: string; loaded?: boolean } }[];
+      expect(listed.map((m) => [m.id, m.object, m.gth.kind, m.gth.loaded])).toEqual([
+        ['Qwen2.5-Coder-3B-Instruct', 'model', 'model', true], ['SmolLM2-1.7B-Instruct', 'model', 'model', false],
+        ['Qwen2.5-Coder-7B-Instruct', 'model', 'model', false], ['polecat', 'model', 'alias', undefined], ['librarian', 'model', 'alias', undefined],
+      ]);
       const r = await client.chat.completions.create({ model: 'librarian', messages: [{ role: 'user', content: 'doc this' }] }, { headers: { 'X-Gth-Caller': 'aider' } });
       expect(r.choices[0]?.message.content).toBe('OK');
       expect(readServerStates(stateDir).map((s) => s.id).sort()).toEqual(['a', 'b']); // b was not in wave 0: loaded for the request
@@ -45,7 +52,7 @@ describe('gth runtime up: the fleet endpoint', { timeout: 180_000 }, () => {
       expect(JSON.parse(readFileSync(ledgerFile, 'utf8').trim().split('\n')[0]!)).toMatchObject({ caller: 'default/aider', role: 'librarian', model: 'SmolLM2-1.7B-Instruct', local: true });
 
       const opencode = await gth(['runtime', 'env', '--for', 'opencode'], { env, cwd: dir });
-      const config = JSON.parse(String(opencode.stdout).split('\n').slice(1).join('\n')) as { provider: { gastown: { options: { baseURL: string; apiKey: string } } } };
+      const config = JSON.parse(String(opencode.stdout)) as { provider: { gastown: { options: { baseURL: string; apiKey: string } } } };
       expect(config.provider.gastown.options).toEqual({ baseURL: target.baseUrl, apiKey: '{env:GTH_ENDPOINT_KEY}' });
       const aider = await gth(['runtime', 'env', '--for', 'aider'], { env, cwd: dir });
       expect(String(aider.stdout)).toContain(`export OPENAI_API_BASE=${target.baseUrl}`);

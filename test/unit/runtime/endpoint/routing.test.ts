@@ -1,7 +1,7 @@
 // Model names, role aliases and `<role>:<tokens>`; request bodies checked just enough to route; usage read from answers.
 import { describe, expect, it } from 'vitest';
 import { ServerPlan } from '../../../../src/fleet/plan-schema.js';
-import { listModelNames, resolveModel, type ModelTable } from '../../../../src/runtime/endpoint/routing.js';
+import { listModelNames, modelCards, resolveModel, type ModelTable } from '../../../../src/runtime/endpoint/routing.js';
 import { parseCompletionBody } from '../../../../src/runtime/endpoint/request.js';
 import { SseUsageTap, usageOfBody } from '../../../../src/runtime/endpoint/usage.js';
 
@@ -17,6 +17,15 @@ const table: ModelTable = {
 describe('routing', () => {
   it('lists models, then aliases of the roles that have a server', () => {
     expect(listModelNames(table)).toEqual(['coder-3b', 'coder-7b', 'reviewer', 'polecat', 'refinery', 'polecat:<tokens>', 'refinery:<tokens>']);
+  });
+
+  it('lists every routable model (loaded or not) and the aliases as OpenAI model objects', () => {
+    const cards = modelCards(table, new Set(['s7']), 1_700_000_000);
+    expect(cards.map((c) => c.id)).toEqual(['coder-3b', 'coder-7b', 'reviewer', 'polecat', 'refinery']);
+    expect(cards.every((c) => c.object === 'model' && c.created === 1_700_000_000 && c.owned_by === 'gastown-hybrid')).toBe(true);
+    expect(cards[0]!.gth).toEqual({ kind: 'model', server: 's3', device: 'gpu', loaded: false });
+    expect(cards[1]!.gth).toEqual({ kind: 'model', server: 's7', device: 'gpu', loaded: true });
+    expect(cards[3]!.gth).toEqual({ kind: 'alias', role: 'polecat', server: 's3', sized: 'polecat:<tokens>' });
   });
 
   it('resolves names, aliases and token bands', () => {
