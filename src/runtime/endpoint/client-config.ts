@@ -41,21 +41,25 @@ export function clientSnippet(tool: ClientTool, t: ClientTarget): string {
           },
         },
         model: `gastown/${main}`,
+        ...(t.models.includes('librarian') ? { small_model: 'gastown/librarian' } : {}),
       };
-      return `// opencode.json (project root or ~/.config/opencode/opencode.json)\n${JSON.stringify(config, null, 2)}`;
+      // Bare JSON, so `> opencode.json` gives a file opencode reads; where it goes is said on stderr.
+      return JSON.stringify(config, null, 2);
     }
-    case 'gastown':
+    case 'gastown': {
+      // Checked against Gas Town's own source (github.com/steveyegge/gastown): internal/cmd/config.go takes
+      // `gt config agent set <name> <command>` (exactly two arguments; the command line is split on spaces into
+      // command and args) and `gt config role-agent <role> <agent>` for the roles mayor, deacon, witness, refinery,
+      // polecat, crew; internal/config/agents.go has opencode as a built-in preset that "uses config file for settings".
+      const roles = (['polecat', 'refinery'] as const).filter((r) => t.models.includes(r));
       return [
-        '# Gas Town custom agents: an OpenAI-compatible agent CLI pointed at the local fleet, one per role.',
-        '# (opencode reads the provider written by `gth runtime env --for opencode`.)',
+        '# Gas Town (gt): a custom agent per role, running opencode on the local fleet.',
+        '# opencode finds the fleet as its provider "gastown": merge `gth runtime env --for opencode` into ~/.config/opencode/opencode.json.',
+        ...(t.keyVariable ? [`# opencode reads the key from $${t.keyVariable}: set it in the environment gt starts its agents from.`] : []),
         list,
-        `export OPENAI_BASE_URL=${t.baseUrl}`,
-        `export OPENAI_API_KEY="${key}"`,
-        ...['polecat', 'refinery'].filter((r) => t.models.includes(r)).flatMap((r) => [
-          `gt config agent set local-${r} command "opencode"`,
-          `gt config agent set local-${r} args "--model gastown/${r}"`,
-        ]),
-        ...(t.models.includes('polecat') ? ['gt config default-agent local-polecat'] : []),
+        ...roles.map((r) => `gt config agent set local-${r} "opencode --model gastown/${r}"`),
+        ...roles.map((r) => `gt config role-agent ${r} local-${r}`),
       ].join('\n');
+    }
   }
 }
