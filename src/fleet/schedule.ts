@@ -51,6 +51,14 @@ export type Duration = (item: WorkItem, server: ServerSpec | null, threads: numb
 
 const byPriority = (a: WorkItem, b: WorkItem): number => a.bead.priority - b.bead.priority || (a.bead.id < b.bead.id ? -1 : a.bead.id > b.bead.id ? 1 : 0);
 
+/** Each item's place in byPriority order, so ready queues compare two numbers instead of two bead ids. */
+function priorityRanks(items: readonly WorkItem[]): Int32Array {
+  const rank = new Int32Array(items.length);
+  const sorted = items.map((_, k) => k).sort((a, b) => byPriority(items[a]!, items[b]!));
+  sorted.forEach((k, r) => (rank[k] = r));
+  return rank;
+}
+
 interface Running {
   spec: ServerSpec;
   /** When the model is loaded and slots can start work. */
@@ -77,30 +85,38 @@ const coreId = (c: PhysicalCore): string => `${c.cls}${c.index}`;
  */
 export function schedule(items: readonly WorkItem[], waitsOn: ReadonlyMap<string, readonly string[]>, specs: ReadonlyMap<string, ServerSpec>, budgets: Budgets, duration: Duration): ScheduleResult {
   const order = [...specs.values()].sort((a, b) => a.importance - b.importance || a.key.localeCompare(b.key));
-  const byId = new Map(items.map((i) => [i.bead.id, i]));
-  const remaining = new Map<string, number>();
-  const dependants = new Map<string, string[]>();
-  for (const i of items) {
-    const deps = (waitsOn.get(i.bead.id) ?? []).filter((d) => byId.has(d));
-    remaining.set(i.bead.id, deps.length);
-    for (const d of deps) {
-      const l = dependants.get(d);
-      if (l) l.push(i.bead.id);
-      else dependants.set(d, [i.bead.id]);
+  // Items by position: dependency counts, dependants and finish times live in arrays, not maps keyed by bead id
+  // (over 10,000 beads the string-keyed maps were most of the schedule's time).
+  const indexOf = new Map(items.map((i, k) => [i.bead.id, k]));
+  const depsOf: number[][] = items.map((i) => {
+    const deps: number[] = [];
+    for (const d of waitsOn.get(i.bead.id) ?? []) {
+      const k = indexOf.get(d);
+      if (k !== undefined) deps.push(k);
     }
-  }
-  const ready = new Map<string | null, Heap<WorkItem>>();
+    return deps;
+  });
+  const remaining = new Int32Array(items.length);
+  const dependants: number[][] = items.map(() => []);
+  depsOf.forEach((deps, k) => {
+    remaining[k] = deps.length;
+    for (const d of deps) dependants[d]!.push(k);
+  });
+  const rank = priorityRanks(items);
+  const itemIndex = new Map<WorkItem, number>(items.map((i, k) => [i, k]));
+  const ready = new Map<string | null, Heap<number>>();
   const pending = new Map<string | null, number>();
-  const push = (i: WorkItem): void => {
-    let q = ready.get(i.serverKey);
-    if (!q) ready.set(i.serverKey, (q = new Heap(byPriority)));
-    q.push(i);
+  const push = (k: number): void => {
+    const key = items[k]!.serverKey;
+    let q = ready.get(key);
+    if (!q) ready.set(key, (q = new Heap<number>((a, b) => rank[a]! - rank[b]!)));
+    q.push(k);
   };
   const hasReady = (key: string | null): boolean => (ready.get(key)?.size ?? 0) > 0;
-  for (const i of items) {
+  items.forEach((i, k) => {
     pending.set(i.serverKey, (pending.get(i.serverKey) ?? 0) + 1);
-    if (remaining.get(i.bead.id) === 0) push(i);
-  }
+    if (remaining[k] === 0) push(k);
+  });
 
   const running = new Map<string, Running>();
   const active = new Heap<Scheduled>((a, b) => a.end - b.end);
@@ -132,7 +148,11 @@ export function schedule(items: readonly WorkItem[], waitsOn: ReadonlyMap<string
     cores.forEach((c) => coresInUse.add(coreId(c)));
     peak.cores = Math.max(peak.cores, coresInUse.size);
   };
+  // Set when a server starts, stops or changes cores: only then can a new phase begin.
+  let changed = true;
   const phaseMark = (): void => {
+    if (!changed) return;
+    changed = false;
     const servers = [...running.values()].map((r) => r.spec).sort((a, b) => a.importance - b.importance || a.key.localeCompare(b.key));
     const last = phases[phases.length - 1];
     const same = (s: ServerSpec, k: number): boolean => s === servers[k] && last!.cores.get(s.key) === running.get(s.key)!.cores;
@@ -146,6 +166,7 @@ export function schedule(items: readonly WorkItem[], waitsOn: ReadonlyMap<string
   const stop = (key: string): void => {
     const r = running.get(key)!;
     running.delete(key);
+    changed = true;
     vram -= r.spec.estimate.vramMiB;
     ram -= r.spec.estimate.ramMiB;
     r.cores.forEach((c) => coresInUse.delete(coreId(c)));
@@ -166,7 +187,7 @@ export function schedule(items: readonly WorkItem[], waitsOn: ReadonlyMap<string
   while (scheduled.length < items.length || active.size) {
     // Cloud beads: no capacity limit.
     const cloud = ready.get(null);
-    while (cloud?.size) begin(cloud.pop()!, null, t, 0);
+    while (cloud?.size) begin(items[cloud.pop()!]!, null, t, 0);
     // Servers with nothing left to do stop, freeing memory and cores for the others.
     for (const [key, r] of running) if (r.busy === 0 && !hasReady(key) && (pending.get(key) ?? 0) === 0) stop(key);
     for (const spec of order) {
@@ -181,6 +202,7 @@ export function schedule(items: readonly WorkItem[], waitsOn: ReadonlyMap<string
         }
         r = { spec, readyAt: t + spec.loadSeconds, busy: 0, cores: coresFor(spec, spec.cores) };
         running.set(spec.key, r);
+        changed = true;
         if (!firstCores.has(spec.key)) firstCores.set(spec.key, r.cores);
         vram += spec.estimate.vramMiB;
         ram += spec.estimate.ramMiB;
@@ -190,15 +212,16 @@ export function schedule(items: readonly WorkItem[], waitsOn: ReadonlyMap<string
       } else if (r.busy === 0) {
         // Between beads: restart with spare cores when the next bead's time saved beats the reload.
         const more = coresFor(spec, r.cores);
-        const next = q.peek()!;
+        const next = items[q.peek()!]!;
         if (more !== r.cores && t + spec.loadSeconds + duration(next, spec, threadsOf(more)) < Math.max(t, r.readyAt) + duration(next, spec, threadsOf(r.cores))) {
           r.cores = more;
+          changed = true;
           r.readyAt = t + spec.loadSeconds;
           take(more);
         }
       }
       while (r.busy < spec.shape.slots && q.size) {
-        begin(q.pop()!, spec, Math.max(t, r.readyAt), threadsOf(r.cores));
+        begin(items[q.pop()!]!, spec, Math.max(t, r.readyAt), threadsOf(r.cores));
         r.busy++;
       }
     }
@@ -214,11 +237,7 @@ export function schedule(items: readonly WorkItem[], waitsOn: ReadonlyMap<string
       const done = active.pop()!;
       if (done.serverKey) running.get(done.serverKey)!.busy--;
       pending.set(done.serverKey, pending.get(done.serverKey)! - 1);
-      for (const next of dependants.get(done.item.bead.id) ?? []) {
-        const left = remaining.get(next)! - 1;
-        remaining.set(next, left);
-        if (left === 0) push(byId.get(next)!);
-      }
+      for (const next of dependants[itemIndex.get(done.item)!]!) if (--remaining[next]! === 0) push(next);
     }
   }
   const makespan = t;
@@ -229,13 +248,15 @@ export function schedule(items: readonly WorkItem[], waitsOn: ReadonlyMap<string
   if (phases.length) phases[phases.length - 1]!.end = makespan;
 
   // Lower bounds: critical path over dependencies, and per server its work spread over its slots.
-  const finish = new Map<string, number>();
-  const durationOf = new Map(scheduled.map((s) => [s.item.bead.id, s.end - s.start]));
+  // A dependency not finished yet in start order counts 0, as before (finish starts at 0 for every item).
+  const finish = new Float64Array(items.length);
   let criticalPath = 0;
   for (const s of [...scheduled].sort((a, b) => a.start - b.start)) {
-    const deps = (waitsOn.get(s.item.bead.id) ?? []).filter((d) => byId.has(d));
-    const f = Math.max(0, ...deps.map((d) => finish.get(d) ?? 0)) + durationOf.get(s.item.bead.id)!;
-    finish.set(s.item.bead.id, f);
+    const k = itemIndex.get(s.item)!;
+    let f = 0;
+    for (const d of depsOf[k]!) f = Math.max(f, finish[d]!);
+    f += s.end - s.start;
+    finish[k] = f;
     criticalPath = Math.max(criticalPath, f);
   }
   const workBound = new Map<string, number>();
