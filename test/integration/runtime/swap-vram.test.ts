@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Supervisor } from '../../../src/runtime/supervisor.js';
 import { readPressure, readServerStates } from '../../../src/runtime/state-store.js';
+import { supervisorControl } from '../../../src/runtime/endpoint/fleet-control.js';
 import { alive, makeModel, plan, sandbox, until } from './harness.js';
 
 let sup: Supervisor | undefined;
@@ -89,11 +90,15 @@ describe('VRAM watch', () => {
     await sup.init();
     await sup.up([plan('a', { vramMiB: 2000, importance: 0 }), plan('b', { vramMiB: 2000, importance: 5 })]);
     const [a, b] = readServerStates(box.stateDir);
+    // The endpoint's view of the pause follows the supervisor's (it does not read the file per request).
+    const endpointView = supervisorControl(sup, box.stateDir);
+    expect(endpointView.loadsPaused()).toBe(false);
     // nvidia-smi sees our two servers (2000 each) plus a desktop that grew from 1500 to 2100 MiB.
     const paused = new Promise((r) => sup!.once('pressure', r));
     box.setGpu(6100, 10240, [{ pid: a!.pid!, usedMiB: 2000 }, { pid: b!.pid!, usedMiB: 2000 }]);
     await paused;
     expect(readPressure(box.stateDir)).toMatchObject({ paused: true, desktopMiB: 2100 });
+    expect(endpointView.loadsPaused()).toBe(true);
     await expect(sup.startServer(plan('c', { vramMiB: 500, importance: 9 }))).rejects.toThrow(/new work is paused while the desktop needs VRAM/);
     // The owner starts a game: desktop at 3000 MiB, 1300 over the reserve.
     const stopped = new Promise<string>((r) => sup!.once('stopped', r));
@@ -104,6 +109,7 @@ describe('VRAM watch', () => {
     // The game closes: work resumes.
     box.setGpu(3500, 10240, [{ pid: a!.pid!, usedMiB: 2000 }]);
     await until(() => !readPressure(box.stateDir).paused, 5000, 'pressure to clear');
+    expect(endpointView.loadsPaused()).toBe(false);
   });
 
   it('runs GPU plans CPU-only (-ngl 0) and says so when there is no NVIDIA GPU', async () => {
