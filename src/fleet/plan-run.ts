@@ -6,7 +6,6 @@ import type { Bead } from '../beads/schema.js';
 import { BeadStore } from '../beads/store.js';
 import { ConfigError, loadRawConfig } from '../config/load.js';
 import { UsageError } from '../util/errors.js';
-import { createLogger } from '../util/logger.js';
 import type { Logger } from 'pino';
 import type { FleetPlan } from './plan-schema.js';
 import { Speed } from './catalog-schema.js';
@@ -80,10 +79,21 @@ export function readRuntimeState(stateDir: string, config: FleetConfig): { measu
   return { measured, unhealthy: Object.keys(readUnhealthyModels(stateDir)), warnings };
 }
 
+/**
+ * The run's logger. It logs at info only, and at the default level (warn) or above nothing would be written, so pino
+ * and its helpers (tens of milliseconds of a re-plan's start-up) are loaded only when GTH_LOG_LEVEL lets info through.
+ */
+async function planLogger(env: NodeJS.ProcessEnv): Promise<Pick<Logger, 'info'>> {
+  const level = env.GTH_LOG_LEVEL;
+  if (level === undefined || ['warn', 'error', 'fatal', 'silent'].includes(level)) return { info: () => undefined };
+  const { createLogger } = await import('../util/logger.js');
+  return createLogger(env, 'gth-plan');
+}
+
 export async function runPlan(o: PlanRunOptions = {}): Promise<PlanRun> {
   const env = o.env ?? process.env;
   const cwd = o.cwd ?? process.cwd();
-  const log = o.logger ?? createLogger(env, 'gth-plan');
+  const log = o.logger ?? (await planLogger(env));
   const started = Date.now();
   const raw = loadRawConfig(o.configFile, env, cwd);
   const stateDir = loadRuntimeSettings(raw, env, cwd).stateDir;

@@ -7,7 +7,7 @@ import { writeFileAtomicSync } from '../util/atomic-write.js';
 import { countTokens, tokenizerId } from './tokenizer.js';
 
 export const TOKEN_CACHE_NAME = 'gth-token-counts.json';
-const VERSION = 1;
+const VERSION = 2;
 
 export interface CachingCounter {
   /** Tokens of `text`: from the cache, or counted (and remembered) on a miss. A plain function: pass it on as is. */
@@ -40,7 +40,8 @@ export function cachingCounter(dir: string | null, count: (text: string) => numb
     save: () => {
       if (!file || (misses === 0 && used.size === known.size)) return;
       try {
-        writeFileAtomicSync(file, JSON.stringify({ version: VERSION, tokenizer, counts: Object.fromEntries(used) }));
+        // Two parallel arrays rather than one object of 10,000 keys: JSON.parse builds arrays several times faster.
+        writeFileAtomicSync(file, JSON.stringify({ version: VERSION, tokenizer, keys: [...used.keys()], counts: [...used.values()] }));
       } catch {
         /* read-only folder, full disk: the next run counts again */
       }
@@ -57,10 +58,14 @@ export function cachingCounter(dir: string | null, count: (text: string) => numb
 /** The cached counts, or none when the file is missing, unreadable, of another version or another tokenizer. */
 function readCounts(file: string, tokenizer: string): Map<string, number> {
   try {
-    const parsed = JSON.parse(readFileSync(file, 'utf8')) as { version?: unknown; tokenizer?: unknown; counts?: unknown };
-    if (parsed.version !== VERSION || parsed.tokenizer !== tokenizer || typeof parsed.counts !== 'object' || parsed.counts === null) return new Map();
+    const parsed = JSON.parse(readFileSync(file, 'utf8')) as { version?: unknown; tokenizer?: unknown; keys?: unknown; counts?: unknown };
+    const { keys, counts } = parsed;
+    if (parsed.version !== VERSION || parsed.tokenizer !== tokenizer || !Array.isArray(keys) || !Array.isArray(counts) || keys.length !== counts.length) return new Map();
     const out = new Map<string, number>();
-    for (const [k, v] of Object.entries(parsed.counts)) if (Number.isInteger(v) && (v as number) >= 0) out.set(k, v as number);
+    keys.forEach((k: unknown, i) => {
+      const v: unknown = counts[i];
+      if (typeof k === 'string' && Number.isInteger(v) && (v as number) >= 0) out.set(k, v as number);
+    });
     return out;
   } catch {
     return new Map();

@@ -37,7 +37,7 @@ beforeAll(async () => {
 });
 
 describe('gth plan start-up', () => {
-  it('a re-plan of unchanged beads prints the same plan without loading gpt-tokenizer or @huggingface/gguf', async () => {
+  it('a re-plan of unchanged beads prints the same plan without loading gpt-tokenizer, @huggingface/gguf or pino', async () => {
     const cold = await plan('cold', ['--json']);
     // The first run counts, so it does load the tokenizer (the trace sees it): the assertion below is not vacuous.
     expect(loaded(cold.urls, 'gpt-tokenizer').length).toBeGreaterThan(0);
@@ -46,6 +46,8 @@ describe('gth plan start-up', () => {
     expect(warm.stdout).toBe(cold.stdout);
     expect(loaded(warm.urls, 'gpt-tokenizer')).toEqual([]);
     expect(loaded(warm.urls, '@huggingface/gguf')).toEqual([]);
+    // Logging below warn is off by default, so pino is not loaded either.
+    expect(loaded(warm.urls, 'pino')).toEqual([]);
     const prompts = (JSON.parse(warm.stdout) as { waves: { assignments: { beadId: string; promptTokens: number }[] }[] }).waves.flatMap((w) => w.assignments);
     expect(prompts.map((a) => a.beadId).sort()).toEqual(['tw-1', 'tw-2']);
   });

@@ -46,8 +46,9 @@ describe('cachingCounter', () => {
     b.count('new title');
     b.save();
     expect(rec.asked).toEqual(['new title']);
-    const saved = JSON.parse(readFileSync(join(dir, TOKEN_CACHE_NAME), 'utf8')) as { counts: Record<string, number> };
-    expect(Object.keys(saved.counts)).toHaveLength(2);
+    const saved = JSON.parse(readFileSync(join(dir, TOKEN_CACHE_NAME), 'utf8')) as { keys: string[]; counts: number[] };
+    expect(saved.keys).toHaveLength(2);
+    expect(saved.counts).toEqual([countTokens('kept title'), countTokens('new title')]);
     const c = recording();
     cachingCounter(dir, c.count, 'tok-1').count('old title');
     expect(c.asked).toEqual(['old title']);
@@ -71,6 +72,9 @@ describe('cachingCounter', () => {
     expect(c.count('hello world')).toBe(countTokens('hello world'));
     c.save();
     expect(cachingCounter(dir, () => -1, 'tok-1').count('hello world')).toBe(countTokens('hello world'));
+    // Well-formed JSON of the wrong shape (arrays out of step, a negative count) is not trusted either.
+    writeFileSync(join(dir, TOKEN_CACHE_NAME), JSON.stringify({ version: 2, tokenizer: 'tok-1', keys: ['a', 'b'], counts: [1] }));
+    expect(cachingCounter(dir, () => 5, 'tok-1').count('hello world')).toBe(5);
     const none = cachingCounter(null, rec.count, 'tok-1');
     expect(none.count('abc')).toBe(countTokens('abc'));
     none.save();
