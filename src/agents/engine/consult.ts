@@ -9,19 +9,27 @@ import { askCrew } from './crew.js';
 import { askJson } from './ask.js';
 import type { ModelChoice } from './router.js';
 import type { EngineContext } from './types.js';
-import { GthError } from '../../util/errors.js';
+import { GthError, errorMessage } from '../../util/errors.js';
 
 export { MAX_CREW_CONSULTS } from '../contracts.js';
 
 /**
  * Asks the Crew `question` for `role` working on `bead` and returns the text the role gets back. The Crew's call
- * is metered under the convoy and the bead; the question and answer become a note in the bead's history.
+ * is metered under the convoy and the bead; the question and answer become a note in the bead's history. A Crew
+ * that cannot be asked (no model, an error) is answered "not in the rig's docs" with the reason: the role goes on.
  */
 export async function consultCrew(ctx: EngineContext, role: Role, bead: Bead, question: string): Promise<string> {
   const choice = await ctx.router.choose('crew', 0, bead);
-  const answer: CrewAnswer = choice
-    ? await askCrew(choice, ctx.rig, question, ctx.brief, ctx.convoyId, bead.id)
-    : { answer: `${NOT_IN_DOCS} (no Crew model is configured)`, found: false, citations: [] };
+  let answer: CrewAnswer = { answer: `${NOT_IN_DOCS} (no Crew model is configured)`, found: false, citations: [] };
+  if (choice) {
+    try {
+      answer = await askCrew(choice, ctx.rig, question, ctx.brief, ctx.convoyId, bead.id);
+    } catch (err) {
+      // The Crew being down is not the role's failure: it goes on without the answer (the failed call is in the ledger).
+      ctx.log.warn({ err, bead: bead.id, role }, 'the Crew could not be asked');
+      answer = { answer: `${NOT_IN_DOCS}: the Crew could not be asked (${errorMessage(err).split('\n')[0]!.slice(0, 200)})`, found: false, citations: [] };
+    }
+  }
   const event = { type: 'consulted', role, question, answer: answer.answer, found: answer.found, citations: answer.citations } as const;
   try {
     const recorded = await applyBeadEvent(ctx.store, bead.id, event, { policy: DEFAULT_POLICY, stopped: false, by: 'crew' });

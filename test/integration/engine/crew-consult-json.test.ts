@@ -180,6 +180,26 @@ describe('the Refinery asks the Crew while reviewing', () => {
     await expectOneConsultation({ ...s, bead }, asked, 'refinery');
   }, 60_000);
 
+  it('goes on without the answer when the Crew cannot be asked: the model is told, the history and the ledger say so', async () => {
+    const s = await setup(
+      [
+        { match: 'the Crew could not be asked', reply: JSON.stringify(REVIEW) },
+        { match: 'Review the change for bead', reply: ASK },
+      ],
+      { title: 'Add ComboCounter.bonus_points()', role: 'polecat', files: ['scripts/combo_counter.gd'] },
+    );
+    const bead = await s.store.transition(s.bead.id, 'review', { note: 'code pushed' });
+    nock(HOST).post('/v1beta/models/gemini-3-flash-preview:generateContent').reply(400, { error: { code: 400, message: 'API key not valid', status: 'INVALID_ARGUMENT' } });
+    const review = await reviewChange(s.ctx, { bead, diff: DIFF, tests: PASSED, worktree: s.rig });
+    expect(review.summary).toContain(REVIEW.summary);
+    expect(nock.isDone()).toBe(true);
+    expect(s.requests()[1]!.messages.at(-1)!.content).toMatch(/^The Crew says: not in the rig's docs: the Crew could not be asked \(.*\)\. Decide from the files you have\./);
+    const after = await s.store.get(bead.id);
+    expect(after.history.map((h) => h.note ?? '').filter((n) => n.startsWith(`refinery asked the Crew: ${QUESTION} -> (not found) not in the rig's docs: the Crew could not be asked`))).toHaveLength(1);
+    const { entries } = await readLedger(s.ledgerPath);
+    expect(entries.filter((e) => e.role === 'crew').map((e) => [e.bead, typeof e.error])).toEqual([[bead.id, 'string']]);
+  }, 60_000);
+
   it('still gets its answer where no store holds the bead (a PR checkout under review): the ledger has the call, the log says why', async () => {
     const s = await setup(
       [
