@@ -9,7 +9,8 @@ import { runRigTests } from '../rig/run-tests.js';
 import { askCrew } from './crew.js';
 import { runLibrarian } from './librarian.js';
 import { polecatBranch, runPolecat } from './polecat.js';
-import { convoyWorktree, reviewChange, writeTestsFirst } from './refinery.js';
+import { convoyWorktree, reviewChange, writeTestsFirst, type ReviewInput } from './refinery.js';
+import type { RefineryReview } from '../contracts.js';
 import type { EngineContext } from './types.js';
 
 /** Tests first on the convoy branch: written, committed and pushed in the convoy worktree. */
@@ -43,15 +44,23 @@ async function polecatJob(ctx: EngineContext, bead: Bead, feedback: string | nul
   return { type: 'codePushed', branch: r.branch, model: r.model, note: `tests green on ${r.branch} with ${r.model}` };
 }
 
+/**
+ * Who gives a review's verdict: the Refinery's model (reviewChange), or, where no Refinery model sits in the
+ * review seat (eval of another role), the rules alone. The review job around it is the same either way.
+ */
+export type Reviewer = (ctx: EngineContext, input: ReviewInput) => Promise<RefineryReview>;
+
 /** The Refinery reviews the bead's pushed branch against the convoy branch, with the rig's tests run for real. */
-async function reviewJob(ctx: EngineContext, bead: Bead): Promise<BeadEvent> {
+async function reviewJob(ctx: EngineContext, bead: Bead, reviewer: Reviewer): Promise<BeadEvent> {
   const branch = bead.branch ?? polecatBranch(bead.id);
   // The agent's own worktree path: git allows one worktree per branch, and a revision re-creates it anyway.
   const worktree = join(ctx.worktrees, branch.replace('/', '-'));
   await ctx.git.worktree(worktree, branch, null);
   const tests = await runRigTests(worktree, ctx.rig.config, { env: ctx.testEnv });
   const diff = await ctx.git.diff(worktree, ctx.convoyBranch);
-  const review = await reviewChange(ctx, { bead, diff, tests, worktree });
+  const review = await reviewer(ctx, { bead, diff, tests, worktree });
+  // The whole review (comments with their lines) for progress views and eval; the machine gets the verdict.
+  ctx.emit({ kind: 'bead', beadId: bead.id, status: 'review', note: `${review.verdict}: ${review.summary}`, review });
   if (review.verdict === 'approve') return { type: 'reviewPassed', by: 'refinery', summary: review.summary };
   return { type: 'changesRequested', by: 'refinery', feedback: [review.summary, ...review.comments.map((c) => `${c.path}:${c.line}: ${c.body}`)].join('\n') };
 }
@@ -70,7 +79,14 @@ async function crewJob(ctx: EngineContext, bead: Bead): Promise<BeadEvent> {
 }
 
 /** Runs one job for `bead` and says how it went, as the event the machine expects. Never throws for a job's own failure. */
-export async function runBeadJob(ctx: EngineContext, job: JobKind, bead: Bead, feedback: string | null, where?: { worktree: string; checkout: boolean }): Promise<BeadEvent> {
+export async function runBeadJob(
+  ctx: EngineContext,
+  job: JobKind,
+  bead: Bead,
+  feedback: string | null,
+  where?: { worktree: string; checkout: boolean },
+  reviewer: Reviewer = reviewChange,
+): Promise<BeadEvent> {
   try {
     switch (job) {
       case 'refinery-tests':
@@ -78,7 +94,7 @@ export async function runBeadJob(ctx: EngineContext, job: JobKind, bead: Bead, f
       case 'polecat':
         return await polecatJob(ctx, bead, feedback);
       case 'refinery-review':
-        return await reviewJob(ctx, bead);
+        return await reviewJob(ctx, bead, reviewer);
       case 'librarian':
         return await librarianJob(ctx, bead);
       case 'crew':
@@ -91,13 +107,20 @@ export async function runBeadJob(ctx: EngineContext, job: JobKind, bead: Bead, f
   }
 }
 
+export interface InProcessJobsOptions {
+  sleep?: (ms: number) => Promise<void>;
+  /** The review seat (default: the Refinery's model). */
+  reviewer?: Reviewer;
+}
+
 /** The in-process JobStarter: waits out the back-off, runs the job, hands its result back to the driver. */
-export function inProcessJobs(ctx: EngineContext, sleep: (ms: number) => Promise<void> = (ms) => new Promise((r) => setTimeout(r, ms))): JobStarter {
+export function inProcessJobs(ctx: EngineContext, o: InProcessJobsOptions = {}): JobStarter {
+  const sleep = o.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
   return {
     async start(e: RunJobEffect, bead: Bead): Promise<FollowUp[]> {
       if (e.delayMs > 0) await sleep(e.delayMs);
       ctx.emit({ kind: 'bead', beadId: bead.id, status: e.try > 1 ? 'retry' : bead.status, note: `${e.job}${e.try > 1 ? ` (try ${e.try})` : ''}` });
-      return [{ beadId: bead.id, event: await runBeadJob(ctx, e.job, bead, e.feedback) }];
+      return [{ beadId: bead.id, event: await runBeadJob(ctx, e.job, bead, e.feedback, undefined, o.reviewer) }];
     },
   };
 }

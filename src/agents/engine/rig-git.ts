@@ -9,6 +9,10 @@ export class RigGitError extends GthError {}
 
 export interface RigGit {
   isRepo(): Promise<boolean>;
+  /** Makes the rig folder a new repository whose first branch is `branch` (nothing committed yet). */
+  init(branch: string): Promise<void>;
+  /** Creates a bare repository at `path`, names it the rig's `origin` and pushes `branch` there (throw-away rigs: eval, tests). */
+  createOrigin(path: string, branch: string): Promise<void>;
   head(): Promise<string>;
   branchExists(branch: string): Promise<boolean>;
   /** Creates `branch` at `from` unless it exists (locally or on origin). */
@@ -30,9 +34,12 @@ export interface RigGit {
   configDefault(key: string, value: string): Promise<void>;
 }
 
-export function rigGit(rigDir: string): RigGit {
-  const main = simpleGit({ baseDir: rigDir });
-  const at = (dir: string): SimpleGit => simpleGit({ baseDir: dir });
+/** A git that shows no progress for this long is killed: a hung remote must not hold a convoy forever. */
+export const RIG_GIT_TIMEOUT_MS = 300_000;
+
+export function rigGit(rigDir: string, timeoutMs = RIG_GIT_TIMEOUT_MS): RigGit {
+  const at = (dir: string): SimpleGit => simpleGit({ baseDir: dir, timeout: { block: timeoutMs } });
+  const main = at(rigDir);
   const wrap = async <T>(what: string, fn: () => Promise<T>): Promise<T> => {
     try {
       return await fn();
@@ -42,6 +49,17 @@ export function rigGit(rigDir: string): RigGit {
   };
   const api: RigGit = {
     isRepo: async () => existsSync(rigDir) && (await main.checkIsRepo().catch(() => false)),
+    init: (branch) =>
+      wrap('init', async () => {
+        await main.raw(['init', '-q', '-b', branch]);
+      }),
+    createOrigin: (path, branch) =>
+      wrap(`push to a new origin ${path}`, async () => {
+        await mkdir(path, { recursive: true });
+        await at(path).raw(['init', '-q', '--bare', '-b', branch]);
+        await main.raw(['remote', 'add', 'origin', path]);
+        await main.raw(['push', '-q', 'origin', `HEAD:refs/heads/${branch}`]);
+      }),
     head: () => wrap('rev-parse', async () => (await main.revparse(['--abbrev-ref', 'HEAD'])).trim()),
     branchExists: async (branch) => {
       const out = await main.raw(['branch', '--list', '--all', branch, `origin/${branch}`]).catch(() => '');

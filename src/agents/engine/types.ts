@@ -5,10 +5,12 @@ import type { BeadStore } from '../../beads/store.js';
 import type { LoadedRig } from '../rig/load.js';
 import type { RigGit } from './rig-git.js';
 import type { ModelRouter } from './router.js';
+import type { RefineryReview } from '../contracts.js';
 
 export type EngineEvent =
   | { kind: 'phase'; phase: string }
-  | { kind: 'bead'; beadId: string; status: string; model?: string; note?: string }
+  /** `review`: the whole review a review job got (comments with lines), beside the verdict the machine is fed. */
+  | { kind: 'bead'; beadId: string; status: string; model?: string; note?: string; review?: RefineryReview }
   | { kind: 'model'; role: Role; model: string; beadId?: string; tokensPerSecond?: number };
 
 /** A role's system prompt for a rig (versioned brief + the rig's docs). */
