@@ -1,4 +1,4 @@
-// Runs every task against every chosen model (times --repeat) through the engine and scores the runs.
+// Runs every task against every chosen model (times --repeat) through the lifecycle engine and scores the runs.
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Role } from '../beads/schema.js';
@@ -9,6 +9,7 @@ import { scoreRuns } from './score.js';
 import type { EvalTask } from './tasks.js';
 import type { EvalModel } from './models.js';
 import type { VramReader } from './measure.js';
+import type { LifecyclePolicy } from '../lifecycle/machine.js';
 
 export interface EvalProgress {
   done: number;
@@ -32,6 +33,8 @@ export interface RunEvalOptions {
   costOf: (convoyId: string) => Promise<number>;
   testEnv?: NodeJS.ProcessEnv;
   vram?: VramReader;
+  /** The lifecycle's retry and revision limits (default: run-epic's). */
+  policy?: LifecyclePolicy;
   onProgress?: (p: EvalProgress) => void;
   now?: () => Date;
   id?: string;
@@ -56,7 +59,7 @@ export async function runEval(o: RunEvalOptions): Promise<EvalResults> {
         o.onProgress?.({ done: n, total, task: task.name, model: model.name, repeat });
         const rec = await runEvalTask({
           task, model, repeat, convoyId: runConvoyId(id, n), brief: o.brief, attemptsPerModel: o.attemptsPerModel,
-          contextBudget: o.contextBudget, log: o.log, testEnv: o.testEnv, vram: o.vram, costOf: o.costOf, tmp: o.tmp,
+          contextBudget: o.contextBudget, log: o.log, testEnv: o.testEnv, vram: o.vram, costOf: o.costOf, policy: o.policy, tmp: o.tmp,
         });
         runs.push(rec);
         n++;

@@ -1,10 +1,10 @@
-// A fresh, throw-away place for one eval run: the task's rig in a temp git repo with a bare remote, and a bead store.
+// A fresh, throw-away place for one eval run: the task's rig in a temp git repo with a bare remote, and a bead in its convoy.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { execa } from 'execa';
 import type { Logger } from 'pino';
 import type { Bead, Role } from '../beads/schema.js';
+import { TESTS_WRITTEN } from '../lifecycle/machine.js';
 import { BeadStore } from '../beads/store.js';
 import { loadRigConfig, type LoadedRig } from '../agents/rig/load.js';
 import { rigGit } from '../agents/engine/rig-git.js';
@@ -32,39 +32,49 @@ export interface WorkspaceOptions {
   tmp?: string;
 }
 
-async function git(cwd: string, ...args: string[]): Promise<void> {
-  await execa('git', ['-c', 'user.name=gastown-eval', '-c', 'user.email=eval@gastown.local', ...args], { cwd });
+/**
+ * The bead as the Mayor would plan it for the task. A Polecat task's tests are in the rig state already (the
+ * Refinery's, committed first), so its bead starts at the code; a review task's bead is the Polecat bead whose
+ * change is reviewed, so the lifecycle takes it through tests first, the change and the review.
+ */
+function beadRole(task: EvalTask): { role: Role; labels: string[] } {
+  switch (task.spec.kind) {
+    case 'polecat':
+      return { role: 'polecat', labels: [TESTS_WRITTEN] };
+    case 'refinery':
+      return { role: 'polecat', labels: [] };
+    case 'librarian':
+      return { role: 'librarian', labels: [] };
+  }
 }
 
-/** Creates the temp rig (committed on main, pushed to a bare origin), the convoy branch and the bead. */
+/** Creates the temp rig (committed on main, pushed to a bare origin), the convoy branch, and the bead in its convoy. */
 export async function createWorkspace(task: EvalTask, o: WorkspaceOptions): Promise<Workspace> {
   const root = mkdtempSync(join(o.tmp ?? tmpdir(), `gth-eval-${task.name}-`));
   const dispose = (): void => rmSync(root, { recursive: true, force: true });
   try {
     const rigDir = materializeRig(task, join(root, 'rig'));
     const remote = join(root, 'origin.git');
-    await execa('git', ['init', '-q', '--bare', '-b', 'main', remote]);
-    await git(rigDir, 'init', '-q', '-b', 'main');
-    await git(rigDir, 'add', '-A');
-    await git(rigDir, 'commit', '-q', '--no-verify', '-m', `eval task ${task.name}`);
-    await git(rigDir, 'remote', 'add', 'origin', remote);
-    await git(rigDir, 'push', '-q', 'origin', 'main');
+    const g = rigGit(rigDir);
+    await g.init('main');
+    await g.commitAll(rigDir, `eval task ${task.name}`, 'gastown-eval');
+    await g.createOrigin(remote, 'main');
     const rig = loadRigConfig(rigDir);
     const convoyBranch = `convoy/${o.convoyId}`;
-    const g = rigGit(rigDir);
     await g.ensureBranch(convoyBranch, 'main');
     const store = new BeadStore({ dir: join(root, 'town', 'beads'), actor: 'eval' });
     const b = task.spec.bead;
-    const bead = await store.create({
+    const created = await store.create({
       title: b.title,
       description: b.description,
       type: b.type,
-      role: task.spec.kind,
+      ...beadRole(task),
       rig: rig.config.name,
       files: b.files,
       acceptance: b.acceptance,
-      convoy: o.convoyId,
     });
+    await store.createConvoy({ id: o.convoyId, title: `eval ${task.name}`, beads: [created.id], branch: convoyBranch });
+    const bead = await store.get(created.id);
     const ctx: EngineContext = {
       store,
       rig,

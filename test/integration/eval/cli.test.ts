@@ -66,7 +66,7 @@ describe('gth eval (CLI)', () => {
     const page = readFileSync(html, 'utf8');
     for (const id of ['pass-by-band', 'tokens-per-second', 'cost-per-pass']) expect(page).toContain(`id="${id}"`);
     expect(page).not.toMatch(/<script[^>]+src=/);
-  }, 90_000);
+  }, 180_000);
 
   it('names the task folder and the missing file, and rejects bad flags with exit 2', async () => {
     rmSync(join(root, 'tasks', 'polecat-small-combo-bonus', 'solution.edits'), { force: true });

@@ -64,7 +64,7 @@ beforeAll(async () => {
     id: 'test01',
     tmp: root,
   });
-}, 120_000);
+}, 300_000);
 
 afterAll(async () => {
   await Promise.all([good?.close(), bad?.close()]);
