@@ -92,19 +92,28 @@ export function startVramPeak(reader: VramReader | undefined, intervalMs = 500):
   if (!reader) return { stop: async () => null };
   let peak: number | null = null;
   let pending: Promise<void> = Promise.resolve();
+  let busy = false;
+  // One reading at a time: a slow nvidia-smi (a loaded machine) must not pile up processes, one per tick.
   const poll = (): void => {
+    if (busy) return;
+    busy = true;
     pending = reader
       .read()
       .then((r) => {
         if (r) peak = Math.max(peak ?? 0, r.usedMiB);
       })
-      .catch(() => undefined);
+      .catch(() => undefined)
+      .finally(() => {
+        busy = false;
+      });
   };
   poll();
   const timer = setInterval(poll, intervalMs);
   return {
     stop: async () => {
       clearInterval(timer);
+      // The last reading: after the one in flight, if any.
+      await pending;
       poll();
       await pending;
       return peak;

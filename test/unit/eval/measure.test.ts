@@ -40,4 +40,25 @@ describe('startVramPeak', () => {
     expect(await startVramPeak({ read: async () => null }, 5).stop()).toBeNull();
     expect(await startVramPeak({ read: async () => { throw new Error('no driver'); } }, 5).stop()).toBeNull();
   });
+
+  it('reads one at a time: a reader slower than the interval is never started again while it runs', async () => {
+    let running = 0;
+    let most = 0;
+    let reads = 0;
+    const slow = async (): Promise<{ usedMiB: number }> => {
+      running++;
+      reads++;
+      most = Math.max(most, running);
+      await new Promise((r) => setTimeout(r, 30));
+      running--;
+      return { usedMiB: 1000 * reads };
+    };
+    const peak = startVramPeak({ read: slow }, 2);
+    await new Promise((r) => setTimeout(r, 100));
+    const top = await peak.stop();
+    expect(most).toBe(1);
+    // Every reading counts, the last one taken after the one in flight when stop() came.
+    expect(top).toBe(1000 * reads);
+    expect(reads).toBeGreaterThanOrEqual(2);
+  });
 });
