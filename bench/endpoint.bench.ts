@@ -106,7 +106,8 @@ async function latency(): Promise<BenchResult[]> {
   await slow.close();
   return [
     { name: `endpoint: added latency p50 (proxied minus direct, non-streamed; direct p50 ${pct(direct, 50).toFixed(2)} ms)`, value: pct(proxied, 50) - pct(direct, 50), unit: 'ms', target: 1 },
-    // The load average is printed: on a shared machine the tail measures the scheduler as much as the proxy.
+    // The load average is printed: on a shared machine the tail measures the scheduler as much as the proxy
+    // (there, `chrt -f 10 node --import tsx bench/run.ts endpoint` as root gives the bench's processes the CPUs first).
     { name: `endpoint: added latency p99 (direct p99 ${pct(direct, 99).toFixed(2)} ms, proxied ${pct(proxied, 99).toFixed(2)} ms; load average ${loadavg()[0]!.toFixed(1)})`, value: pct(proxied, 99) - pct(direct, 99), unit: 'ms', target: 5 },
     { name: 'endpoint: first-token delay added (p50, 20 ms/token stream)', value: pct(ftProxied, 50) - pct(ftDirect, 50), unit: 'ms', target: 2 },
   ];
