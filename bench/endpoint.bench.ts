@@ -99,6 +99,8 @@ async function latency(): Promise<BenchResult[]> {
   };
   const ftDirect: number[] = [];
   const ftProxied: number[] = [];
+  await firstToken(slow.upstream, 'x', slow.apiKey); // warm-up, as above
+  await firstToken(slow.endpoint, 'model-a', null);
   for (let i = 0; i < 60; i++) {
     ftDirect.push(await firstToken(slow.upstream, 'x', slow.apiKey));
     ftProxied.push(await firstToken(slow.endpoint, 'model-a', null));
@@ -124,7 +126,9 @@ async function throughput(): Promise<BenchResult[]> {
     }));
     return chunks.reduce((a, b) => a + b, 0) / ((performance.now() - t) / 1000);
   };
+  // One warm-up run each: the endpoint's first streams also load its metering code and warm the JIT.
   await run(fleet.upstream, 'x', fleet.apiKey);
+  await run(fleet.endpoint, 'model-a', null);
   const direct: number[] = [];
   const proxied: number[] = [];
   for (let i = 0; i < 3; i++) {
