@@ -16,19 +16,22 @@ export interface Levels {
  * count as met; others only warn (the plan cannot wait for work it does not schedule).
  */
 export function levelsOf(planned: readonly Bead[], all: ReadonlyMap<string, Bead>): Levels {
-  const ids = new Set(planned.map((b) => b.id));
+  // Beads by position: counts, dependants and levels live in arrays (over 10,000 beads, maps keyed by bead id
+  // were most of this function's time); the maps returned are built once at the end.
+  const index = new Map<string, number>();
+  planned.forEach((b, k) => index.set(b.id, k));
   const waitsOn = new Map<string, string[]>();
-  const unblocks = new Map<string, string[]>();
+  const unblocks: (number[] | undefined)[] = new Array<number[] | undefined>(planned.length);
+  const remaining = new Int32Array(planned.length);
   const warnings: string[] = [];
-  for (const b of planned) {
+  planned.forEach((b, k) => {
     const deps: string[] = [];
     for (const d of b.dependencies) {
       if (!GATING_KINDS.has(d.kind)) continue;
-      if (ids.has(d.id)) {
+      const j = index.get(d.id);
+      if (j !== undefined) {
         deps.push(d.id);
-        const list = unblocks.get(d.id);
-        if (list) list.push(b.id);
-        else unblocks.set(d.id, [b.id]);
+        (unblocks[j] ??= []).push(k);
       } else {
         const other = all.get(d.id);
         if (!other) warnings.push(`${b.id} waits on ${d.id}, which does not exist; planned as if it were done`);
@@ -36,35 +39,30 @@ export function levelsOf(planned: readonly Bead[], all: ReadonlyMap<string, Bead
       }
     }
     waitsOn.set(b.id, deps);
-  }
-  const level = new Map<string, number>();
-  const remaining = new Map<string, number>();
-  const queue: string[] = [];
-  for (const b of planned) {
-    const n = waitsOn.get(b.id)!.length;
-    remaining.set(b.id, n);
-    if (n === 0) {
-      queue.push(b.id);
-      level.set(b.id, 0);
-    }
-  }
+    remaining[k] = deps.length;
+  });
+  const levelOf = new Int32Array(planned.length);
+  const queue: number[] = [];
+  remaining.forEach((n, k) => {
+    if (n === 0) queue.push(k);
+  });
   let max = planned.length ? 0 : -1;
   for (let i = 0; i < queue.length; i++) {
-    const id = queue[i]!;
-    const l = level.get(id)!;
-    for (const next of unblocks.get(id) ?? []) {
-      level.set(next, Math.max(level.get(next) ?? 0, l + 1));
-      const left = remaining.get(next)! - 1;
-      remaining.set(next, left);
-      if (left === 0) {
+    const k = queue[i]!;
+    const l = levelOf[k]!;
+    for (const next of unblocks[k] ?? []) {
+      levelOf[next] = Math.max(levelOf[next]!, l + 1);
+      if (--remaining[next]! === 0) {
         queue.push(next);
-        max = Math.max(max, level.get(next)!);
+        max = Math.max(max, levelOf[next]!);
       }
     }
   }
   if (queue.length < planned.length) {
-    const stuck = planned.filter((b) => remaining.get(b.id)! > 0).map((b) => b.id);
+    const stuck = planned.filter((_, k) => remaining[k]! > 0).map((b) => b.id);
     throw new GthError(`dependency cycle among beads: ${stuck.slice(0, 20).join(', ')}${stuck.length > 20 ? ', ...' : ''}`);
   }
+  const level = new Map<string, number>();
+  planned.forEach((b, k) => level.set(b.id, levelOf[k]!));
   return { level, count: max + 1, warnings, waitsOn };
 }
