@@ -22,7 +22,10 @@ export type BeadSummary = Pick<Bead, 'id' | 'title' | 'type' | 'role' | 'convoy'
   assignee: Pick<Assignee, 'agent'> | null;
 };
 
-/** A bead's JSON bytes: `source[start, end)`, where `source` may be the whole index blob (see beadsJson). */
+/**
+ * A bead's JSON bytes: `source[start, end)`, where `source` may be the whole index blob (see beadsJson). Every
+ * source holds ELEMENT_SEPARATOR right after `end`, so a run of elements copies as one piece.
+ */
 export interface ElementRef {
   source: Uint8Array;
   start: number;
@@ -58,8 +61,8 @@ export function summaryOf(b: Bead): BeadSummary {
 
 /** The bead as an element of a pretty-printed array (no string in JSON holds a raw newline, so this is exact). */
 export function elementOf(b: Bead): ElementRef {
-  const source = Buffer.from(JSON.stringify(b, null, 2).replaceAll('\n', '\n  '));
-  return { source, start: 0, end: source.length };
+  const source = Buffer.from(`${JSON.stringify(b, null, 2).replaceAll('\n', '\n  ')}${ELEMENT_SEPARATOR.toString()}`);
+  return { source, start: 0, end: source.length - ELEMENT_SEPARATOR.length };
 }
 
 /** Where the index of the beads folder `beadsDir` lives: the town's `.git` folder, or nowhere (no cache) without one. */
@@ -91,7 +94,7 @@ export class BeadIndex {
 
   private constructor(
     private readonly head: Header,
-    private readonly blob: Uint8Array,
+    private readonly bytes: Uint8Array,
   ) {}
 
   static empty(): BeadIndex {
@@ -120,19 +123,29 @@ export class BeadIndex {
     return this.head.names;
   }
 
-  /** The row of file `name` when its stamp is still `stamp` (the file did not change), else undefined. */
-  find(name: string, stamp: FileStamp): number | undefined {
+  /** The row of file `name`, or undefined when the index does not hold it. */
+  row(name: string): number | undefined {
     this.rows ??= new Map(this.head.names.map((n, i) => [n, i]));
-    const row = this.rows.get(name);
-    if (row === undefined) return undefined;
-    const s = this.head.stamps;
-    const at = row * 4;
-    return s[at] === stamp.ino && s[at + 1] === stamp.mtimeMs && s[at + 2] === stamp.ctimeMs && s[at + 3] === stamp.size ? row : undefined;
+    return this.rows.get(name);
   }
 
-  has(name: string): boolean {
-    this.rows ??= new Map(this.head.names.map((n, i) => [n, i]));
-    return this.rows.has(name);
+  /** Whether the file of `row` still has the stamp it was cached with (a Stats from fs fits `stamp`). */
+  unchanged(row: number, stamp: FileStamp): boolean {
+    const s = this.head.stamps;
+    const at = row * 4;
+    return s[at] === stamp.ino && s[at + 1] === stamp.mtimeMs && s[at + 2] === stamp.ctimeMs && s[at + 3] === stamp.size;
+  }
+
+  get blob(): Uint8Array {
+    return this.bytes;
+  }
+
+  start(row: number): number {
+    return row === 0 ? 0 : this.head.ends[row - 1]! + ELEMENT_SEPARATOR.length;
+  }
+
+  end(row: number): number {
+    return this.head.ends[row]!;
   }
 
   summary(row: number): BeadSummary {
@@ -140,7 +153,7 @@ export class BeadIndex {
   }
 
   element(row: number): ElementRef {
-    return { source: this.blob, start: row === 0 ? 0 : this.head.ends[row - 1]! + ELEMENT_SEPARATOR.length, end: this.head.ends[row]! };
+    return { source: this.bytes, start: this.start(row), end: this.end(row) };
   }
 
   entry(row: number): IndexEntry {

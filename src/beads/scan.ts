@@ -1,7 +1,7 @@
 // Reads the bead folder through the scan cache: every file is stat-ed, only changed ones are read and validated.
 // No zod here: `gth bead list/ready` load the parser only when a file changed since the last scan.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { resolve, sep } from 'node:path';
 import type { Bead } from './schema.js';
 import { BEAD_ID_FORM, isBeadId } from './model.js';
 import {
@@ -24,21 +24,23 @@ import {
 export const RACY_MS = 2000;
 
 /** One healthy bead file: its summary at once, the whole bead parsed from the cached JSON only when asked for. */
-export class ScannedBead {
+export class ScannedBead implements ElementRef {
   private parsed: Bead | undefined;
 
   constructor(
     readonly file: string,
     readonly summary: BeadSummary,
-    /** The bead's bytes as JSON.stringify(beads, null, 2) prints it inside an array (see beadsJson). */
-    readonly json: ElementRef,
+    /** The bead's bytes, source[start, end), as JSON.stringify(beads, null, 2) prints it inside an array (see beadsJson). */
+    readonly source: Uint8Array,
+    readonly start: number,
+    readonly end: number,
     bead?: Bead,
   ) {
     this.parsed = bead;
   }
 
   get bead(): Bead {
-    this.parsed ??= JSON.parse(utf8.decode(this.json.source.subarray(this.json.start, this.json.end))) as Bead;
+    this.parsed ??= JSON.parse(utf8.decode(this.source.subarray(this.start, this.end))) as Bead;
     return this.parsed;
   }
 }
@@ -54,30 +56,28 @@ export interface ScanOptions {
 }
 
 const utf8 = new TextDecoder();
+const SEP = ELEMENT_SEPARATOR.length;
 
 /**
  * Exactly the UTF-8 of JSON.stringify(beads, null, 2) for these beads, copied from the cached bytes instead of
- * stringifying objects. Beads next to each other in the index blob (list order) are copied as one run.
+ * stringifying objects. Beads that follow each other in one source (the index blob is in list order) copy as one run.
  */
-export function beadsJson(beads: readonly Pick<ScannedBead, 'json'>[]): Buffer {
+export function beadsJson(beads: readonly ElementRef[]): Buffer {
   if (beads.length === 0) return Buffer.from('[]');
-  const runs: ElementRef[] = [];
-  let size = 0;
-  for (const { json } of beads) {
-    const last = runs[runs.length - 1];
-    if (last && last.source === json.source && last.end + ELEMENT_SEPARATOR.length === json.start) last.end = json.end;
-    else runs.push({ ...json });
-    size += json.end - json.start + ELEMENT_SEPARATOR.length;
-  }
-  const out = Buffer.allocUnsafe(size - ELEMENT_SEPARATOR.length + '[\n  '.length + '\n]'.length);
+  let size = '[\n  '.length + '\n]'.length - SEP;
+  for (const b of beads) size += b.end - b.start + SEP;
+  const out = Buffer.allocUnsafe(size + SEP); // room for the last element's separator before "\n]" replaces it
   let at = out.write('[\n  ');
-  for (const [i, r] of runs.entries()) {
-    if (i > 0) at += ELEMENT_SEPARATOR.copy(out, at);
-    out.set(r.source.subarray(r.start, r.end), at);
-    at += r.end - r.start;
+  for (let i = 0; i < beads.length; ) {
+    const { source, start } = beads[i]!;
+    let end = beads[i]!.end;
+    for (i++; i < beads.length && beads[i]!.source === source && beads[i]!.start === end + SEP; i++) end = beads[i]!.end;
+    // Each element is followed by the separator in its source: copy it along, the last one is overwritten.
+    out.set(source.subarray(start, end + SEP), at);
+    at += end + SEP - start;
   }
-  at += out.write('\n]', at);
-  return out.subarray(0, at);
+  out.write('\n]', at - SEP);
+  return out.subarray(0, size);
 }
 
 /**
@@ -86,61 +86,50 @@ export function beadsJson(beads: readonly Pick<ScannedBead, 'json'>[]): Buffer {
  * over the files (an edit, a restored mtime, a broken file, a deletion all show at once).
  */
 export async function scanBeads(dir: string, opts: ScanOptions = {}): Promise<ScanResult> {
+  const base = resolve(dir);
   let names: string[];
   try {
-    names = readdirSync(dir).filter((n) => n.endsWith('.json') && !n.startsWith('.'));
+    names = readdirSync(base);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { beads: [], problems: [] };
     throw err;
   }
   const startedAt = (opts.now ?? Date.now)();
-  const indexDir = indexDirFor(dir);
+  const indexDir = indexDirFor(base);
   const index = indexDir ? BeadIndex.read(indexDir) : BeadIndex.empty();
-  // The next index: rows of the old one still valid, then entries read now.
-  const keep: number[] = [];
-  const fresh: IndexEntry[] = [];
+  const result: ScanResult = { beads: [], problems: [] };
+  const keep: number[] = []; // rows of the index still true
+  const misses: { name: string; file: string; stamp: FileStamp }[] = [];
   let changed = false;
-  // One slot per file, in folder order; misses are read after the stat pass.
-  const slots: (ScannedBead | { name: string; file: string; stamp: FileStamp } | { problem: string; file: string })[] = [];
   for (const name of names) {
-    const file = join(dir, name);
-    if (!isBeadId(name.slice(0, -'.json'.length))) {
-      slots.push({ file, problem: `${file}: the file name is not a bead id: expected ${BEAD_ID_FORM}` });
+    if (!name.endsWith('.json') || name.startsWith('.')) continue;
+    const file = `${base}${sep}${name}`;
+    const row = index.row(name); // the index holds only names that were bead ids
+    if (row === undefined && !isBeadId(name.slice(0, -'.json'.length))) {
+      result.problems.push({ file, message: `${file}: the file name is not a bead id: expected ${BEAD_ID_FORM}` });
       continue;
     }
-    let stamp: FileStamp;
+    let st: FileStamp | undefined;
     try {
-      const st = statSync(file);
-      stamp = { ino: st.ino, mtimeMs: st.mtimeMs, ctimeMs: st.ctimeMs, size: st.size };
+      st = statSync(file, { throwIfNoEntry: false });
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') continue; // deleted since readdir: gone
-      slots.push({ file, problem: `${file}: ${(err as Error).message}` });
+      result.problems.push({ file, message: `${file}: ${(err as Error).message}` });
       continue;
     }
-    const row = index.find(name, stamp);
-    if (row === undefined) {
-      slots.push({ name, file, stamp });
-      continue;
+    if (!st) continue; // deleted since readdir: gone
+    if (row !== undefined && index.unchanged(row, st)) {
+      keep.push(row);
+      result.beads.push(new ScannedBead(file, index.summary(row), index.blob, index.start(row), index.end(row)));
+    } else {
+      if (row !== undefined) changed = true;
+      misses.push({ name, file, stamp: { ino: st.ino, mtimeMs: st.mtimeMs, ctimeMs: st.ctimeMs, size: st.size } });
     }
-    keep.push(row);
-    slots.push(new ScannedBead(file, index.summary(row), index.element(row)));
   }
 
-  const misses = slots.filter((s): s is { name: string; file: string; stamp: FileStamp } => 'stamp' in s);
   // The parser (and zod) is loaded only when some file must be read.
   const parse = misses.length ? (await import('./serialize.js')).parseBeadText : null;
-  const result: ScanResult = { beads: [], problems: [] };
-  for (const slot of slots) {
-    if (slot instanceof ScannedBead) {
-      result.beads.push(slot);
-      continue;
-    }
-    if ('problem' in slot) {
-      result.problems.push({ file: slot.file, message: slot.problem });
-      continue;
-    }
-    const { name, file, stamp } = slot;
-    if (index.has(name)) changed = true;
+  const fresh: IndexEntry[] = [];
+  for (const { name, file, stamp } of misses) {
     let bead: Bead;
     try {
       bead = parse!(readFileSync(file, 'utf8'), file);
@@ -155,7 +144,8 @@ export async function scanBeads(dir: string, opts: ScanOptions = {}): Promise<Sc
       fresh.push(entry);
       changed = true;
     }
-    result.beads.push(new ScannedBead(file, entry.summary, entry.element, bead));
+    const { source, start, end } = entry.element;
+    result.beads.push(new ScannedBead(file, entry.summary, source, start, end, bead));
   }
   if (keep.length !== index.size) changed = true;
   if (changed && indexDir) writeIndex(indexDir, [...keep.map((row) => index.entry(row)), ...fresh]);
