@@ -21,8 +21,8 @@ import { findModel } from './config-check.js';
 import { llamaServerArgs } from './command-line.js';
 import { estimateServer, MiB, type ServerShape } from './estimator.js';
 import { modelPath, withHeader } from './gguf-arch.js';
-import { parseLoggedSizes, parseRssMiB } from './llama-log.js';
-import { bandwidthBound } from './speed.js';
+import { parseLoggedSizes, parseLoggedTimings, parseRssMiB } from './llama-log.js';
+import { bandwidthBound, bytesPerToken } from './speed.js';
 import { writeSyntheticGguf } from './synthetic-gguf.js';
 import { withinTargets, writeCalibration, type Calibration, type CalibrationRun } from './calibration.js';
 
@@ -85,19 +85,32 @@ async function tensorBytes(path: string): Promise<number> {
 /** A prompt of about 200 tokens, so prompt processing is timed over a batch rather than a handful of tokens. */
 const SPEED_PROMPT = 'Once upon a time, in a town of gas and steam, the engines sang while the workers built the rhythm game. '.repeat(8);
 
-/** Decode and prompt tokens/s of one request, from llama-server's own timings. */
-export async function measureSpeed(url: string, apiKey: string): Promise<{ gen: number; prompt: number } | undefined> {
-  const r = await fetch(`${url}/completion`, {
+/**
+ * Decode and prompt tokens/s of one request, from the timings llama-server logs when the request ends: it logs
+ * them even when it fails the response (text from random weights can trip its output parser), so the HTTP
+ * status does not matter.
+ */
+async function measureSpeed(url: string, apiKey: string, logPath: string): Promise<{ gen: number; prompt: number } | undefined> {
+  const before = readFileSync(logPath, 'utf8').length;
+  await fetch(`${url}/completion`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', authorization: `Bearer ${apiKey}` },
     body: JSON.stringify({ prompt: SPEED_PROMPT, n_predict: 48, ignore_eos: true, temperature: 0, cache_prompt: false }),
     signal: AbortSignal.timeout(120_000),
-  });
-  if (!r.ok) return undefined;
-  const t = ((await r.json()) as { timings?: { predicted_per_second?: number; prompt_per_second?: number } }).timings;
-  if (!t?.predicted_per_second || !t.prompt_per_second) return undefined;
-  return { gen: t.predicted_per_second, prompt: t.prompt_per_second };
+  }).then((r) => r.arrayBuffer());
+  for (let tries = 0; tries < 50; tries++) {
+    const t = parseLoggedTimings(readFileSync(logPath, 'utf8').slice(before));
+    if (t) return { gen: t.gen, prompt: t.prompt };
+    await new Promise((res) => setTimeout(res, 100));
+  }
+  return undefined;
 }
+
+/**
+ * Below this many bytes read per token, fixed per-token costs (sampling over the vocabulary, graph launch) outweigh
+ * the memory reads, so such a model's decode speed says nothing about the bandwidth efficiency the planner applies.
+ */
+const EFFICIENCY_MIN_BYTES = 256 * MiB;
 
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const r2 = (x: number): number => Math.round(x * 100) / 100;
@@ -184,7 +197,7 @@ export async function runCalibrate(o: CalibrateOptions): Promise<CalibrateResult
               const rss = proc.pid && existsSync(`/proc/${proc.pid}/status`) ? parseRssMiB(readFileSync(`/proc/${proc.pid}/status`, 'utf8')) : null;
               let vram: number | null = null;
               if (device === 'gpu' && proc.pid) vram = (await smi.apps().catch(() => [])).find((a) => a.pid === proc.pid)?.usedMiB ?? null;
-              const speed = speedDone ? undefined : await measureSpeed(proc.baseUrl, apiKey);
+              const speed = speedDone ? undefined : await measureSpeed(proc.baseUrl, apiKey, logPath);
               speedDone = true;
               const gen = speed?.gen;
               const logged = parseLoggedSizes(readFileSync(logPath, 'utf8'));
@@ -193,7 +206,8 @@ export async function runCalibrate(o: CalibrateOptions): Promise<CalibrateResult
               const measured = { weightsMiB: device === 'gpu' ? logged.modelDeviceMiB : logged.modelMiB, kvMiB: logged.kvMiB, computeMiB: logged.computeMiB };
               if (vram !== null) overheads.push(vram - logged.modelDeviceMiB - logged.kvMiB - logged.computeMiB);
               const bound = bandwidthBound(entry, device, 0, cfg.hardware);
-              if (gen) efficiencies.push(gen / bound);
+              const read = bytesPerToken(entry, device, 0);
+              if (gen && read.gpu + read.ram >= EFFICIENCY_MIN_BYTES) efficiencies.push(gen / bound);
               runs.push({
                 model: entry.name, layers: entry.arch.layers, synthetic, device, slots, ctxPerSlot: ctx, cacheTypeK: mode.k, cacheTypeV: mode.v, flashAttn: mode.fa, args,
                 estimate,
@@ -218,7 +232,7 @@ export async function runCalibrate(o: CalibrateOptions): Promise<CalibrateResult
     llamaServer: binary,
     device,
     ...(overheads.length ? { cudaOverheadMiB: r2(Math.max(0, median(overheads))) } : {}),
-    ...(efficiencies.length ? { decodeEfficiency: r2(Math.min(1, median(efficiencies))) } : {}),
+    ...(efficiencies.length ? { decodeEfficiency: Math.min(1, Math.max(0.001, Math.round(median(efficiencies) * 1000) / 1000)) } : {}),
     runs,
   };
   const file = o.save === false ? null : writeCalibration(settings.stateDir, calibration);

@@ -1,4 +1,4 @@
-// Pure: the buffer sizes llama-server logs at start-up (model, KV, compute per device), summed per kind.
+// Pure: the buffer sizes llama-server logs at start-up (model, KV, compute per device), summed per kind, and its request timings.
 
 export interface LoggedBuffer {
   kind: 'model' | 'kv' | 'compute';
@@ -57,4 +57,34 @@ export function parseLoggedSizes(log: string): LoggedSizes {
 export function parseRssMiB(status: string): number | null {
   const m = /^VmRSS:\s+(\d+) kB/m.exec(status);
   return m ? Number(m[1]) / 1024 : null;
+}
+
+/** Tokens/s of the last finished request: prompt processing and decode. */
+export interface LoggedTimings {
+  prompt: number;
+  gen: number;
+  promptTokens: number;
+  genTokens: number;
+}
+
+const TIMING = /(prompt eval|\beval) time =\s*([\d.]+) ms \/\s*(\d+) tokens/g;
+
+/**
+ * The newest `print_timing` pair a slot logs when a request ends, e.g.
+ * `slot print_timing: id  0 | task 0 | prompt eval time =  2532.20 ms /  36 tokens (...)` then `eval time = ...`.
+ * Read from the log rather than the response because the server logs them even when it fails the response
+ * (random weights can write text its output parser rejects).
+ */
+export function parseLoggedTimings(log: string): LoggedTimings | null {
+  let prompt: { ms: number; n: number } | undefined;
+  let last: LoggedTimings | null = null;
+  for (const m of log.matchAll(TIMING)) {
+    const t = { ms: Number(m[2]), n: Number(m[3]) };
+    if (m[1] === 'prompt eval') prompt = t;
+    else if (prompt && t.ms > 0 && prompt.ms > 0) {
+      last = { prompt: (prompt.n * 1000) / prompt.ms, gen: (t.n * 1000) / t.ms, promptTokens: prompt.n, genTokens: t.n };
+      prompt = undefined;
+    }
+  }
+  return last;
 }

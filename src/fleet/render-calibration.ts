@@ -14,7 +14,7 @@ export function renderCalibration(c: Calibration, file: string | null): string {
     `${f(r.estimate.kvMiB)} / ${f(r.measured.kvMiB)} ${mark(r.within.kv)}`,
     `${f(r.estimate.computeMiB)} / ${f(r.measured.computeMiB)} ${mark(r.within.compute)}`,
     r.measured.rssMiB === null ? '-' : f(r.measured.rssMiB),
-    r.genTokensPerSecond ? `${f(r.genTokensPerSecond)} (bound ${f(r.boundGen ?? 0)})` : '-',
+    r.genTokensPerSecond ? `${f(r.genTokensPerSecond)} (bound ${f(r.boundGen ?? 0)})${r.promptTokensPerSecond ? `, prompt ${f(r.promptTokensPerSecond)}` : ''}` : '-',
   ]);
   const out = [
     `Calibration against ${c.llamaServer} on the ${c.device.toUpperCase()} (${c.at})`,

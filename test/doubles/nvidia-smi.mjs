@@ -2,7 +2,9 @@
 // Plain JavaScript (no tsx) because the runtime polls it often and Node starts it fastest this way.
 // State file: {"gpus":[{"name","uuid","memoryUsedMiB","memoryTotalMiB","powerDrawW","utilizationPct"}],
 //              "apps":[{"pid","usedMemoryMiB","name"}], "fail": "optional message: exit 9 like a missing driver"}
-import { readFileSync } from 'node:fs';
+// An app with "processName" instead of "pid" stands for every running process of that name (read from /proc),
+// so a test can give a real llama-server it did not start by pid a VRAM figure.
+import { readdirSync, readFileSync } from 'node:fs';
 
 const DRIVER_FAIL =
   "NVIDIA-SMI has failed because it couldn't communicate with the NVIDIA driver. Make sure that the latest NVIDIA driver is installed and running.";
@@ -79,7 +81,19 @@ if (args.includes('--version')) {
   printCsv(fields, gpus.map((g, i) => fields.map((f) => gpuField(g, i, f))));
 } else if (flag('--query-compute-apps')) {
   const fields = flag('--query-compute-apps').split(',');
-  printCsv(fields, (state.apps ?? []).map((a) => fields.map((f) => appField(a, f))));
+  const byName = (name) =>
+    readdirSync('/proc')
+      .filter((d) => /^\d+$/.test(d))
+      .filter((d) => {
+        try {
+          return readFileSync(`/proc/${d}/comm`, 'utf8').trim() === name;
+        } catch {
+          return false;
+        }
+      })
+      .map(Number);
+  const apps = (state.apps ?? []).flatMap((a) => (a.pid === undefined && a.processName ? byName(a.processName).map((pid) => ({ ...a, pid, name: a.processName })) : [a]));
+  printCsv(fields, apps.map((a) => fields.map((f) => appField(a, f))));
 } else {
   process.stdout.write(`stand-in nvidia-smi: ${gpus.length} GPU(s); supported: --query-gpu, --query-compute-apps, -L, --version\n`);
 }

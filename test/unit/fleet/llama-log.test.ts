@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseLoggedSizes, parseRssMiB } from '../../../src/fleet/llama-log.js';
+import { parseLoggedSizes, parseLoggedTimings, parseRssMiB } from '../../../src/fleet/llama-log.js';
 
 // Lines as llama.cpp 3.21.1 prints them (load_tensors, llama_kv_cache, llama_context), twice: a restart logs again.
 const START = [
@@ -33,5 +33,21 @@ describe('llama-server start-up log', () => {
   it('reads VmRSS from /proc/<pid>/status', () => {
     expect(parseRssMiB('Name:\tllama-server\nVmRSS:\t  471040 kB\n')).toBe(460);
     expect(parseRssMiB('Name: x\n')).toBeNull();
+  });
+});
+
+describe('llama-server request timings', () => {
+  it('reads the newest prompt/decode pair, even after a failed response', () => {
+    const log = [
+      '0.27.393.442 I slot print_timing: id  0 | task 0 | prompt eval time =    2532.20 ms /    36 tokens (   70.34 ms per token,    14.22 tokens per second)',
+      '0.27.393.569 I slot print_timing: id  0 | task 0 |        eval time =   16363.92 ms /    48 tokens (  348.17 ms per token,     2.87 tokens per second)',
+      '0.27.393.587 I slot print_timing: id  0 | task 0 |       total time =   18896.12 ms /    84 tokens',
+      'srv    send_error: task id = 0, error: The model produced output that does not match the expected Content-only format',
+      '0.54.833.424 I slot print_timing: id  0 | task 99 | prompt eval time =     400.00 ms /   200 tokens (    2.00 ms per token,   500.00 tokens per second)',
+      '0.54.833.434 I slot print_timing: id  0 | task 99 |        eval time =    2000.00 ms /    48 tokens (   41.67 ms per token,    24.00 tokens per second)',
+    ].join('\n');
+    expect(parseLoggedTimings(log)).toEqual({ prompt: 500, gen: 24, promptTokens: 200, genTokens: 48 });
+    expect(parseLoggedTimings(log.split('\n').slice(0, 3).join('\n'))!.gen).toBeCloseTo(2.933, 3);
+    expect(parseLoggedTimings('load_tensors: CPU model buffer size = 1.00 MiB')).toBeNull();
   });
 });
