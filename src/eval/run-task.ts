@@ -88,7 +88,12 @@ async function drive(ws: Workspace, o: RunTaskOptions, calls: () => number): Pro
   const { task } = o;
   const reviews: RefineryReview[] = [];
   // Progress goes nowhere; the reviews the review job got are kept (the machine is fed only their verdicts).
-  const ctx: EngineContext = { ...ws.ctx, emit: (e) => void (e.kind === 'bead' && e.review && reviews.push(e.review)) };
+  const ctx: EngineContext = {
+    ...ws.ctx,
+    emit: (e) => {
+      if (e.kind === 'bead' && e.review) reviews.push(e.review);
+    },
+  };
   await runConvoy(ctx, { policy: evalPolicy(task.spec.kind, o.policy), effects: (local) => ({ ...local, jobs: evalJobs(ctx, task, local.jobs) }) });
   const bead = await ctx.store.get(ws.bead.id);
   o.onBead?.(bead);
