@@ -8,16 +8,17 @@ import type { Role } from '../../beads/schema.js';
 /** Added to a standby server's importance: it is swapped out before any server the plan chose. */
 export const STANDBY_IMPORTANCE = 100;
 
-const SIZING_BEAD = (role: Role): Bead => ({
+const SIZING_BEAD = (role: Role, tokenEstimate: number | null): Bead => ({
   id: 'standby-1', title: 'size a standby server', description: '', type: 'task', role, rig: null, convoy: null, status: 'open', priority: 2,
-  dependencies: [], acceptance: [], files: [], tokenEstimate: null, assignee: null, attempts: [], branch: null, pr: null, labels: [],
+  dependencies: [], acceptance: [], files: [], tokenEstimate, assignee: null, attempts: [], branch: null, pr: null, labels: [],
   createdAt: '2026-01-01T00:00:00.000Z', updatedAt: '2026-01-01T00:00:00.000Z', closedAt: null, history: [],
 });
 
 /**
  * One server per catalog model that no planned server runs and whose GGUF `exists`, sized by the planner itself
- * (one slot, a typical prompt) on the device a switcher rule gives it, else the GPU, else the CPU. A model that
- * fits neither the hardware nor its context is left out. Pure apart from `exists`.
+ * on the device a switcher rule gives it, else the GPU, else the CPU: one slot, with room for the largest prompt
+ * its rule sends it (else, or when that does not fit, a typical prompt). A model that fits not even then is left
+ * out. Pure apart from `exists`.
  */
 export function standbyServers(planned: readonly ServerPlan[], cfg: FleetConfig, exists: (modelFile: string) => boolean): ServerPlan[] {
   const served = new Set(planned.map((s) => s.model));
@@ -31,13 +32,16 @@ export function standbyServers(planned: readonly ServerPlan[], cfg: FleetConfig,
     const role = rule?.role ?? 'polecat';
     // The planner's own sizing, asked for one bead of this role on this model: one flow for flags, context and fit.
     const only = { ...cfg, switcher: { ...cfg.switcher, rules: [{ role, model: model.name, device, why: 'standby' }] } };
-    let server: ServerPlan | undefined;
-    try {
-      // The bead's own text is a few words: a rough count spares loading the tokenizer at start-up.
-      server = planFleet([SIZING_BEAD(role)], only, { count: (text) => Math.ceil(text.length / 4) }).servers[0];
-    } catch {
-      server = undefined; // does not fit the hardware on its own
-    }
+    const size = (tokens: number | null): ServerPlan | undefined => {
+      try {
+        // The bead's own text is a few words: a rough count spares loading the tokenizer at start-up.
+        return planFleet([SIZING_BEAD(role, tokens)], only, { count: (text) => Math.ceil(text.length / 4) }).servers[0];
+      } catch {
+        return undefined; // does not fit the hardware on its own
+      }
+    };
+    const band = rule?.maxPromptTokens ?? null;
+    const server = (band !== null ? size(band) : undefined) ?? size(null);
     if (!server || server.model !== model.name || ids.has(server.id)) continue;
     ids.add(server.id);
     served.add(model.name);

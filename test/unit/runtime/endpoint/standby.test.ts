@@ -23,6 +23,8 @@ describe('standbyServers', () => {
       expect(s.slots).toBe(1);
       expect(s.args).toContain('-m');
     }
+    // Room for the largest prompt the switcher sends the 7B (its rule's 14000-token band), not just a short one.
+    expect(standby[0]!.ctxPerSlot).toBeGreaterThanOrEqual(14_000);
     // Sized by the planner: weights plus cache, not the bare file.
     expect(standby[0]!.vramMiB).toBeGreaterThan(byName.get('Qwen2.5-Coder-7B-Instruct')!.fileSizeMiB);
 
