@@ -35,9 +35,15 @@ export async function startFleet(opts: {
   await sup.init();
   await sup.up(opts.up ?? opts.plans.slice(0, 1));
   const ledger = join(box.dir, 'ledger.jsonl');
-  const meter = new LedgerMeter({ ledgerPath: ledger, prices: loadPrices(), localWatts: 200, cpuWatts: 65 });
-  const config = EndpointConfig.parse({ port: 0, ...opts.endpoint });
-  const endpoint = await startFleetEndpoint({ sup, stateDir: box.stateDir, plans: opts.plans, config, meter, log: pino({ level: 'silent' }), env: box.env });
+  let endpoint: FleetEndpoint;
+  try {
+    const meter = new LedgerMeter({ ledgerPath: ledger, prices: loadPrices(), localWatts: 200, cpuWatts: 65 });
+    const config = EndpointConfig.parse({ port: 0, ...opts.endpoint });
+    endpoint = await startFleetEndpoint({ sup, stateDir: box.stateDir, plans: opts.plans, config, meter, log: pino({ level: 'silent' }), env: box.env });
+  } catch (err) {
+    await sup.shutdown(); // no stand-in server outlives a set-up that failed
+    throw err;
+  }
   return {
     box, sup, endpoint, url: endpoint.url, ledger,
     entries: () => (existsSync(ledger) ? readFileSync(ledger, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as LedgerEntry) : []),
