@@ -5,7 +5,8 @@ import { dirname, join } from 'node:path';
 import { execa } from 'execa';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Calibration } from '../../../src/fleet/calibration.js';
-import { FleetPlan } from '../../../src/fleet/plan-schema.js';
+import { runPlan } from '../../../src/fleet/plan-run.js';
+import { createLogger } from '../../../src/util/logger.js';
 import { writeSyntheticGguf } from '../../../src/fleet/synthetic-gguf.js';
 import { gth, repoRoot } from '../../support/cli.js';
 import { announceSkip, locateRealLlama } from './locate.js';
@@ -39,6 +40,7 @@ switcher:
     - { role: crew, model: gemini-3-flash-preview, device: cloud }
 `;
 
+const silent = createLogger({ GTH_LOG_LEVEL: 'silent' }, 'test');
 const withoutDoubles = (path: string | undefined): string => (path ?? '').split(':').filter((p) => !p.includes('test/doubles')).join(':');
 
 describe.skipIf(skip !== null)(skip ? `gth calibrate on real GGUFs (SKIPPED: ${skip})` : `gth calibrate on real GGUFs against ${real.binary}`, () => {
@@ -82,10 +84,8 @@ describe.skipIf(skip !== null)(skip ? `gth calibrate on real GGUFs (SKIPPED: ${s
     expect(cal.decodeEfficiency).toBeUndefined();
     expect(file).toBe(join(dir, 'state', 'calibration.json'));
 
-    // The planner reads the calibration file: the tiny model's speed is the measured one.
-    const p = await gth(['plan', '--json'], { cwd: dir, env: env('state') });
-    expect(p.exitCode, String(p.stderr)).toBe(0);
-    const plan = FleetPlan.parse(JSON.parse(String(p.stdout)));
+    // The planner reads the calibration file: the tiny model's speed is the measured one (gth plan's own flow, in process).
+    const { plan } = await runPlan({ cwd: dir, env: env('state'), logger: silent });
     const server = plan.servers.find((s) => s.model === MODEL)!;
     expect(server.tokensPerSecondSource).toBe('measured');
     expect(server.promptTokensPerSecondSource).toBe('measured');
@@ -121,9 +121,7 @@ describe.skipIf(skip !== null)(skip ? `gth calibrate on real GGUFs (SKIPPED: ${s
     const expected = Math.max(0, [...overheads].sort((a, b) => a - b)[1]!);
     expect(cal.cudaOverheadMiB).toBeCloseTo(expected, 1);
 
-    const p = await gth(['plan', '--json'], { cwd: dir, env: env('state-gpu') });
-    expect(p.exitCode, String(p.stderr)).toBe(0);
-    const plan = FleetPlan.parse(JSON.parse(String(p.stdout)));
+    const { plan } = await runPlan({ cwd: dir, env: env('state-gpu'), logger: silent });
     expect(plan.notes?.join('\n')).toContain(`CUDA overhead ${Math.round(cal.cudaOverheadMiB!)} MiB per server measured by gth calibrate`);
   });
 });
