@@ -21,6 +21,7 @@ import { EndpointConfig, checkExposure, resolveEndpointKeys, startFleetEndpoint,
 import { CLIENT_TOOLS, clientSnippet, type ClientTool } from '../../runtime/endpoint/client-config.js';
 import { readEndpointState, removeEndpointState, writeEndpointState } from '../../runtime/endpoint/state.js';
 import { standbyServers } from '../../runtime/endpoint/standby.js';
+import { serverInWave } from '../../fleet/wave-servers.js';
 
 interface UpFlags {
   plan?: string;
@@ -85,7 +86,8 @@ export function selectServers(plan: FleetPlan, wave: number | undefined, ids: st
   return w.servers.map((id) => {
     const s = byId.get(id);
     if (!s) throw new GthError(`plan: wave ${index} names server ${id}, which is not in plan.servers`);
-    return s;
+    // With the threads and CPUs the schedule gave it in this wave (a stopped server's cores re-assigned).
+    return serverInWave(s, w);
   });
 }
 

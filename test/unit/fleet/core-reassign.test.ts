@@ -103,3 +103,19 @@ describe('cores re-assigned when a server stops', () => {
     expect(lib.cpuCores).toEqual([16, 17, 18]);
   });
 });
+
+describe('gth runtime up --wave N', () => {
+  it('starts a server with the threads and CPUs the schedule gave it in that wave', async () => {
+    const { selectServers } = await import('../../../src/cli/commands/runtime.js');
+    const cfg = defaultConfig({ switcher: { cpuAgents: { refinery: { coreClass: 'p', cores: 4, minCores: 2 }, librarian: { coreClass: 'e', cores: 4, minCores: 1 } } } });
+    const plan = planFleet([bead('ab-long', { tokenEstimate: 20000 }), ...[1, 2, 3].map((i) => bead(`ab-r${i}`, { role: 'refinery' }))], cfg);
+    const ref = plan.servers.find((s) => s.roles.includes('refinery'))!;
+    expect(selectServers(plan, 0, undefined).find((s) => s.id === ref.id)).toEqual(ref);
+    const grown = plan.waves.find((w) => w.cores!.some((c) => c.server === ref.id && c.threads === 4))!;
+    const s = selectServers(plan, grown.index, undefined).find((x) => x.id === ref.id)!;
+    expect(s.threads).toBe(4);
+    expect(s.cpuCores).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+    expect(s.args.join(' ')).toContain('--threads 4 --threads-batch 4');
+    expect(s.commandLine).toMatch(/^taskset -c 0-7 llama-server .*--threads 4 /);
+  });
+});
