@@ -78,9 +78,13 @@ export function registerServer(stateDir: string, model: string, url: string, dev
 
 /**
  * The environment `gth job` gets on a runner in these tests: the GUT stand-in (`shim`) as godot first on PATH, the
- * runtime state folder (where registerServer put the stand-in llama-server), no Gemini key, no GitHub token.
+ * runtime state folder (where registerServer put the stand-in llama-server), no Gemini key; a GitHub token only when
+ * `github` names the API to use (as the workflows pass the app's installation token, GITHUB_REPOSITORY and GITHUB_API_URL).
  */
-export function runnerJobEnv(o: { shim: string; stateDir: string; ledger: string; worktrees: string }): NodeJS.ProcessEnv {
+export function runnerJobEnv(o: {
+  shim: string; stateDir: string; ledger: string; worktrees: string; temp?: string;
+  github?: { apiUrl: string; token: string; repository: string };
+}): NodeJS.ProcessEnv {
   return {
     PATH: `${o.shim}:${process.env.PATH ?? ''}`,
     HOME: process.env.HOME,
@@ -89,8 +93,11 @@ export function runnerJobEnv(o: { shim: string; stateDir: string; ledger: string
     GTH_WORKTREES: o.worktrees,
     GTH_LOG_LEVEL: 'silent',
     GEMINI_API_KEY: undefined,
-    GTH_GITHUB_TOKEN: undefined,
+    GTH_GITHUB_TOKEN: o.github?.token,
     GITHUB_TOKEN: undefined,
+    GITHUB_REPOSITORY: o.github?.repository,
+    GITHUB_API_URL: o.github?.apiUrl,
+    RUNNER_TEMP: o.temp,
     GTH_CONFIG: undefined,
   };
 }

@@ -19,6 +19,19 @@ export function examplePayload(event: string, action: string, n = 0): Record<str
   return copy;
 }
 
+/** The payload's repository has `main` as its default branch (the examples say otherwise), as the test towns do. */
+export function onMain(p: Record<string, any>): Record<string, any> {
+  p.repository.default_branch = 'main';
+  return p;
+}
+
+/** A person adds the `epic` label to issue #1 (a real `issues.labeled` example). */
+export function epicLabeled(): Record<string, any> {
+  const p = onMain(examplePayload('issues', 'labeled'));
+  p.label.name = 'epic';
+  return p;
+}
+
 export function sign(secret: string, body: string): string {
   return `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
 }

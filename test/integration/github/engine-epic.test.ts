@@ -16,7 +16,7 @@ import { BeadStore } from '../../../src/beads/store.js';
 import { PROGRESS_MARKER } from '../../../src/github/progress-comment.js';
 import { deliver, examplePayload } from '../../support/github-webhooks.js';
 import { BEAD, CONVOY, gitIn, makeTown, seedConvoy } from '../../support/github-town.js';
-import { SECRET, startHarness, type Harness } from './harness.js';
+import { SECRET, startHarness, type Harness } from '../../support/github-harness.js';
 
 const GEMINI = 'https://generativelanguage.googleapis.com';
 const CREW_PATH = '/v1beta/models/gemini-3-flash-preview:generateContent';

@@ -4,7 +4,7 @@ import { PROGRESS_MARKER } from '../../../src/github/progress-comment.js';
 import type { ConvoyProgress } from '../../../src/github/ports.js';
 import { MemoryConvoys, ScriptedPlanner } from '../../support/github-engine-fakes.js';
 import { deliver, examplePayload } from '../../support/github-webhooks.js';
-import { SECRET, startHarness, type Harness } from './harness.js';
+import { SECRET, startHarness, type Harness } from '../../support/github-harness.js';
 
 const PLAN: ConvoyProgress = {
   convoyId: 'cv-7k2f',

@@ -5,17 +5,12 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { pino } from 'pino';
-import { createGithubEngine } from '../../../src/github/engine.js';
 import { parseBeadText } from '../../../src/beads/serialize.js';
 import { BeadStore } from '../../../src/beads/store.js';
-import { createGithubLifecycle } from '../../../src/github/convoy-driver.js';
-import { TownRepos } from '../../../src/github/town-repo.js';
-import { DEFAULT_POLICY } from '../../../src/lifecycle/machine.js';
 import { applyBeadEvent } from '../../../src/lifecycle/persist.js';
-import { deliver, examplePayload } from '../../support/github-webhooks.js';
+import { epicLabeled, examplePayload, onMain } from '../../support/github-webhooks.js';
 import { BEAD, CONVOY, gitIn, makeTown, seedConvoy } from '../../support/github-town.js';
-import { SECRET, startHarness, type Harness } from './harness.js';
+import { NO_BACKOFF as POLICY, startLifecycleApp, type Harness } from '../../support/github-harness.js';
 
 let root: string;
 beforeAll(async () => {
@@ -26,12 +21,6 @@ afterAll(async () => {
 });
 
 const BRANCH = `convoy/${CONVOY}`;
-const POLICY = { ...DEFAULT_POLICY, backoffMs: 0 };
-
-function onMain(p: Record<string, any>): Record<string, any> {
-  p.repository.default_branch = 'main';
-  return p;
-}
 
 function run(job: string, conclusion: string, runId: number): Record<string, any> {
   const p = onMain(examplePayload('workflow_run', 'completed', 0));
@@ -84,13 +73,10 @@ describe('webhooks drive the lifecycle', () => {
   it('runs one bead from the epic label to the closed epic, retrying a cancelled run and a round of requested changes', async () => {
     const { bare, work } = await makeTown(root);
     await seedConvoy(work);
-    const stateDir = join(root, 'app');
-    const log = pino({ level: 'silent' });
-    const base = createGithubEngine({ stateDir, router: () => { throw new Error('no model in this test'); }, log, remoteUrl: () => bare });
-    const lifecycle = createGithubLifecycle({ towns: new TownRepos({ stateDir, remoteUrl: () => bare }), log, policy: POLICY });
     const pulls: { number: number; head: string; base: string; body: string }[] = [];
-    h = await startHarness({ ...base, lifecycle }, {
-      stateDir,
+    h = await startLifecycleApp({
+      bare,
+      stateDir: join(root, 'app'),
       setup: (fake) =>
         fake
           .on('pulls/list', () => [200, []])
@@ -103,15 +89,10 @@ describe('webhooks drive the lifecycle', () => {
           .on('issues/update', () => [200, { number: 1, state: 'closed' }]),
     });
     const dispatches = () => h!.fake.calls('actions/create-workflow-dispatch').map((d) => `${/workflows\/([^/]+)\//.exec(d.path)![1]}@${(d.body as { ref: string }).ref}`);
-    const step = async (event: string, payload: Record<string, any>) => {
-      expect((await deliver(h!.url, SECRET, event, payload)).status).toBe(200);
-      await h!.server.app.queue.idle();
-    };
+    const step = (event: string, payload: Record<string, any>) => h!.step(event, payload);
 
     // The label: the convoy exists, its ready bead starts, the Polecat job is dispatched on the convoy branch.
-    const label = onMain(examplePayload('issues', 'labeled'));
-    label.label.name = 'epic';
-    await step('issues', label);
+    await step('issues', epicLabeled());
     expect(dispatches()).toEqual([`polecat.yml@${BRANCH}`]);
     expect((await remoteBead(bare)).status).toBe('in_progress');
 

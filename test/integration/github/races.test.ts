@@ -6,21 +6,15 @@ import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { pino } from 'pino';
-import { createGithubEngine } from '../../../src/github/engine.js';
-import { createGithubLifecycle } from '../../../src/github/convoy-driver.js';
-import { TownRepos } from '../../../src/github/town-repo.js';
-import { DEFAULT_POLICY } from '../../../src/lifecycle/machine.js';
 import { applyBeadEvent } from '../../../src/lifecycle/persist.js';
 import { BeadStore } from '../../../src/beads/store.js';
 import { parseBeadText } from '../../../src/beads/serialize.js';
-import { deliver, examplePayload } from '../../support/github-webhooks.js';
+import { epicLabeled, examplePayload, onMain } from '../../support/github-webhooks.js';
 import { BEAD, CONVOY, gitIn, makeTown, seedConvoy } from '../../support/github-town.js';
 import type { FakeGitHub } from '../../support/github-fake.js';
-import { SECRET, startHarness, type Harness } from './harness.js';
+import { NO_BACKOFF as POLICY, startLifecycleApp, type Harness } from '../../support/github-harness.js';
 
 const BRANCH = `convoy/${CONVOY}`;
-const POLICY = { ...DEFAULT_POLICY, backoffMs: 0 };
 const BOT = { login: 'gastown-hybrid[bot]', id: 12345, type: 'Bot' };
 const HEAD = 'c0ffee0000000000000000000000000000000001';
 const OLD_HEAD = 'c0ffee0000000000000000000000000000000000';
@@ -32,8 +26,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await rm(root, { recursive: true, force: true });
 });
-
-const onMain = (p: Record<string, any>): Record<string, any> => ((p.repository.default_branch = 'main'), p);
 
 function run(job: string, conclusion: string, runId: number, pr?: number): Record<string, any> {
   const p = onMain(examplePayload('workflow_run', 'completed', 0));
@@ -72,19 +64,10 @@ async function beadInReview(name: string, reviews: Record<string, unknown>[]) {
   const dir = await mkdtemp(join(root, `${name}-`));
   const { bare, work } = await makeTown(dir);
   await seedConvoy(work);
-  const stateDir = join(dir, 'app');
-  const log = pino({ level: 'silent' });
-  const base = createGithubEngine({ stateDir, router: () => { throw new Error('no model in this test'); }, log, remoteUrl: () => bare });
-  const lifecycle = createGithubLifecycle({ towns: new TownRepos({ stateDir, remoteUrl: () => bare }), log, policy: POLICY });
-  const h = await startHarness({ ...base, lifecycle }, { stateDir, setup: (fake) => pullRequestOn(fake, reviews) });
-  const step = async (event: string, payload: Record<string, any>) => {
-    expect((await deliver(h.url, SECRET, event, payload)).status).toBe(200);
-    await h.server.app.queue.idle();
-  };
+  const h = await startLifecycleApp({ bare, stateDir: join(dir, 'app'), setup: (fake) => pullRequestOn(fake, reviews) });
+  const step = (event: string, payload: Record<string, any>) => h.step(event, payload);
   const dispatches = () => h.fake.calls('actions/create-workflow-dispatch').map((d) => /workflows\/([^/.]+)/.exec(d.path)![1]);
-  const label = onMain(examplePayload('issues', 'labeled'));
-  label.label.name = 'epic';
-  await step('issues', label);
+  await step('issues', epicLabeled());
   // The runner's Polecat pushed its code (as `gth job polecat` records it) and its PR opened.
   const runner = join(dir, 'runner');
   await execa('git', ['clone', '-q', '--branch', BRANCH, bare, runner]);
@@ -154,18 +137,9 @@ describe('a convoy-branch push rejected and redone', () => {
     const dir = await mkdtemp(join(root, 'push-'));
     const { bare, work } = await makeTown(dir);
     await seedConvoy(work);
-    const stateDir = join(dir, 'app');
-    const log = pino({ level: 'silent' });
-    const base = createGithubEngine({ stateDir, router: () => { throw new Error('no model in this test'); }, log, remoteUrl: () => bare });
-    const lifecycle = createGithubLifecycle({ towns: new TownRepos({ stateDir, remoteUrl: () => bare }), log, policy: POLICY });
-    h = await startHarness({ ...base, lifecycle }, { stateDir });
-    const step = async (event: string, payload: Record<string, any>) => {
-      expect((await deliver(h!.url, SECRET, event, payload)).status).toBe(200);
-      await h!.server.app.queue.idle();
-    };
-    const label = onMain(examplePayload('issues', 'labeled'));
-    label.label.name = 'epic';
-    await step('issues', label);
+    h = await startLifecycleApp({ bare, stateDir: join(dir, 'app') });
+    const step = (event: string, payload: Record<string, any>) => h!.step(event, payload);
+    await step('issues', epicLabeled());
 
     // The remote refuses the next push once (as when a runner pushed first), so the app redoes the event on the tip.
     const flag = join(bare, 'reject-once');

@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { ConvoyProgress } from '../../../src/github/ports.js';
 import { MemoryConvoys, ScriptedPlanner } from '../../support/github-engine-fakes.js';
 import { deliver, examplePayload } from '../../support/github-webhooks.js';
-import { SECRET, startHarness, type Harness } from './harness.js';
+import { SECRET, startHarness, type Harness } from '../../support/github-harness.js';
 
 const plan = (id: string): ConvoyProgress => ({
   convoyId: id,

@@ -1,7 +1,7 @@
 // `/refinery review` admission and the review job it dispatches on the default branch; fork PRs never dispatched to the self-hosted runner.
 import { afterEach, describe, expect, it } from 'vitest';
 import { deliver, examplePayload } from '../../support/github-webhooks.js';
-import { SECRET, startHarness, type Harness } from './harness.js';
+import { SECRET, startHarness, type Harness } from '../../support/github-harness.js';
 
 /** A real issue_comment.created example turned into a comment on PR #2 (the examples only comment on issues). */
 function reviewCommand(login = 'Codertocat'): Record<string, any> {

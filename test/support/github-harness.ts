@@ -1,13 +1,19 @@
-// Starts the real `gth serve` server (Probot's Server on 127.0.0.1) against a nock GitHub with a stateful comment store.
+// Starts the real `gth serve` server (Probot's Server on 127.0.0.1) against a nock GitHub with a stateful comment store;
+// startLifecycleApp composes it as `gth serve` does for one town repository, for the flow tests.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { ProbotOctokit } from 'probot';
-import { startServer, type RunningServer } from '../../../src/github/serve.js';
-import type { Engine } from '../../../src/github/ports.js';
-import { FakeGitHub } from '../../support/github-fake.js';
-import { freePort, testPrivateKey } from '../../support/github-webhooks.js';
+import { startServer, type RunningServer } from '../../src/github/serve.js';
+import type { Engine } from '../../src/github/ports.js';
+import { FakeGitHub } from './github-fake.js';
+import { deliver, freePort, testPrivateKey } from './github-webhooks.js';
+import { createGithubEngine } from '../../src/github/engine.js';
+import { createGithubLifecycle } from '../../src/github/convoy-driver.js';
+import { TownRepos } from '../../src/github/town-repo.js';
+import { DEFAULT_POLICY, type LifecyclePolicy } from '../../src/lifecycle/machine.js';
+import type { ModelRouter } from '../../src/agents/engine/router.js';
 
 export const SECRET = 'test-webhook-secret';
 
@@ -26,6 +32,8 @@ export interface Harness {
   stateDir: string;
   /** Permission the fake answers per user login (default "write"). */
   permissions: Map<string, string>;
+  /** Delivers one signed webhook as GitHub does, expects 200, and waits until the app's queued work is done. */
+  step(event: string, payload: unknown): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -92,10 +100,40 @@ export async function startHarness(
     comments,
     stateDir,
     permissions,
+    async step(event, payload) {
+      const res = await deliver(`http://127.0.0.1:${server.port}/api/github/webhooks`, SECRET, event, payload);
+      if (res.status !== 200) throw new Error(`webhook ${event} answered ${res.status}: ${res.text}`);
+      await server.app.queue.idle();
+    },
     async close() {
       await server.stop();
       fake.stop();
       if (!opts.stateDir) await rm(stateDir, { recursive: true, force: true });
     },
   };
+}
+
+/** The lifecycle without back-off: a retry is dispatched at once, so the flow tests never wait. */
+export const NO_BACKOFF: LifecyclePolicy = { ...DEFAULT_POLICY, backoffMs: 0 };
+
+/**
+ * The app as `gth serve` composes it, working on the town repository `bare` (its clones under `stateDir`), with the
+ * lifecycle at `policy` (default NO_BACKOFF). Without `router`, any model call fails the test: only planning needs one.
+ */
+export function startLifecycleApp(o: {
+  bare: string;
+  stateDir: string;
+  router?: () => ModelRouter;
+  policy?: LifecyclePolicy;
+  recover?: boolean;
+  comments?: Comment[];
+  setup?: (fake: FakeGitHub) => void;
+}): Promise<Harness> {
+  const log = pino({ level: 'silent' });
+  const noModel = (): ModelRouter => {
+    throw new Error('no model in this test');
+  };
+  const base = createGithubEngine({ stateDir: o.stateDir, router: o.router ?? noModel, log, remoteUrl: () => o.bare });
+  const lifecycle = createGithubLifecycle({ towns: new TownRepos({ stateDir: o.stateDir, remoteUrl: () => o.bare }), log, policy: o.policy ?? NO_BACKOFF });
+  return startHarness({ ...base, lifecycle }, { stateDir: o.stateDir, recover: o.recover, comments: o.comments, setup: o.setup });
 }
