@@ -6,7 +6,7 @@ import type { Speed } from './catalog-schema.js';
 import type { FleetConfig } from './config.js';
 import { ramBudgetMiB, totalPhysicalCores, usableCores, vramBudgetMiB, type PhysicalCore } from './hardware.js';
 import { estimatePromptTokens, type RigTokens } from './prompt-tokens.js';
-import { chooseModel, roleOf } from './switcher.js';
+import { chooseModel, roleOf, type Choice } from './switcher.js';
 import { levelsOf } from './levels.js';
 import { isMisfit, roundCtx, sizeServer } from './server-sizing.js';
 import { assignCores, importanceOf, loadSecondsFor, slug, speedFor, threadPlan, type Measured, type ServerSpec } from './server-spec.js';
@@ -47,12 +47,19 @@ function buildItems(beads: readonly Bead[], cfg: FleetConfig, opts: PlanOptions,
   const all = new Map(beads.map((b) => [b.id, b]));
   const { level, count, warnings, waitsOn } = levelsOf(planned, all);
   const unhealthy = new Set(opts.unhealthy ?? []);
+  // The choice depends on the role and prompt size only: beads that share both share one (read-only) choice.
+  const choices = new Map<string, { choice: Choice; serverKey: string | null }>();
   const items = planned.map((bead): WorkItem => {
     const role = roleOf(bead);
     const promptTokens = estimatePromptTokens(bead, cfg.switcher.prompt, opts.rig, opts.count).tokens;
-    const choice = chooseModel(role, promptTokens, cfg.switcher, cfg.catalog, unhealthy, noFit);
-    const serverKey = choice.device === 'cloud' ? null : `${choice.device}:${choice.model.name}`;
-    return { bead, role, promptTokens, outputTokens: cfg.switcher.outputTokens[role] ?? 0, choice, level: level.get(bead.id)!, serverKey };
+    const memo = `${role} ${promptTokens}`;
+    let chosen = choices.get(memo);
+    if (!chosen) {
+      const choice = chooseModel(role, promptTokens, cfg.switcher, cfg.catalog, unhealthy, noFit);
+      chosen = { choice, serverKey: choice.device === 'cloud' ? null : `${choice.device}:${choice.model.name}` };
+      choices.set(memo, chosen);
+    }
+    return { bead, role, promptTokens, outputTokens: cfg.switcher.outputTokens[role] ?? 0, choice: chosen.choice, level: level.get(bead.id)!, serverKey: chosen.serverKey };
   });
   return { items, levelCount: count, warnings, waitsOn };
 }
