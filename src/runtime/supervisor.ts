@@ -110,11 +110,15 @@ export class Supervisor extends EventEmitter {
     }
   }
 
-  /** Moves to the next wave's servers: drain and stop the ones not needed, then start the new ones. */
+  /**
+   * Moves to the next wave's servers: drain and stop the ones not needed, and the ones the next wave launches
+   * differently (re-pinned to cores a stopped server freed), then start the new ones.
+   */
   async swap(plans: readonly ServerPlan[]): Promise<void> {
-    const next = new Set(plans.map((p) => p.id));
+    const launch = (p: ServerPlan): string => JSON.stringify([p.args, p.cpuCores]);
+    const next = new Map(plans.map((p) => [p.id, launch(p)]));
     for (const m of [...this.servers.values()]) {
-      if (!next.has(m.plan.id)) await this.stopServer(m.plan.id, true);
+      if (next.get(m.plan.id) !== launch(m.plan)) await this.stopServer(m.plan.id, true);
     }
     const missing = plans.filter((p) => !this.servers.has(p.id));
     await this.up(missing);

@@ -52,6 +52,24 @@ describe('swap', () => {
     expect(readServerStates(box.stateDir).map((s) => s.id)).toEqual(['b']);
   });
 
+  it('keeps a server the next wave launches the same way, and restarts one it re-pins with more threads', async () => {
+    const box = sandbox();
+    makeModel(box.modelsDir, 'a.gguf');
+    sup = new Supervisor({ settings: box.settings(), env: box.env });
+    await sup.init();
+    const a = plan('a');
+    await sup.up([a]);
+    const first = readServerStates(box.stateDir)[0]!.pid;
+    await sup.swap([plan('a')]);
+    expect(readServerStates(box.stateDir)[0]!.pid).toBe(first);
+    // The next wave gives it the cores of a server that stopped: 4 threads instead of 2.
+    await sup.swap([plan('a', { threads: 4, args: [...a.args.slice(0, -1), '4'] })]);
+    const after = readServerStates(box.stateDir);
+    expect(after.map((s) => s.id)).toEqual(['a']);
+    expect(after[0]!.pid).not.toBe(first);
+    expect(alive(first)).toBe(false);
+  });
+
   it('refuses to run two servers whose estimates exceed the budget together', async () => {
     const box = sandbox();
     makeModel(box.modelsDir, 'a.gguf');
