@@ -21,13 +21,23 @@ export function formatDuration(seconds: number): string {
 
 /** Most beads running at the same moment on GPU servers and on CPU servers. */
 export function concurrency(plan: FleetPlan): { gpu: number; cpu: number } {
-  const device = new Map(plan.servers.map((s) => [s.id, s.device]));
+  const byId = new Map(plan.servers.map((s) => [s.id, s]));
   let gpu = 0;
   let cpu = 0;
   for (const w of plan.waves) {
-    const count = (d: 'gpu' | 'cpu'): number => w.assignments.filter((a) => device.get(a.target) === d).length;
-    gpu = Math.max(gpu, count('gpu'));
-    cpu = Math.max(cpu, count('cpu'));
+    // Agents at once are seats in use: a server runs at most its slots together, however many beads the phase gives it.
+    const perServer = new Map<string, number>();
+    for (const a of w.assignments) perServer.set(a.target, (perServer.get(a.target) ?? 0) + 1);
+    const seats = (d: 'gpu' | 'cpu'): number => {
+      let n = 0;
+      for (const [id, count] of perServer) {
+        const server = byId.get(id);
+        if (server?.device === d) n += Math.min(count, server.slots);
+      }
+      return n;
+    };
+    gpu = Math.max(gpu, seats('gpu'));
+    cpu = Math.max(cpu, seats('cpu'));
   }
   return { gpu, cpu };
 }

@@ -1,9 +1,22 @@
 import { describe, expect, it } from 'vitest';
 import { planFleet } from '../../../src/fleet/planner.js';
-import { headline, PLAN_EXPLANATION, renderPlan } from '../../../src/fleet/render.js';
+import { concurrency, headline, PLAN_EXPLANATION, renderPlan } from '../../../src/fleet/render.js';
 import { bead, defaultConfig } from './helpers.js';
 
 describe('gth plan explains itself', () => {
+  it('counts agents at once by the seats in use, never more than the servers\' slots', () => {
+    const cfg = defaultConfig();
+    const beads = Array.from({ length: 60 }, (_, i) => bead(`ab-m${i}`, { tokenEstimate: 3000 }));
+    const plan = planFleet(beads, cfg);
+    const gpuSlots = plan.servers.filter((s) => s.device === 'gpu').reduce((n, s) => n + s.slots, 0);
+    const { gpu } = concurrency(plan);
+    // 60 beads queue behind the slots: the headline must not claim 60 agents at once.
+    expect(gpu).toBeGreaterThan(0);
+    expect(gpu).toBeLessThanOrEqual(gpuSlots);
+    expect(gpu).toBeLessThan(60);
+    expect(headline(plan)).toContain(`${gpu} agents at once on the GPU`);
+  });
+
   it('opens with how many agents run at once on the GPU and CPU and for how long', () => {
     const cfg = defaultConfig();
     const beads = [...Array.from({ length: 3 }, (_, i) => bead(`ab-g${i}`, { tokenEstimate: 3000 })), bead('ab-r1', { role: 'refinery' })];
