@@ -12,25 +12,19 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import nock from 'nock';
-import { pino } from 'pino';
 import { startFakeLlama, type FakeLlama } from '../../doubles/fake-llama.js';
 import { makeGodotShim } from '../../unit/agents/helpers/godot-shim.js';
 import { gth } from '../../support/cli.js';
-import { deliver, examplePayload } from '../../support/github-webhooks.js';
+import { epicLabeled } from '../../support/github-webhooks.js';
 import { BONUS_TEST, bonusEdit, gitIn, makeTown, registerServer, runnerJobEnv } from '../../support/github-town.js';
 import { GitHubModel, REPO, type ModelDispatch, type ModelPull } from '../../support/github-model.js';
-import { createGithubEngine } from '../../../src/github/engine.js';
-import { createGithubLifecycle } from '../../../src/github/convoy-driver.js';
-import { TownRepos } from '../../../src/github/town-repo.js';
 import { LiveRouter } from '../../../src/agents/engine/live-router.js';
 import { loadFleetConfig } from '../../../src/fleet/config.js';
 import { loadProvidersConfig } from '../../../src/providers/config.js';
-import { DEFAULT_POLICY } from '../../../src/lifecycle/machine.js';
 import { parseBeadText } from '../../../src/beads/serialize.js';
 import { PROGRESS_MARKER } from '../../../src/github/progress-comment.js';
-import { SECRET, startHarness, type Comment, type Harness } from '../../support/github-harness.js';
+import { startLifecycleApp, type Comment, type Harness } from '../../support/github-harness.js';
 
-const POLICY = { ...DEFAULT_POLICY, backoffMs: 0 };
 const GEMINI = 'https://generativelanguage.googleapis.com';
 const TITLES = { a: 'Add ComboCounter.bonus_points()', b: 'Bonus points on the combo HUD', c: 'Bonus points for streak medals' };
 const TEST_FILE = { a: 'test/unit/test_combo_bonus.gd', b: 'test/unit/test_combo_bonus_hud.gd', c: 'test/unit/test_combo_bonus_medal.gd' };
@@ -85,7 +79,6 @@ describe('the GitHub loop closes by itself', () => {
     registerServer(runtimeDir, 'Qwen2.5-Coder-3B-Instruct', coder.url);
     registerServer(runtimeDir, 'DeepSeek-R1-Distill-Qwen-32B', coder.url, 'cpu');
     registerServer(runtimeDir, 'SmolLM2-1.7B-Instruct', coder.url, 'cpu');
-    const log = pino({ level: 'silent' });
     // What GitHub holds across the app's restart: comments, PRs, reviews, dispatches.
     const model = new GitHubModel(bare);
     const comments: Comment[] = [];
@@ -97,10 +90,8 @@ describe('the GitHub loop closes by itself', () => {
     });
     let api = '';
     const startApp = async (recover: boolean) => {
-      const base = createGithubEngine({ stateDir, router: () => router, log, remoteUrl: () => bare });
-      const lifecycle = createGithubLifecycle({ towns: new TownRepos({ stateDir, remoteUrl: () => bare }), log, policy: POLICY });
-      const started = await startHarness({ ...base, lifecycle }, {
-        stateDir, comments, recover,
+      const started = await startLifecycleApp({
+        bare, stateDir, router: () => router, comments, recover,
         setup: (fake) =>
           model
             .install(fake)
@@ -114,10 +105,7 @@ describe('the GitHub loop closes by itself', () => {
       api = await started.fake.listen();
       return started;
     };
-    const step = async (event: string, payload: Record<string, any>) => {
-      expect((await deliver(h!.url, SECRET, event, payload)).status).toBe(200);
-      await h!.server.app.queue.idle();
-    };
+    const step = (event: string, payload: Record<string, any>) => h!.step(event, payload);
 
     // Dispatches not yet looked at, as "<kind> <bead>@<ref>".
     let seen = 0;
@@ -165,10 +153,7 @@ describe('the GitHub loop closes by itself', () => {
     const gem = nock(GEMINI)
       .post('/v1beta/models/gemini-3-flash-preview:generateContent').reply(200, gemini(JSON.stringify(CREW)))
       .post('/v1beta/models/gemini-3-pro-preview:generateContent').reply(200, gemini(JSON.stringify(PLAN)));
-    const label = examplePayload('issues', 'labeled');
-    label.repository.default_branch = 'main';
-    label.label.name = 'epic';
-    await step('issues', label);
+    await step('issues', epicLabeled());
     expect(gem.isDone()).toBe(true);
     const first = next();
     const convoyId = first[0]!.inputs.convoy!;
