@@ -68,7 +68,9 @@ async function reviewJob(ctx: EngineContext, bead: Bead, reviewer: Reviewer): Pr
 async function librarianJob(ctx: EngineContext, bead: Bead): Promise<BeadEvent> {
   const r = await runLibrarian(ctx, bead);
   if (!r.ok) return { type: 'jobFailed', job: 'librarian', outcome: 'gave_up', reason: r.problems.join('\n').slice(0, 800) };
-  return { type: 'codePushed', branch: r.branch, model: null, note: `documented ${r.documented.length} declaration(s); code unchanged` };
+  // Bugs the Librarian saw (and must not fix) stay on the bead's history, where the team plans follow-up beads from.
+  const seen = r.notes.length ? `; bugs noted: ${r.notes.join(' | ')}` : '';
+  return { type: 'codePushed', branch: r.branch, model: null, note: `documented ${r.documented.length} declaration(s); code unchanged${seen}`.slice(0, 800) };
 }
 
 async function crewJob(ctx: EngineContext, bead: Bead): Promise<BeadEvent> {

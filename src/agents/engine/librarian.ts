@@ -18,6 +18,8 @@ const LibrarianDocs = z.strictObject({
   docs: z.record(z.string(), z.string().min(1)),
   /** Optional edit blocks for existing comments (typos, outdated docs); checked like everything else. */
   edits: z.string().default(''),
+  /** Bugs the Librarian saw but must not fix (its brief says so): kept on the bead's history for the team to plan. */
+  notes: z.string().max(2000).default(''),
 });
 
 const LibrarianReadme = z.strictObject({ readme: z.string().min(40, 'the README must say something') });
@@ -27,6 +29,8 @@ export interface LibrarianResult {
   branch: string;
   documented: string[];
   problems: string[];
+  /** The model's notes on bugs it saw in the code it documented, one per file ("file: note"). */
+  notes: string[];
 }
 
 async function readAtBase(ctx: EngineContext, worktree: string, path: string): Promise<string | null> {
@@ -52,6 +56,7 @@ export async function runLibrarian(ctx: EngineContext, bead: Bead): Promise<Libr
   const policy: EditPolicy = { role: 'librarian', rig: ctx.rig.config };
   const documented: string[] = [];
   const problems: string[] = [];
+  const notes: string[] = [];
   const files: { file: string; abs: string }[] = [];
   for (const f of (bead.files.length ? bead.files : listFiles(worktree)).filter((p) => p.endsWith('.gd'))) {
     const where = resolveRigPath(worktree, f, policy);
@@ -81,7 +86,7 @@ export async function runLibrarian(ctx: EngineContext, bead: Bead): Promise<Libr
             '```gdscript',
             src,
             '```',
-            'Answer as JSON {"docs": {"<key>": "<doc text without ## markers>"}} with one entry per key above.',
+            'Answer as JSON {"docs": {"<key>": "<doc text without ## markers>"}} with one entry per key above, and "notes": "<one sentence per bug you saw>" if any.',
           ].join('\n'),
         },
       ],
@@ -90,6 +95,7 @@ export async function runLibrarian(ctx: EngineContext, bead: Bead): Promise<Libr
       'librarian_docs',
     );
     const placed = insertDocComments(src, out.docs);
+    if (out.notes.trim()) notes.push(`${file}: ${out.notes.trim()}`);
     if (placed.unknown.length) problems.push(`${file}: the model answered unknown keys ${placed.unknown.join(', ')} (ignored)`);
     writeFileAtomicSync(abs, placed.source);
     documented.push(...placed.inserted.map((k) => `${file}:${k}`));
@@ -105,10 +111,10 @@ export async function runLibrarian(ctx: EngineContext, bead: Bead): Promise<Libr
   if (!check.ok) {
     // Never commit a Librarian change that touched code: throw the whole change away.
     await ctx.git.worktree(worktree, branch, ctx.convoyBranch);
-    return { ok: false, branch, documented: [], problems: [formatCodeChanges(check)] };
+    return { ok: false, branch, documented: [], problems: [formatCodeChanges(check)], notes };
   }
   const readmeAt = resolveRigPath(worktree, 'README.md', policy);
-  if (!readmeAt.ok) return { ok: false, branch, documented: [], problems: [...problems, `README.md: ${readmeAt.reason}`] };
+  if (!readmeAt.ok) return { ok: false, branch, documented: [], problems: [...problems, `README.md: ${readmeAt.reason}`], notes };
   const readmePath = readmeAt.abs;
   const readme = existsSync(readmePath) ? readFileSync(readmePath, 'utf8') : '';
   const refreshed = await crew.askJson(
@@ -127,5 +133,5 @@ export async function runLibrarian(ctx: EngineContext, bead: Bead): Promise<Libr
   writeFileAtomicSync(readmePath, refreshed.readme.endsWith('\n') ? refreshed.readme : `${refreshed.readme}\n`);
   await ctx.git.commitAll(worktree, `${bead.id}: docs (${documented.length} doc comment(s)) and README`, `librarian-${bead.id}`);
   await ctx.git.push(worktree, branch, true);
-  return { ok: true, branch, documented, problems };
+  return { ok: true, branch, documented, problems, notes };
 }

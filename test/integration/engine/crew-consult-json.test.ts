@@ -12,6 +12,7 @@ import { envWithShim, makeGodotShim } from '../../unit/agents/helpers/godot-shim
 import { HOST, TESTS, REVIEW, gemini, ladderRouter, log, setupRig } from '../../support/engine-fixture.js';
 import { writeTestsFirst, reviewChange } from '../../../src/agents/engine/refinery.js';
 import { runLibrarian } from '../../../src/agents/engine/librarian.js';
+import { runBeadJob } from '../../../src/agents/engine/bead-jobs.js';
 import { MAX_CREW_CONSULTS } from '../../../src/agents/engine/consult.js';
 import { rigGit } from '../../../src/agents/engine/rig-git.js';
 import type { EngineContext } from '../../../src/agents/engine/types.js';
@@ -239,5 +240,25 @@ describe('the Librarian asks the Crew', () => {
     expect(s.requests()).toHaveLength(3);
     expect(s.requests()[1]!.messages.slice(2).map((m) => [m.role, m.content.split('\n')[0]])).toEqual([['assistant', ASK], ['user', CITED]]);
     await expectOneConsultation(s, asked, 'librarian');
+  }, 60_000);
+});
+
+describe('the Librarian notes a bug it must not fix', () => {
+  it('answers "notes" beside the docs (as its brief asks): accepted first time, and kept on the bead\'s job event', async () => {
+    const note = 'reset() does not clear the combo counter.';
+    const docs = JSON.stringify({ docs: { 'func:reset': 'Clears the score and the judgement counts.' }, edits: '', notes: note });
+    const readme = JSON.stringify({ readme: '# AeroBeat Mini\n\nBeat scoring and combos. `BeatScorer.reset()` clears the score.\n' });
+    const s = await setup(
+      [
+        { match: 'Write `##` doc comments for scripts/beat_scorer.gd', reply: docs },
+        { match: 'Refresh the rig README', reply: readme },
+      ],
+      { title: 'Document BeatScorer', role: 'librarian', files: ['scripts/beat_scorer.gd'] },
+    );
+    const event = await runBeadJob(s.ctx, 'librarian', s.bead, null);
+    // No repair round: the notes are part of the contract, not an unknown key.
+    expect(s.requests()).toHaveLength(2);
+    expect(event).toMatchObject({ type: 'codePushed' });
+    expect(event.type === 'codePushed' && event.note).toContain(`bugs noted: scripts/beat_scorer.gd: ${note}`);
   }, 60_000);
 });
