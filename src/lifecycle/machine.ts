@@ -94,7 +94,7 @@ export type Effect =
 /** The part of a bead the machine reads and writes. */
 export type LifeBead = Pick<Bead, 'id' | 'role' | 'status' | 'labels' | 'files' | 'branch' | 'pr'> & {
   life: BeadLife;
-  /** Model attempts on the bead's trail (for escalations). */
+  /** Model rounds on the attempt trail; an 'escalated' entry marks a move up the ladder, not a round. */
   modelAttempts: number;
 };
 
@@ -141,7 +141,7 @@ export function initialLife(): BeadLife {
 /** The bead as the machine sees it; a bead the engine never touched gets a fresh lifecycle. */
 export function lifeBeadOf(bead: Bead): LifeBead {
   const { id, role, status, labels, files, branch, pr } = bead;
-  return { id, role, status, labels, files, branch, pr, life: bead.lifecycle ?? { ...initialLife(), step: firstStep(bead) }, modelAttempts: bead.attempts.length };
+  return { id, role, status, labels, files, branch, pr, life: bead.lifecycle ?? { ...initialLife(), step: firstStep(bead) }, modelAttempts: bead.attempts.filter((a) => a.outcome !== 'escalated').length };
 }
 
 /** The first step of a role's path; a Polecat bead whose tests exist starts at the code. */

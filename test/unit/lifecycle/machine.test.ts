@@ -5,6 +5,7 @@ import {
   convoyTransition,
   DEFAULT_POLICY,
   jobForStep,
+  lifeBeadOf,
   TESTS_WRITTEN,
   type BeadEvent,
   type ConvoyEvent,
@@ -241,6 +242,21 @@ describe('bead state machine: what the effects and state carry', () => {
       }
     }
     expect(delays).toEqual([DEFAULT_POLICY.backoffMs, DEFAULT_POLICY.backoffMs * 2]);
+  });
+
+  it('an escalation counts model rounds, not the trail\'s "escalated" markers (a move up the ladder)', () => {
+    const at = NOW.toISOString();
+    const round = (n: number, outcome: 'fail' | 'escalated') => ({ n, at, agent: 'polecat-ab-1234', model: 'qwen', outcome });
+    const full = Bead.parse({
+      id: 'ab-1234', title: 'Combo bonus', role: 'polecat', status: 'in_progress', labels: [TESTS_WRITTEN], createdAt: at, updatedAt: at,
+      attempts: [round(1, 'fail'), round(2, 'escalated'), round(3, 'fail')],
+      lifecycle: { step: 'code', job: 'polecat' },
+    });
+    const b = lifeBeadOf(full);
+    expect(b.modelAttempts).toBe(2);
+    const t = beadTransition(b, { type: 'jobFailed', job: 'polecat', outcome: 'gave_up', reason: 'no green run' }, ctx);
+    if (!t.ok) throw new Error('refused');
+    expect(t.effects).toEqual([{ type: 'escalate', beadId: 'ab-1234', attempts: 2, why: expect.stringContaining('no green run') }]);
   });
 
   it('a job event for another step is refused (a late conclusion of an old job moves nothing)', () => {
