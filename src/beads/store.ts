@@ -1,7 +1,7 @@
 // The bead store: one JSON file per bead in beads/, one per convoy in beads/convoys/, locked and atomic.
 import { readdir, readFile, rm } from 'node:fs/promises';
 import { existsSync, readFileSync } from 'node:fs';
-import { scanBeads, type ScanResult } from './scan.js';
+import { parseBeads, scanBeads, type ScanResult } from './scan.js';
 import { join, relative, resolve, dirname } from 'node:path';
 import { Bead, Convoy, BEAD_ID_FORM, isBeadId, type BeadInput, type Status, type Assignee } from './schema.js';
 import { serializeBead, serializeConvoy, parseBeadText, parseConvoyText } from './serialize.js';
@@ -106,7 +106,7 @@ export class BeadStore {
   async list(): Promise<Bead[]> {
     const { beads, problems } = await this.scan();
     if (problems.length) throw new GthError(problems.map((p) => p.message).join('\n'));
-    return beads.map((b) => b.bead);
+    return parseBeads(beads);
   }
 
   async get(id: string): Promise<Bead> {

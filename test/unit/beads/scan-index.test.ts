@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { BeadStore } from '../../../src/beads/store.js';
 import { INDEX_NAME, BeadIndex } from '../../../src/beads/scan-index.js';
-import { scanBeads, beadsJson, RACY_MS } from '../../../src/beads/scan.js';
+import { scanBeads, beadsJson, parseBeads, RACY_MS } from '../../../src/beads/scan.js';
 import { parseBeadText } from '../../../src/beads/serialize.js';
 import { tempDir, initRepo } from '../../support/git.js';
 
@@ -135,6 +135,9 @@ describe('bead scan index', () => {
     );
     const byId = <T extends { id: string }>(xs: T[]) => [...xs].sort((x, y) => x.id.localeCompare(y.id));
     for (const scan of [fresh, cached]) {
+      // All at once (one parse of the cached bytes, as `gth plan` reads them) and one by one: the same beads.
+      expect(byId(parseBeads(scan.beads))).toEqual(byId(fromFiles));
+      expect(byId(parseBeads([...scan.beads].reverse()))).toEqual(byId(fromFiles));
       const beads = scan.beads.map((b) => b.bead);
       expect(byId(beads)).toEqual(byId(fromFiles));
       for (const b of scan.beads) {
