@@ -69,8 +69,8 @@ function writeValue(o: Out, v: GgufValue): void {
   }
 }
 
-/** Builds a GGUF file in memory; tensors without data are F32 and zero-filled. */
-export function buildGguf(kv: Record<string, GgufValue>, tensors: GgufTensor[] = []): Buffer {
+/** The header (magic, KV pairs, tensor infos) up to the first tensor's aligned start: one writer for both forms. */
+function header(kv: Record<string, GgufValue>, tensors: readonly { name: string; dims: number[]; ggmlType: number; byteLength: number }[]): Out {
   const o = new Out();
   o.push(Buffer.from('GGUF', 'ascii'));
   o.u32(3);
@@ -80,21 +80,26 @@ export function buildGguf(kv: Record<string, GgufValue>, tensors: GgufTensor[] =
     o.str(key);
     writeValue(o, value);
   }
-  const datas = tensors.map((t) => t.data ?? Buffer.alloc(t.dims.reduce((a, b) => a * b, 1) * 4));
   let offset = 0;
-  tensors.forEach((t, i) => {
+  for (const t of tensors) {
     o.str(t.name);
     o.u32(t.dims.length);
     t.dims.forEach((d) => o.u64(d));
-    o.u32(t.ggmlType ?? 0);
+    o.u32(t.ggmlType);
     o.u64(offset);
-    offset += Math.ceil(datas[i]!.length / ALIGN) * ALIGN;
-  });
-  const pad = (): void => o.push(Buffer.alloc((ALIGN - (o.size % ALIGN)) % ALIGN));
-  pad();
+    offset += Math.ceil(t.byteLength / ALIGN) * ALIGN;
+  }
+  o.push(Buffer.alloc((ALIGN - (o.size % ALIGN)) % ALIGN));
+  return o;
+}
+
+/** Builds a GGUF file in memory; tensors without data are F32 and zero-filled. */
+export function buildGguf(kv: Record<string, GgufValue>, tensors: GgufTensor[] = []): Buffer {
+  const datas = tensors.map((t) => t.data ?? Buffer.alloc(t.dims.reduce((a, b) => a * b, 1) * 4));
+  const o = header(kv, tensors.map((t, i) => ({ name: t.name, dims: t.dims, ggmlType: t.ggmlType ?? 0, byteLength: datas[i]!.length })));
   for (const d of datas) {
     o.push(d);
-    pad();
+    o.push(Buffer.alloc((ALIGN - (o.size % ALIGN)) % ALIGN));
   }
   return o.bytes();
 }
@@ -164,25 +169,7 @@ export interface PatternTensor {
 
 /** Writes a GGUF straight to disk, tensor by tensor, so multi-GB synthetic models never sit in memory. */
 export function writeGgufStream(path: string, kv: Record<string, GgufValue>, tensors: PatternTensor[]): number {
-  const head = new Out();
-  head.push(Buffer.from('GGUF', 'ascii'));
-  head.u32(3);
-  head.u64(tensors.length);
-  head.u64(Object.keys(kv).length);
-  for (const [key, value] of Object.entries(kv)) {
-    head.str(key);
-    writeValue(head, value);
-  }
-  let offset = 0;
-  for (const t of tensors) {
-    head.str(t.name);
-    head.u32(t.dims.length);
-    t.dims.forEach((d) => head.u64(d));
-    head.u32(t.ggmlType);
-    head.u64(offset);
-    offset += Math.ceil(t.byteLength / ALIGN) * ALIGN;
-  }
-  head.push(Buffer.alloc((ALIGN - (head.size % ALIGN)) % ALIGN));
+  const head = header(kv, tensors);
   const fd = openSync(path, 'w');
   let written = 0;
   try {
