@@ -1,14 +1,13 @@
 // The issue's scenario through `run-epic` on the one lifecycle engine: three beads; one bead's job is reported
 // cancelled and retried, its review requests changes once (the feedback reaches the next Polecat attempt), then it
 // is approved; the convoy ends delivered with every bead done and nothing in progress.
-import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { describe, it, expect } from 'vitest';
 import nock from 'nock';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { startFakeLlama, type FakeLlama } from '../../doubles/fake-llama.js';
-import { makeGodotShim, envWithShim } from '../../unit/agents/helpers/godot-shim.js';
+import { startFakeLlama } from '../../doubles/fake-llama.js';
+import { envWithShim } from '../../unit/agents/helpers/godot-shim.js';
+import { engineSandbox } from '../../support/engine-sandbox.js';
 import { runEpic } from '../../../src/agents/engine/run-epic.js';
 import { briefText } from '../../../src/agents/briefs/load.js';
 import { BeadStore } from '../../../src/beads/store.js';
@@ -16,21 +15,7 @@ import { LOCAL_POLICY } from '../../../src/agents/engine/convoy-run.js';
 import type { RunJobEffect } from '../../../src/lifecycle/machine.js';
 import { HOST, log, gemini, EPIC, PLAN, RIGHT, REVIEW, CPU_RULES, setupRig, ladderRouter } from '../../support/engine-fixture.js';
 
-let root: string;
-let shim: string;
-const servers: FakeLlama[] = [];
-
-beforeAll(async () => {
-  root = await mkdtemp(join(tmpdir(), 'gth-lifecycle-'));
-  shim = makeGodotShim();
-  nock.disableNetConnect();
-  nock.enableNetConnect('127.0.0.1');
-});
-afterAll(async () => {
-  await Promise.all(servers.map((s) => s.close()));
-  nock.enableNetConnect();
-  await rm(root, { recursive: true, force: true });
-});
+const box = engineSandbox('gth-lifecycle-');
 
 const THREE_BEADS = {
   ...PLAN,
@@ -44,7 +29,7 @@ const REVISION = ['scripts/combo_counter.gd', '<<<<<<< SEARCH', '\treturn 50 * (
 
 describe('one lifecycle through run-epic', () => {
   it('three beads: a cancelled job retried, changes requested once then approved, all done and delivered', async () => {
-    const { rig, remote, town } = await setupRig(root);
+    const { rig, remote, town } = await setupRig(box.root);
     const polecat = await startFakeLlama({
       script: {
         rules: [
@@ -57,7 +42,7 @@ describe('one lifecycle through run-epic', () => {
     const cpu = await startFakeLlama({
       script: { rules: [{ match: 'Review the change for bead', reply: JSON.stringify(CHANGES), times: 1 }, { match: 'Review the change for bead', reply: JSON.stringify(REVIEW) }, ...CPU_RULES], default: '{}' },
     });
-    servers.push(polecat, cpu);
+    box.servers.push(polecat, cpu);
     nock(HOST)
       .post('/v1beta/models/gemini-3-flash-preview:generateContent')
       .reply(200, gemini(JSON.stringify({ answer: 'ComboCounter lives in scripts/combo_counter.gd.', found: true, citations: ['README.md'] })))
@@ -69,7 +54,7 @@ describe('one lifecycle through run-epic', () => {
     let cancelled = false;
     const summary = await runEpic({
       epicText: EPIC, rigDir: rig, townDir: town, router: ladderRouter({ small: polecat.url, big: polecat.url, cpu: cpu.url }), brief: briefText,
-      commit: true, log, testEnv: envWithShim(shim), policy: { ...LOCAL_POLICY, backoffMs: 1 },
+      commit: true, log, testEnv: envWithShim(box.shim), policy: { ...LOCAL_POLICY, backoffMs: 1 },
       effects: (local) => ({
         ...local,
         jobs: {

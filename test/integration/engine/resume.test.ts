@@ -1,12 +1,10 @@
 // The engine killed mid-convoy leaves nothing half-written and a rerun resumes; garbage answers end cleanly.
-import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { describe, it, expect } from 'vitest';
 import nock from 'nock';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { startFakeLlama, type FakeLlama } from '../../doubles/fake-llama.js';
-import { makeGodotShim, envWithShim } from '../../unit/agents/helpers/godot-shim.js';
+import { envWithShim } from '../../unit/agents/helpers/godot-shim.js';
+import { engineSandbox } from '../../support/engine-sandbox.js';
 import { runEpic } from '../../../src/agents/engine/run-epic.js';
 import { planEpic, epicFromText } from '../../../src/agents/engine/mayor.js';
 import { loadRigConfig } from '../../../src/agents/rig/load.js';
@@ -15,31 +13,12 @@ import { BeadStore } from '../../../src/beads/store.js';
 import { TSX_LOADER, repoRoot } from '../../support/cli.js';
 import { HOST, log, gemini, EPIC, PLAN, RIGHT, CPU_RULES, setupRig, ladderRouter } from '../../support/engine-fixture.js';
 
-let root: string;
-let shim: string;
-const servers: FakeLlama[] = [];
-const serve = async (...a: Parameters<typeof startFakeLlama>) => {
-  const s = await startFakeLlama(...a);
-  servers.push(s);
-  return s;
-};
-
-beforeAll(async () => {
-  root = await mkdtemp(join(tmpdir(), 'gth-resume-'));
-  shim = makeGodotShim();
-  nock.disableNetConnect();
-  nock.enableNetConnect('127.0.0.1');
-});
-afterAll(async () => {
-  await Promise.all(servers.map((s) => s.close()));
-  nock.enableNetConnect();
-  await rm(root, { recursive: true, force: true });
-});
+const box = engineSandbox('gth-resume-');
 
 /** Plans the epic in-process (Gemini over nock), so child runs find the convoy and need no cloud model. */
 async function planned(town: string, rig: string) {
   nock(HOST).post('/v1beta/models/gemini-3-pro-preview:generateContent').reply(200, gemini(JSON.stringify(PLAN)));
-  const cpu = await serve({ script: { rules: CPU_RULES, default: '{}' } });
+  const cpu = await box.serve({ script: { rules: CPU_RULES, default: '{}' } });
   const router = ladderRouter({ small: cpu.url, big: cpu.url, cpu: cpu.url });
   const store = new BeadStore({ dir: join(town, 'beads'), actor: 'engine' });
   const mayor = (await router.choose('mayor', 0))!;
@@ -49,13 +28,13 @@ async function planned(town: string, rig: string) {
 
 describe('engine crash and garbage', () => {
   it('a run killed with SIGKILL mid-convoy leaves consistent beads, and a rerun resumes and finishes', async () => {
-    const { rig, town } = await setupRig(root);
+    const { rig, town } = await setupRig(box.root);
     const { store, cpu } = await planned(town, rig);
-    const hang = await serve({ hang: true });
-    const good = await serve({ script: { rules: [{ match: 'Answer only with search/replace edit blocks', reply: RIGHT }], default: '' } });
+    const hang = await box.serve({ hang: true });
+    const good = await box.serve({ script: { rules: [{ match: 'Answer only with search/replace edit blocks', reply: RIGHT }], default: '' } });
     const child = execa(process.execPath, ['--import', TSX_LOADER, join(repoRoot, 'test', 'support', 'engine-child.ts')], {
       reject: false,
-      env: { ENGINE_CHILD_ARGS: JSON.stringify({ epicText: EPIC, rig, town, urls: { small: hang.url, big: hang.url, cpu: cpu.url }, path: envWithShim(shim).PATH }) },
+      env: { ENGINE_CHILD_ARGS: JSON.stringify({ epicText: EPIC, rig, town, urls: { small: hang.url, big: hang.url, cpu: cpu.url }, path: envWithShim(box.shim).PATH }) },
     });
     // Wait until the Polecat bead is claimed and its model call is hanging, then kill the engine.
     const deadline = Date.now() + 60_000;
@@ -73,7 +52,7 @@ describe('engine crash and garbage', () => {
 
     const summary = await runEpic({
       epicText: EPIC, rigDir: rig, townDir: town, router: ladderRouter({ small: good.url, big: good.url, cpu: cpu.url }, { cloud: false }),
-      brief: briefText, log, testEnv: envWithShim(shim),
+      brief: briefText, log, testEnv: envWithShim(box.shim),
     });
     expect(summary.resumed).toBe(true);
     expect(summary.beads.map((b) => b.status)).toEqual(['done', 'done']);
@@ -84,14 +63,14 @@ describe('engine crash and garbage', () => {
   }, 180_000);
 
   it('models answering garbage fail their bead cleanly, with every attempt recorded', async () => {
-    const { rig, town } = await setupRig(root);
+    const { rig, town } = await setupRig(box.root);
     const { store, cpu } = await planned(town, rig);
     // The small model answers prose three times; the larger one sends broken HTTP bodies.
-    const prose = await serve({ script: { rules: [], default: 'Sure! I would add a function that returns the bonus.' } });
-    const broken = await serve({ garbage: true });
+    const prose = await box.serve({ script: { rules: [], default: 'Sure! I would add a function that returns the bonus.' } });
+    const broken = await box.serve({ garbage: true });
     const summary = await runEpic({
       epicText: EPIC, rigDir: rig, townDir: town, router: ladderRouter({ small: prose.url, big: broken.url, cpu: cpu.url }, { cloud: false }),
-      brief: briefText, log, attemptsPerModel: 3, testEnv: envWithShim(shim),
+      brief: briefText, log, attemptsPerModel: 3, testEnv: envWithShim(box.shim),
     });
     const beads = await store.list();
     const polecat = beads.find((b) => b.role === 'polecat')!;
@@ -113,12 +92,12 @@ describe('engine crash and garbage', () => {
   }, 120_000);
 
   it('a Refinery answering invalid JSON fails the bead with the reason (escalated) instead of writing tests', async () => {
-    const { rig, town } = await setupRig(root);
+    const { rig, town } = await setupRig(box.root);
     const { store } = await planned(town, rig);
-    const garbage = await serve({ garbage: true });
+    const garbage = await box.serve({ garbage: true });
     await runEpic({
       epicText: EPIC, rigDir: rig, townDir: town, router: ladderRouter({ small: garbage.url, big: garbage.url, cpu: garbage.url }, { cloud: false }),
-      brief: briefText, log, testEnv: envWithShim(shim),
+      brief: briefText, log, testEnv: envWithShim(box.shim),
     });
     const polecat = (await store.list()).find((b) => b.role === 'polecat')!;
     // The Refinery had its repair round: the bead fails for good (no retry of the same answer) and is escalated.
@@ -128,7 +107,7 @@ describe('engine crash and garbage', () => {
   }, 120_000);
 
   it('rejects a Librarian answer that changes code, keeping the convoy branch untouched', async () => {
-    const { rig, remote, town } = await setupRig(root);
+    const { rig, remote, town } = await setupRig(box.root);
     const { store } = await planned(town, rig);
     // Docs plus an "edit" that sneaks a code change in: the comment-stripped comparison must catch it.
     const sneaky = {
@@ -136,11 +115,11 @@ describe('engine crash and garbage', () => {
       edits: ['scripts/combo_counter.gd', '<<<<<<< SEARCH', 'const MAX_MULTIPLIER := 4', '=======', 'const MAX_MULTIPLIER := 8', '>>>>>>> REPLACE'].join('\n'),
     };
     const rules = CPU_RULES.map((r) => (r.match.startsWith('Write `##` doc comments for scripts/combo_counter.gd') ? { ...r, reply: JSON.stringify(sneaky) } : r));
-    const cpu = await serve({ script: { rules, default: '{}' } });
-    const good = await serve({ script: { rules: [{ match: 'Answer only with search/replace edit blocks', reply: RIGHT }], default: '' } });
+    const cpu = await box.serve({ script: { rules, default: '{}' } });
+    const good = await box.serve({ script: { rules: [{ match: 'Answer only with search/replace edit blocks', reply: RIGHT }], default: '' } });
     const summary = await runEpic({
       epicText: EPIC, rigDir: rig, townDir: town, router: ladderRouter({ small: good.url, big: good.url, cpu: cpu.url }, { cloud: false }),
-      brief: briefText, log, testEnv: envWithShim(shim),
+      brief: briefText, log, testEnv: envWithShim(box.shim),
     });
     const docs = (await store.list()).find((b) => b.role === 'librarian')!;
     expect(docs.status).toBe('failed');

@@ -1,0 +1,45 @@
+// One engine test file's sandbox: a temp root, the Godot shim, nock kept to 127.0.0.1, stand-in servers closed at the end.
+import { afterAll, beforeAll } from 'vitest';
+import nock from 'nock';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startFakeLlama, type FakeLlama } from '../doubles/fake-llama.js';
+import { makeGodotShim } from '../unit/agents/helpers/godot-shim.js';
+
+export interface EngineSandbox {
+  /** The file's temp folder (set in beforeAll). */
+  root: string;
+  /** PATH folder with the GUT stand-in as `godot`. */
+  shim: string;
+  /** Stand-in servers closed after the file's tests. */
+  servers: FakeLlama[];
+  /** Starts a stand-in llama-server that is closed after the file's tests. */
+  serve: (...a: Parameters<typeof startFakeLlama>) => Promise<FakeLlama>;
+}
+
+/** Registers the file's beforeAll/afterAll and returns the sandbox they fill. */
+export function engineSandbox(prefix: string): EngineSandbox {
+  const box: EngineSandbox = {
+    root: '',
+    shim: '',
+    servers: [],
+    serve: async (...a) => {
+      const s = await startFakeLlama(...a);
+      box.servers.push(s);
+      return s;
+    },
+  };
+  beforeAll(async () => {
+    box.root = await mkdtemp(join(tmpdir(), prefix));
+    box.shim = makeGodotShim();
+    nock.disableNetConnect();
+    nock.enableNetConnect('127.0.0.1');
+  });
+  afterAll(async () => {
+    await Promise.all(box.servers.map((s) => s.close()));
+    nock.enableNetConnect();
+    await rm(box.root, { recursive: true, force: true });
+  });
+  return box;
+}
