@@ -88,20 +88,35 @@ export function writeCalibration(stateDir: string, c: Calibration): string {
 
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
+/** The --threads a run's llama-server had, or undefined when its args do not say. */
+function threadsOfRun(r: CalibrationRun): number | undefined {
+  const i = r.args.indexOf('--threads');
+  const n = i >= 0 ? Number(r.args[i + 1]) : NaN;
+  return Number.isInteger(n) && n > 0 ? n : undefined;
+}
+
+/** A measured speed with the thread count it was measured at (so the planner can scale it to the cores a server gets). */
+export type CalibratedSpeed = Speed & { threads?: number };
+
 /**
  * Decode and prompt speeds measured by --speed on a whole model (a real GGUF, or a synthetic one with all its
  * layers: random weights decode as fast as real ones), per model. Only for models every switcher rule runs on
  * the calibrated device, so a CPU figure never stands for a GPU server. A cut-down model (--layers) gives none:
  * its efficiency goes into decodeEfficiency instead.
  */
-export function calibratedSpeeds(c: Calibration | null, catalog: readonly ModelEntry[], rules: readonly Rule[]): Record<string, Speed> {
-  const out: Record<string, Speed> = {};
+export function calibratedSpeeds(c: Calibration | null, catalog: readonly ModelEntry[], rules: readonly Rule[]): Record<string, CalibratedSpeed> {
+  const out: Record<string, CalibratedSpeed> = {};
   if (!c) return out;
   for (const m of catalog) {
     const uses = rules.filter((r) => r.model === m.name);
     if (!uses.length || uses.some((r) => r.device !== c.device)) continue;
     const runs = c.runs.filter((r) => r.model === m.name && r.device === c.device && (!r.synthetic || r.layers === m.arch.layers) && r.genTokensPerSecond && r.promptTokensPerSecond);
-    if (runs.length) out[m.name] = { gen: median(runs.map((r) => r.genTokensPerSecond!)), prompt: median(runs.map((r) => r.promptTokensPerSecond!)) };
+    if (!runs.length) continue;
+    out[m.name] = { gen: median(runs.map((r) => r.genTokensPerSecond!)), prompt: median(runs.map((r) => r.promptTokensPerSecond!)) };
+    // Known only when every run used the same count.
+    const threads = new Set(runs.map(threadsOfRun));
+    const [only] = threads;
+    if (threads.size === 1 && only !== undefined) out[m.name]!.threads = only;
   }
   return out;
 }
@@ -116,7 +131,7 @@ export interface CalibrationFleet {
  * Hardware with calibrated figures laid over it, and the speeds measured per model (given the fleet); `notes`
  * say what changed, for the plan.
  */
-export function applyCalibration(h: HardwareProfile, c: Calibration | null, fleet?: CalibrationFleet): { hardware: HardwareProfile; notes: string[]; measured: Record<string, Speed> } {
+export function applyCalibration(h: HardwareProfile, c: Calibration | null, fleet?: CalibrationFleet): { hardware: HardwareProfile; notes: string[]; measured: Record<string, CalibratedSpeed> } {
   if (!c) return { hardware: h, notes: [], measured: {} };
   const notes: string[] = [];
   let gpu = h.gpu;
@@ -131,7 +146,8 @@ export function applyCalibration(h: HardwareProfile, c: Calibration | null, flee
   }
   const measured = fleet ? calibratedSpeeds(c, fleet.catalog, fleet.rules) : {};
   for (const [model, sp] of Object.entries(measured)) {
-    notes.push(`${model}: decode ${sp.gen.toFixed(1)} tok/s and prompt ${sp.prompt.toFixed(1)} tok/s on the ${c.device.toUpperCase()} measured by gth calibrate --speed (${c.at})`);
+    const at = sp.threads ? ` at ${sp.threads} thread${sp.threads > 1 ? 's' : ''}` : '';
+    notes.push(`${model}: decode ${sp.gen.toFixed(1)} tok/s and prompt ${sp.prompt.toFixed(1)} tok/s on the ${c.device.toUpperCase()}${at} measured by gth calibrate --speed (${c.at})`);
   }
   return { hardware: { ...h, gpu, decodeEfficiency }, notes, measured };
 }

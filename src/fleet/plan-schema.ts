@@ -75,7 +75,18 @@ export const Wave = z.strictObject({
   /** Servers up together during this phase of the schedule (the runtime swaps between waves); a phase ends when a server starts or stops. */
   servers: z.array(z.string()),
   /** Each server's threads and pinned CPUs in this phase: cores a server frees when it stops for good go to the others (a CPU server restarts between beads to take them). */
-  cores: z.array(z.strictObject({ server: z.string(), threads: z.int().positive(), cpuCores: z.array(z.int().nonnegative()) })).optional(),
+  cores: z
+    .array(
+      z.strictObject({
+        server: z.string(),
+        threads: z.int().positive(),
+        cpuCores: z.array(z.int().nonnegative()),
+        /** Decode and prompt speed with these threads (a CPU server's speed follows its cores); absent in plans from before. */
+        tokensPerSecond: z.number().positive().optional(),
+        promptTokensPerSecond: z.number().positive().optional(),
+      }),
+    )
+    .optional(),
   assignments: z.array(Assignment),
   estSeconds: z.number().nonnegative(),
 });

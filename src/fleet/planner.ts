@@ -2,14 +2,13 @@
 import type { Bead } from '../beads/schema.js';
 import { GthError } from '../util/errors.js';
 import type { Assignment, FleetPlan, ServerPlan, Wave } from './plan-schema.js';
-import type { Speed } from './catalog-schema.js';
 import type { FleetConfig } from './config.js';
 import { ramBudgetMiB, totalPhysicalCores, usableCores, vramBudgetMiB, type PhysicalCore } from './hardware.js';
 import { estimatePromptTokens, type RigTokens } from './prompt-tokens.js';
 import { chooseModel, roleOf, type Choice } from './switcher.js';
 import { levelsOf } from './levels.js';
 import { isMisfit, roundCtx, sizeServer } from './server-sizing.js';
-import { assignCores, importanceOf, loadSecondsFor, slug, speedFor, threadPlan, type Measured, type ServerSpec } from './server-spec.js';
+import { assignCores, importanceOf, loadSecondsFor, slug, speedAt, speedFor, threadPlan, type Measured, type ServerSpec } from './server-spec.js';
 import type { WorkItem } from './waves.js';
 import { schedule, type Duration, type Scheduled } from './schedule.js';
 import { llamaServerArgs, commandLine } from './command-line.js';
@@ -110,19 +109,13 @@ function buildSpecs(items: readonly WorkItem[], cfg: FleetConfig, opts: PlanOpti
       speedSource: resolved.source,
       promptSpeedSource: resolved.promptSource,
       boundGen: resolved.boundGen,
+      measuredThreads: resolved.source === 'measured' ? opts.measured?.[model.name]?.threads : undefined,
       loadSeconds: loadSecondsFor(model, cfg.hardware),
     });
   }
   if (misfits.size) return { specs, misfits };
   assignCores([...specs.values()], usableCores(cfg.hardware));
   return { specs, misfits };
-}
-
-/** Derived and catalog CPU speeds assume the configured core count saturates RAM; fewer cores decode proportionally slower. */
-function speedAt(spec: ServerSpec, threads: number): Speed {
-  if (spec.device !== 'cpu' || spec.speedSource === 'measured' || threads >= spec.corePlan.want) return spec.speed;
-  const f = threads / spec.corePlan.want;
-  return { gen: spec.speed.gen * f, prompt: spec.speed.prompt * f };
 }
 
 /** Seconds for one bead: prompt shared by the active slots, decode slowed per doubling of slots. */
@@ -133,6 +126,8 @@ function beadSeconds(i: WorkItem, gen: number, prompt: number, active: number, e
 }
 
 const r1 = (x: number): number => Math.round(x * 10) / 10;
+/** A speed for the plan: one decimal, but never rounded to 0 (a CPU server on one core of a big model). */
+const rs = (x: number): number => (x >= 1 ? r1(x) : Number(x.toPrecision(2)));
 
 const logicalCpus = (cores: readonly PhysicalCore[]): number[] => cores.flatMap((c) => c.logical).sort((a, b) => a - b);
 
@@ -147,6 +142,8 @@ function toServerPlan(spec: ServerSpec, cfg: FleetConfig): ServerPlan {
     cpuCores,
   });
   const e = spec.estimate;
+  // The speed at its launch threads; a wave where it has more cores says its speed there.
+  const speed = speedAt(spec, spec.threads);
   return {
     id: spec.id,
     model: spec.model.name,
@@ -167,10 +164,10 @@ function toServerPlan(spec: ServerSpec, cfg: FleetConfig): ServerPlan {
     args,
     commandLine: commandLine(args, cpuCores),
     importance: spec.importance,
-    tokensPerSecond: spec.speed.gen,
+    tokensPerSecond: rs(speed.gen),
     tokensPerSecondSource: spec.speedSource,
     tokensPerSecondBound: spec.boundGen,
-    promptTokensPerSecond: spec.speed.prompt,
+    promptTokensPerSecond: rs(speed.prompt),
     promptTokensPerSecondSource: spec.promptSpeedSource,
     estimate: {
       weightsVramMiB: e.weightsVramMiB,
@@ -238,7 +235,6 @@ export function planFleet(beads: readonly Bead[], cfg: FleetConfig, opts: PlanOp
     const spec = specs.get(key)!;
     spec.cores = cores;
     spec.threads = Math.max(1, cores.length);
-    spec.speed = speedAt(spec, spec.threads);
   }
   const ordered = [...sched.scheduled].sort((a, b) => a.start - b.start || (a.item.bead.id < b.item.bead.id ? -1 : 1));
   const waves: Wave[] = [];
@@ -249,14 +245,20 @@ export function planFleet(beads: readonly Bead[], cfg: FleetConfig, opts: PlanOp
     while (k < ordered.length && (last || ordered[k]!.start < phase.end)) assignments.push(toAssignment(ordered[k++]!, specs, cfg));
     const cores = phase.servers.map((s) => {
       const held = phase.cores.get(s.key)!;
-      return { server: s.id, threads: Math.max(1, held.length), cpuCores: logicalCpus(held) };
+      const threads = Math.max(1, held.length);
+      // The speed its beads run at in this phase (the schedule's durations use the same figure).
+      const speed = speedAt(s, threads);
+      return { server: s.id, threads, cpuCores: logicalCpus(held), tokensPerSecond: rs(speed.gen), promptTokensPerSecond: rs(speed.prompt) };
     });
     waves.push({ index, servers: phase.servers.map((s) => s.id), cores, assignments, estSeconds: r1(phase.end - phase.start) });
   });
   const used = new Set(sched.scheduled.map((s) => s.serverKey).filter((x): x is string => x !== null));
   const servers = [...specs.values()].filter((s) => used.has(s.key)).sort((a, b) => a.importance - b.importance || a.id.localeCompare(b.id));
   for (const s of servers) {
-    if (s.shape.nCpuMoe > 0) warnings.push(`${s.model.name}: experts of ${s.shape.nCpuMoe} layers stay in RAM (--n-cpu-moe), so each token reads them over system memory (${s.speed.gen} tok/s derived)`);
+    if (s.shape.nCpuMoe > 0) warnings.push(`${s.model.name}: experts of ${s.shape.nCpuMoe} layers stay in RAM (--n-cpu-moe), so each token reads them over system memory (${s.speed.gen} tok/s ${s.speedSource})`);
+    if (s.device === 'cpu' && s.speedSource === 'measured' && !s.measuredThreads) {
+      warnings.push(`${s.model.name}: decode ${s.speed.gen} tok/s was measured at an unknown thread count (the runtime does not record it), so it is used as is for the ${s.threads} threads the plan gives it and is not scaled when its cores change`);
+    }
   }
   // Built to the FleetPlan type directly: a zod pass over 10,000 assignments would cost a fifth of the time budget.
   return {

@@ -107,13 +107,14 @@ export function renderPlan(plan: FleetPlan, h: HardwareProfile, source: string):
   }
   out.push('', `Schedule: each server starts its next ready bead as soon as a slot frees; ${plan.waves.length} wave${plan.waves.length === 1 ? '' : 's'} (a wave ends when a server starts or stops)`);
   // Cores a server holds, to show when a server that stopped for good hands its cores to another.
-  const held = new Map(plan.servers.map((s) => [s.id, { threads: s.threads, cpuCores: s.cpuCores }]));
+  const held = new Map<string, { threads: number; cpuCores: number[]; tokensPerSecond?: number }>(plan.servers.map((s) => [s.id, s]));
   for (const w of plan.waves) {
     out.push(`  wave ${w.index}: ${w.servers.length ? w.servers.join(' + ') : 'cloud only'}, about ${formatDuration(w.estSeconds)}`);
     for (const c of w.cores ?? []) {
       const was = held.get(c.server);
       if (was && was.cpuCores.join(',') !== c.cpuCores.join(',')) {
-        out.push(`    cores re-assigned: ${c.server} now ${c.threads} thread${c.threads > 1 ? 's' : ''} on CPUs ${formatCpuList(c.cpuCores) || 'unpinned'} (was ${was.threads} on ${formatCpuList(was.cpuCores) || 'unpinned'}), freed by a server that stopped`);
+        const speed = c.tokensPerSecond !== undefined && was.tokensPerSecond !== undefined && c.tokensPerSecond !== was.tokensPerSecond ? `; decode ${c.tokensPerSecond} tok/s per slot (was ${was.tokensPerSecond})` : '';
+        out.push(`    cores re-assigned: ${c.server} now ${c.threads} thread${c.threads > 1 ? 's' : ''} on CPUs ${formatCpuList(c.cpuCores) || 'unpinned'} (was ${was.threads} on ${formatCpuList(was.cpuCores) || 'unpinned'}), freed by a server that stopped${speed}`);
       }
       held.set(c.server, c);
     }

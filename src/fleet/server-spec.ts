@@ -27,10 +27,14 @@ export interface ServerSpec {
   promptSpeedSource: 'measured' | 'catalog';
   /** Bandwidth bound of one sequence, tokens/s. */
   boundGen: number;
+  /** Threads a measured speed was measured with; undefined when unknown (then it is never scaled). */
+  measuredThreads?: number;
   loadSeconds: number;
 }
 
-export type Measured = Record<string, Speed>;
+/** A measured speed, with the thread count it was measured at when the source records it (gth calibrate does; the runtime does not). */
+export type MeasuredSpeed = Speed & { threads?: number };
+export type Measured = Record<string, MeasuredSpeed>;
 
 const ROLE_IMPORTANCE: Record<Role, number> = { polecat: 0, refinery: 1, librarian: 2, crew: 3, mayor: 3 };
 
@@ -96,6 +100,21 @@ export function assignCores(specs: ServerSpec[], usable: readonly PhysicalCore[]
 /** Measured > derived (bandwidth) > catalog, for the server's shape (experts in RAM slow a MoE model down). */
 export function speedFor(model: ModelEntry, shape: ServerShape, h: HardwareProfile, measured: Measured | undefined): ResolvedSpeed {
   return resolveSpeed(model, shape, h, measured?.[model.name]);
+}
+
+/**
+ * The server's speed with `threads` threads: a CPU server's decode and prompt follow its cores up to the count
+ * it wants (which is taken to saturate RAM bandwidth). Derived and catalog figures are for that count; a measured
+ * one is scaled from the threads it was measured at, or not at all when those are unknown. Never above the bound.
+ */
+export function speedAt(spec: Pick<ServerSpec, 'device' | 'speed' | 'speedSource' | 'measuredThreads' | 'corePlan' | 'boundGen'>, threads: number): Speed {
+  if (spec.device !== 'cpu') return spec.speed;
+  const want = spec.corePlan.want;
+  const at = spec.speedSource === 'measured' ? spec.measuredThreads : want;
+  if (!at) return spec.speed;
+  const f = Math.min(threads, want) / Math.min(at, want);
+  if (f === 1) return spec.speed;
+  return { gen: Math.min(spec.speed.gen * f, spec.boundGen), prompt: spec.speed.prompt * f };
 }
 
 export function loadSecondsFor(model: ModelEntry, h: HardwareProfile): number {

@@ -47,6 +47,15 @@ describe('calibrated speeds', () => {
     expect(calibratedSpeeds(cal([run({ device: 'gpu' })], 'gpu'), cfg.catalog, cfg.switcher.rules)).toEqual({});
   });
 
+  it('the thread count the runs used goes with the speed (so the planner can scale it to the cores a server gets)', () => {
+    const c = cal([run({ args: ['-m', 'x.gguf', '--threads', '4', '--threads-batch', '4'] }), run({ args: ['--threads', '4'], genTokensPerSecond: 20 })]);
+    expect(calibratedSpeeds(c, cfg.catalog, cfg.switcher.rules)).toEqual({ [SMOL]: { gen: 21.5, prompt: 140, threads: 4 } });
+    expect(applyCalibration(cfg.hardware, c, fleet).notes.join('\n')).toContain(`${SMOL}: decode 21.5 tok/s and prompt 140.0 tok/s on the CPU at 4 threads measured`);
+    // Runs at different counts: not known, so not scaled.
+    const mixed = calibratedSpeeds(cal([run({ args: ['--threads', '4'] }), run({ args: ['--threads', '2'] })]), cfg.catalog, cfg.switcher.rules);
+    expect(mixed[SMOL]!.threads).toBeUndefined();
+  });
+
   it('runs without --speed give no speed', () => {
     expect(calibratedSpeeds(cal([run({ genTokensPerSecond: undefined, promptTokensPerSecond: undefined })]), cfg.catalog, cfg.switcher.rules)).toEqual({});
   });

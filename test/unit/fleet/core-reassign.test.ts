@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { planFleet } from '../../../src/fleet/planner.js';
 import { renderPlan } from '../../../src/fleet/render.js';
+import { serverInWave } from '../../../src/fleet/wave-servers.js';
 import { usableCores } from '../../../src/fleet/hardware.js';
 import type { FleetConfig } from '../../../src/fleet/config.js';
 import type { FleetPlan } from '../../../src/fleet/plan-schema.js';
@@ -117,5 +118,47 @@ describe('gth runtime up --wave N', () => {
     expect(s.cpuCores).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
     expect(s.args.join(' ')).toContain('--threads 4 --threads-batch 4');
     expect(s.commandLine).toMatch(/^taskset -c 0-7 llama-server .*--threads 4 /);
+    // Twice the cores, twice the (derived) speed: the wave's server says the speed it will really run at.
+    expect(ref.tokensPerSecondSource).toBe('derived');
+    // (each figure is rounded to 0.1 tok/s)
+    expect(Math.abs(s.tokensPerSecond - 2 * ref.tokensPerSecond)).toBeLessThan(0.11);
+    expect(Math.abs(s.promptTokensPerSecond! - 2 * ref.promptTokensPerSecond!)).toBeLessThan(0.11);
+    expect(s.tokensPerSecond).toBeLessThanOrEqual(ref.tokensPerSecondBound!);
+    // The plan's beads after the re-pin take the time that speed gives, and the plan prints it.
+    expect(renderPlan(plan, cfg.hardware, 'test')).toContain(`freed by a server that stopped; decode ${s.tokensPerSecond} tok/s per slot (was ${ref.tokensPerSecond})`);
+  });
+});
+
+describe('a measured CPU speed after a re-pin', () => {
+  const cfg = defaultConfig({ switcher: { cpuAgents: { refinery: { coreClass: 'p', cores: 4, minCores: 2 }, librarian: { coreClass: 'e', cores: 4, minCores: 1 } } } });
+  const beads = [bead('ab-long', { tokenEstimate: 20000 }), ...[1, 2, 3].map((i) => bead(`ab-r${i}`, { role: 'refinery' }))];
+  const reviewerModel = (): string => planFleet(beads, cfg).servers.find((s) => s.roles.includes('refinery'))!.model;
+
+  it('measured at a known thread count (gth calibrate): scaled to the threads of each wave, and the beads take that long', () => {
+    const model = reviewerModel();
+    // Measured at 4 threads, the count the reviewer wants: it launches on 2 (half the speed), then gets 4.
+    const plan = planFleet(beads, cfg, { measured: { [model]: { gen: 3, prompt: 40, threads: 4 } } });
+    const ref = plan.servers.find((s) => s.roles.includes('refinery'))!;
+    expect(ref.tokensPerSecondSource).toBe('measured');
+    expect(ref.threads).toBe(2);
+    expect(ref.tokensPerSecond).toBe(1.5);
+    expect(ref.promptTokensPerSecond).toBe(20);
+    const grown = plan.waves.find((w) => w.cores!.some((c) => c.server === ref.id && c.threads === 4))!;
+    expect(serverInWave(ref, grown)).toMatchObject({ threads: 4, tokensPerSecond: 3, promptTokensPerSecond: 40 });
+    const reviews = assignments(plan).filter((x) => x.role === 'refinery').sort((x, y) => x.startSeconds! - y.startSeconds!);
+    expect(reviews[0]!.threads).toBe(2);
+    for (const r of reviews.slice(1)) {
+      expect(r.threads).toBe(4);
+      expect(r.estSeconds).toBeCloseTo(reviews[0]!.estSeconds / 2, 0);
+    }
+  });
+
+  it('measured at an unknown thread count (the runtime): used as is, never scaled, and the plan says so', () => {
+    const model = reviewerModel();
+    const plan = planFleet(beads, cfg, { measured: { [model]: { gen: 3, prompt: 40 } } });
+    const ref = plan.servers.find((s) => s.roles.includes('refinery'))!;
+    expect(ref.tokensPerSecond).toBe(3);
+    for (const w of plan.waves) expect(serverInWave(ref, w).tokensPerSecond).toBe(3);
+    expect(plan.warnings.join('\n')).toContain(`${model}: decode 3 tok/s was measured at an unknown thread count`);
   });
 });

@@ -86,7 +86,8 @@ describe('waves follow dependencies and budgets', () => {
     const four = planFleet([bead('ab-d1', { role: 'librarian' })], defaultConfig()).servers[0]!;
     expect(four.threads).toBe(4);
     expect(lib!.tokensPerSecondSource).toBe('derived');
-    expect(lib!.tokensPerSecond).toBeCloseTo(four.tokensPerSecond / 2, 1);
+    // (the plan rounds speeds to 0.1 tok/s)
+    expect(Math.abs(lib!.tokensPerSecond - four.tokensPerSecond / 2)).toBeLessThan(0.06);
   });
 
   it('keeps MoE experts in RAM with --n-cpu-moe when the 30B coder must fit 10 GB', () => {

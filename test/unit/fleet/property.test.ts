@@ -74,7 +74,13 @@ function checkInvariants(cfg: FleetConfig, plan: ReturnType<typeof planFleet>, i
     expect(cpus.some((l) => !physicalOf.has(l)), `wave ${w.index} pins a reserved or missing CPU`).toBe(false);
     const cores = new Set(cpus.map((l) => physicalOf.get(l)));
     expect(cores.size).toBeLessThanOrEqual(usableCores(h).length);
-    for (const c of w.cores!) expect(c.threads).toBeLessThanOrEqual(Math.max(1, new Set(c.cpuCores.map((l) => physicalOf.get(l))).size));
+    for (const c of w.cores!) {
+      expect(c.threads).toBeLessThanOrEqual(Math.max(1, new Set(c.cpuCores.map((l) => physicalOf.get(l))).size));
+      // The speed a server runs at in the phase: never above its bandwidth bound, and no slower with more threads.
+      const s = byId.get(c.server)!;
+      expect(c.tokensPerSecond!).toBeLessThanOrEqual(s.tokensPerSecondBound!);
+      if (c.threads >= s.threads) expect(c.tokensPerSecond!).toBeGreaterThanOrEqual(s.tokensPerSecond);
+    }
     for (const a of w.assignments) {
       expect(waveOf.has(a.beadId)).toBe(false);
       waveOf.set(a.beadId, w.index);
