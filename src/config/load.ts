@@ -44,6 +44,22 @@ export function parseYamlFile(file: string): Record<string, unknown> {
   return parsed as Record<string, unknown>;
 }
 
+/** Parses a JSON file, with an error that names it; `hint` says what to do about a broken one. */
+export function parseJsonFile(file: string, hint = ''): unknown {
+  try {
+    return JSON.parse(readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw new ConfigError(`${file}: not valid JSON: ${(err as Error).message}${hint}`, { cause: err });
+  }
+}
+
+/** A file's parsed contents checked against its schema; every problem is listed, naming the file and field. */
+export function validateFile<S extends z.ZodType>(file: string, schema: S, data: unknown): z.infer<S> {
+  const result = schema.safeParse(data);
+  if (!result.success) throw new ConfigError(formatIssues(file, result.error));
+  return result.data;
+}
+
 /** Formats every zod issue as "file: a.b[2].c: message" so one error lists all problems at once. */
 export function formatIssues(where: string, error: z.ZodError, prefix: (string | number)[] = []): string {
   return error.issues

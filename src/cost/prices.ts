@@ -1,7 +1,7 @@
 // The price table (config/prices.yml): per-million-token prices with date and source, electricity per kWh.
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
-import { ConfigError, formatIssues, parseYamlFile } from '../config/load.js';
+import { ConfigError, parseYamlFile, validateFile } from '../config/load.js';
 import type { Usage } from '../providers/types.js';
 
 // js-yaml reads an unquoted 2026-11-25 as a Date; keep dates as plain YYYY-MM-DD strings either way.
@@ -52,10 +52,7 @@ export function defaultPricesPath(): string {
 }
 
 export function loadPrices(file: string = defaultPricesPath()): LoadedPrices {
-  const data = parseYamlFile(file);
-  const result = PriceTable.safeParse(data);
-  if (!result.success) throw new ConfigError(formatIssues(file, result.error));
-  return { file, table: result.data };
+  return { file, table: validateFile(file, PriceTable, parseYamlFile(file)) };
 }
 
 /** The price of a model, or a ConfigError naming the file, the missing key and who needed it. */

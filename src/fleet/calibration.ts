@@ -1,8 +1,8 @@
 // The calibration file `gth calibrate` writes and the planner reads: measured buffers, CUDA overhead, decode efficiency.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { ConfigError } from '../config/load.js';
+import { parseJsonFile, validateFile } from '../config/load.js';
 import { writeFileAtomicSync } from '../util/atomic-write.js';
 import { CacheType } from './plan-schema.js';
 import type { HardwareProfile } from './hardware.js';
@@ -67,17 +67,7 @@ export function calibrationPath(stateDir: string): string {
 export function readCalibration(stateDir: string): Calibration | null {
   const file = calibrationPath(stateDir);
   if (!existsSync(file)) return null;
-  let data: unknown;
-  try {
-    data = JSON.parse(readFileSync(file, 'utf8'));
-  } catch (err) {
-    throw new ConfigError(`${file}: not valid JSON: ${(err as Error).message} (rerun gth calibrate or delete it)`, { cause: err });
-  }
-  const parsed = Calibration.safeParse(data);
-  if (!parsed.success) {
-    throw new ConfigError(parsed.error.issues.map((i) => `${file}: ${i.path.join('.') || '(root)'}: ${i.message}`).join('\n'));
-  }
-  return parsed.data;
+  return validateFile(file, Calibration, parseJsonFile(file, ' (rerun gth calibrate or delete it)'));
 }
 
 export function writeCalibration(stateDir: string, c: Calibration): string {

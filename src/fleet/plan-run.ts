@@ -1,10 +1,10 @@
 // I/O around the planner for `gth plan`: config, beads folder or sample convoy, rig files, measured speeds, GGUF headers.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import type { Bead } from '../beads/schema.js';
 import { BeadStore } from '../beads/store.js';
-import { ConfigError, loadRawConfig } from '../config/load.js';
+import { ConfigError, loadRawConfig, parseJsonFile, validateFile } from '../config/load.js';
 import { UsageError } from '../util/errors.js';
 import type { Logger } from 'pino';
 import type { FleetPlan } from './plan-schema.js';
@@ -51,18 +51,11 @@ export interface PlanRun {
 
 /** Reads measured tokens/s (written by the runtime); unknown model names are rejected by name. */
 export function readMeasured(file: string, config: FleetConfig): Measured {
-  let data: unknown;
-  try {
-    data = JSON.parse(readFileSync(file, 'utf8'));
-  } catch (err) {
-    throw new ConfigError(`${file}: not valid JSON: ${(err as Error).message}`, { cause: err });
-  }
+  const data = parseJsonFile(file);
   const runtimeShape = typeof data === 'object' && data !== null && 'models' in data;
-  const parsed = (runtimeShape ? MeasuredFile.options[0] : MeasuredFile.options[1]).safeParse(data);
-  if (!parsed.success) {
-    throw new ConfigError(parsed.error.issues.map((i) => `${file}: ${i.path.join('.') || '(root)'}: ${i.message}`).join('\n'));
-  }
-  const raw: Record<string, { gen: number; prompt: number }> = 'models' in parsed.data ? (parsed.data.models as Record<string, { gen: number; prompt: number }>) : (parsed.data as Measured);
+  // Checked against the one shape it claims to be, so the errors are about that shape (not a union's).
+  const parsed = validateFile(file, runtimeShape ? MeasuredFile.options[0] : MeasuredFile.options[1], data);
+  const raw: Record<string, { gen: number; prompt: number }> = 'models' in parsed ? (parsed.models as Record<string, { gen: number; prompt: number }>) : (parsed as Measured);
   const problems = checkMeasured(raw, config.catalog);
   if (problems.length) throw new ConfigError(problems.map((p) => `${file}: ${p}`).join('\n'));
   return Object.fromEntries(Object.entries(raw).map(([k, v]) => [k, { gen: v.gen, prompt: v.prompt }]));
