@@ -1,8 +1,6 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { createRequire } from 'node:module';
-import { pathToFileURL } from 'node:url';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execa } from 'execa';
 import yaml from 'js-yaml';
@@ -12,16 +10,14 @@ import { writeGguf } from '../../../src/fleet/gguf-writer.js';
 import { loadRigTokens } from '../../../src/fleet/rig-context.js';
 import { estimatePromptTokens } from '../../../src/fleet/prompt-tokens.js';
 import { DEFAULT_SWITCHER } from '../../../src/fleet/switcher-schema.js';
+import { GTH_ARGV } from '../../support/cli.js';
 
-const root = resolve(import.meta.dirname, '../../..');
-// The child runs in a temp folder, so tsx is handed over by absolute URL rather than by package name.
-const tsx = pathToFileURL(createRequire(join(root, 'package.json')).resolve('tsx')).href;
 const tmp = mkdtempSync(join(tmpdir(), 'gth-plan-cli-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 /** Runs the real CLI in a child process, from a folder without gastown.yml so defaults apply. */
 const gth = (args: string[], env: Record<string, string> = {}) =>
-  execa('node', ['--import', tsx, join(root, 'src/cli/main.ts'), ...args], {
+  execa(GTH_ARGV[0]!, [...GTH_ARGV.slice(1), ...args], {
     cwd: tmp,
     reject: false,
     env: { GTH_CONFIG: '', GTH_STATE_DIR: join(tmp, 'state'), ...env },
