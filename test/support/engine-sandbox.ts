@@ -1,5 +1,5 @@
 // One engine test file's sandbox: a temp root, the Godot shim, nock kept to 127.0.0.1, stand-in servers closed at the end.
-import { afterAll, beforeAll } from 'vitest';
+import { afterAll, afterEach, beforeAll } from 'vitest';
 import nock from 'nock';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -12,14 +12,19 @@ export interface EngineSandbox {
   root: string;
   /** PATH folder with the GUT stand-in as `godot`. */
   shim: string;
-  /** Stand-in servers closed after the file's tests. */
+  /** Stand-in servers closed after the file's tests (after each test with `eachTest`). */
   servers: FakeLlama[];
-  /** Starts a stand-in llama-server that is closed after the file's tests. */
+  /** Starts a stand-in llama-server that is closed after the file's tests (after each test with `eachTest`). */
   serve: (...a: Parameters<typeof startFakeLlama>) => Promise<FakeLlama>;
 }
 
-/** Registers the file's beforeAll/afterAll and returns the sandbox they fill. */
-export function engineSandbox(prefix: string): EngineSandbox {
+export interface SandboxOptions {
+  /** Each test starts clean: its stand-in servers are closed and its nock interceptors dropped when it ends. */
+  eachTest?: boolean;
+}
+
+/** Registers the file's beforeAll/afterAll (and afterEach with `eachTest`) and returns the sandbox they fill. */
+export function engineSandbox(prefix: string, opts: SandboxOptions = {}): EngineSandbox {
   const box: EngineSandbox = {
     root: '',
     shim: '',
@@ -36,8 +41,15 @@ export function engineSandbox(prefix: string): EngineSandbox {
     nock.disableNetConnect();
     nock.enableNetConnect('127.0.0.1');
   });
+  const closeServers = (): Promise<unknown> => Promise.all(box.servers.splice(0).map((s) => s.close()));
+  if (opts.eachTest) {
+    afterEach(async () => {
+      nock.cleanAll();
+      await closeServers();
+    });
+  }
   afterAll(async () => {
-    await Promise.all(box.servers.map((s) => s.close()));
+    await closeServers();
     nock.enableNetConnect();
     await rm(box.root, { recursive: true, force: true });
   });

@@ -1,14 +1,13 @@
 // The Refinery (tests first, review) and the Librarian ask the Crew mid-task with {"askCrew": "..."} in their JSON
 // answer: stand-in llama-server on 127.0.0.1 for the role, Gemini (HTTP-mocked) for the Crew, a real ledger.
-import { describe, it, expect, beforeAll, afterAll, afterEach } from 'vitest';
+import { describe, it, expect } from 'vitest';
 import nock from 'nock';
 import { pino } from 'pino';
-import { mkdtemp, rm, readFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { startFakeLlama, type FakeLlama } from '../../doubles/fake-llama.js';
 import type { ScriptRule } from '../../doubles/llama-handler.js';
-import { envWithShim, makeGodotShim } from '../../unit/agents/helpers/godot-shim.js';
+import { envWithShim } from '../../unit/agents/helpers/godot-shim.js';
+import { engineSandbox } from '../../support/engine-sandbox.js';
 import { HOST, TESTS, REVIEW, gemini, ladderRouter, log, setupRig } from '../../support/engine-fixture.js';
 import { writeTestsFirst, reviewChange } from '../../../src/agents/engine/refinery.js';
 import { runLibrarian } from '../../../src/agents/engine/librarian.js';
@@ -27,24 +26,8 @@ import { loadPrices } from '../../../src/cost/prices.js';
 import { readLedger } from '../../../src/cost/ledger.js';
 import type { TestRunResult } from '../../../src/agents/rig/run-tests.js';
 
-let root: string;
-let shim: string;
-const servers: FakeLlama[] = [];
-
-beforeAll(async () => {
-  root = await mkdtemp(join(tmpdir(), 'gth-consult-json-'));
-  shim = makeGodotShim();
-  nock.disableNetConnect();
-  nock.enableNetConnect('127.0.0.1');
-});
-afterEach(async () => {
-  nock.cleanAll();
-  await Promise.all(servers.splice(0).map((s) => s.close()));
-});
-afterAll(async () => {
-  nock.enableNetConnect();
-  await rm(root, { recursive: true, force: true });
-});
+// Each test starts its own stand-in and Crew interceptors; both go when it ends.
+const box = engineSandbox('gth-consult-json-', { eachTest: true });
 
 const QUESTION = 'Where do unit tests live, and how are test files named?';
 const ASK = JSON.stringify({ [ASK_CREW_FIELD]: QUESTION });
@@ -71,11 +54,13 @@ function crewAnswers(times = 1): string[] {
   return asked;
 }
 
+/** The bead the Refinery works on: the Polecat's ComboCounter change. */
+const COMBO = { title: 'Add ComboCounter.bonus_points()', role: 'polecat' as const, files: ['scripts/combo_counter.gd'] };
+
 /** The role's model (a stand-in llama-server on 127.0.0.1), a real ledger, the sample rig and a claimed bead. */
 async function setup(rules: ScriptRule[], bead: { title: string; role: Bead['role']; files: string[] }) {
-  const { rig, town } = await setupRig(root);
-  const cpu = await startFakeLlama({ script: { rules } });
-  servers.push(cpu);
+  const { rig, town } = await setupRig(box.root);
+  const cpu = await box.serve({ script: { rules } });
   const ledgerPath = join(town, '.gastown-state', 'ledger.jsonl');
   const meter = new LedgerMeter({ ledgerPath, prices: loadPrices(), localWatts: 300 });
   const store = new BeadStore({ dir: join(town, 'beads'), actor: 'engine' });
@@ -83,8 +68,8 @@ async function setup(rules: ScriptRule[], bead: { title: string; role: Bead['rol
   const claimed = await store.claimLocal(created.id, { agent: `${bead.role}-${created.id}`, model: null });
   const ctx: EngineContext = {
     store, rig: loadRigConfig(rig), git: rigGit(rig), router: ladderRouter({ small: cpu.url, big: cpu.url, cpu: cpu.url }, { meter }), brief: briefText,
-    worktrees: join(root, `wt-${created.id}-${Math.random().toString(36).slice(2)}`), attemptsPerModel: 1, contextBudget: 8_000,
-    convoyId: 'ab-conv', convoyBranch: 'main', log, emit: () => undefined, testEnv: envWithShim(shim),
+    worktrees: join(box.root, `wt-${created.id}-${Math.random().toString(36).slice(2)}`), attemptsPerModel: 1, contextBudget: 8_000,
+    convoyId: 'ab-conv', convoyBranch: 'main', log, emit: () => undefined, testEnv: envWithShim(box.shim),
   };
   const requests = () => cpu.requests as ChatBody[];
   return { ctx, rig, store, bead: claimed, requests, ledgerPath };
@@ -129,7 +114,7 @@ describe('the Refinery asks the Crew while writing the tests first', () => {
         { match: CITED_MATCH, reply: bad },
         { match: 'Write the tests first for bead', reply: ASK },
       ],
-      { title: 'Add ComboCounter.bonus_points()', role: 'polecat', files: ['scripts/combo_counter.gd'] },
+      COMBO,
     );
     const asked = crewAnswers();
     const written = await writeTestsFirst(s.ctx, s.bead, s.rig);
@@ -145,7 +130,7 @@ describe('the Refinery asks the Crew while writing the tests first', () => {
   }, 60_000);
 
   it(`stops after ${MAX_CREW_CONSULTS} questions: a further request is held to the tests contract and fails like any invalid answer`, async () => {
-    const s = await setup([{ match: 'Write the tests first for bead', reply: ASK }], { title: 'Add ComboCounter.bonus_points()', role: 'polecat', files: ['scripts/combo_counter.gd'] });
+    const s = await setup([{ match: 'Write the tests first for bead', reply: ASK }], COMBO);
     const asked = crewAnswers(MAX_CREW_CONSULTS);
     await expect(writeTestsFirst(s.ctx, s.bead, s.rig)).rejects.toThrow(/no valid JSON for schema "refinery_tests" after one repair round/);
     expect(asked).toHaveLength(MAX_CREW_CONSULTS);
@@ -163,15 +148,15 @@ describe('the Refinery asks the Crew while writing the tests first', () => {
 const PASSED: TestRunResult = { passed: true, exitCode: 0, timedOut: false, durationMs: 1, cases: [], counts: { passed: 2, failed: 0, error: 0, skipped: 0 }, problems: [], outputTail: '' };
 const DIFF = ['diff --git a/scripts/combo_counter.gd b/scripts/combo_counter.gd', '--- a/scripts/combo_counter.gd', '+++ b/scripts/combo_counter.gd', '@@ -1,1 +1,2 @@', '+func bonus_points() -> int:', '+\treturn 50 * (combo / hits_per_level)'].join('\n');
 
+/** The reviewer asks first, then approves once it has the Crew's cited answer. */
+const ASKS_THEN_REVIEWS: ScriptRule[] = [
+  { match: CITED_MATCH, reply: JSON.stringify(REVIEW) },
+  { match: 'Review the change for bead', reply: ASK },
+];
+
 describe('the Refinery asks the Crew while reviewing', () => {
   it('gets the cited answer and gives its verdict in the same review', async () => {
-    const s = await setup(
-      [
-        { match: CITED_MATCH, reply: JSON.stringify(REVIEW) },
-        { match: 'Review the change for bead', reply: ASK },
-      ],
-      { title: 'Add ComboCounter.bonus_points()', role: 'polecat', files: ['scripts/combo_counter.gd'] },
-    );
+    const s = await setup(ASKS_THEN_REVIEWS, COMBO);
     const bead = await s.store.transition(s.bead.id, 'review', { note: 'code pushed' });
     const asked = crewAnswers();
     const review = await reviewChange(s.ctx, { bead, diff: DIFF, tests: PASSED, worktree: s.rig });
@@ -187,7 +172,7 @@ describe('the Refinery asks the Crew while reviewing', () => {
         { match: 'the Crew could not be asked', reply: JSON.stringify(REVIEW) },
         { match: 'Review the change for bead', reply: ASK },
       ],
-      { title: 'Add ComboCounter.bonus_points()', role: 'polecat', files: ['scripts/combo_counter.gd'] },
+      COMBO,
     );
     const bead = await s.store.transition(s.bead.id, 'review', { note: 'code pushed' });
     nock(HOST).post('/v1beta/models/gemini-3-flash-preview:generateContent').reply(400, { error: { code: 400, message: 'API key not valid', status: 'INVALID_ARGUMENT' } });
@@ -202,17 +187,11 @@ describe('the Refinery asks the Crew while reviewing', () => {
   }, 60_000);
 
   it('still gets its answer where no store holds the bead (a PR checkout under review): the ledger has the call, the log says why', async () => {
-    const s = await setup(
-      [
-        { match: CITED_MATCH, reply: JSON.stringify(REVIEW) },
-        { match: 'Review the change for bead', reply: ASK },
-      ],
-      { title: 'Add ComboCounter.bonus_points()', role: 'polecat', files: ['scripts/combo_counter.gd'] },
-    );
+    const s = await setup(ASKS_THEN_REVIEWS, COMBO);
     const asked = crewAnswers();
     const lines: string[] = [];
     const logger = pino({ level: 'info' }, { write: (line: string) => void lines.push(line) });
-    const elsewhere = new BeadStore({ dir: join(root, `checkout-${Math.random().toString(36).slice(2)}`, 'beads') });
+    const elsewhere = new BeadStore({ dir: join(box.root, `checkout-${Math.random().toString(36).slice(2)}`, 'beads') });
     const review = await reviewChange({ ...s.ctx, store: elsewhere, log: logger }, { bead: s.bead, diff: DIFF, tests: PASSED, worktree: s.rig });
     expect(review.summary).toContain(REVIEW.summary);
     expect(asked).toHaveLength(1);
