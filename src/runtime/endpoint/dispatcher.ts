@@ -3,12 +3,13 @@ import type { Logger } from 'pino';
 import type { ServerPlan } from '../../fleet/plan-schema.js';
 import type { ServerState } from '../state-store.js';
 import type { FleetControl } from './fleet-control.js';
-import { schedule, type ServerView, type Waiter } from './scheduler.js';
+import { WaitingRoom, type UpState } from './waiting-room.js';
 
 export class QueueFullError extends Error {}
 export class NotServedError extends Error {}
 
-interface Pending extends Waiter {
+interface Pending {
+  seq: number;
   resolve: (s: ServerState) => void;
   reject: (err: Error) => void;
   timer: NodeJS.Timeout;
@@ -30,65 +31,58 @@ export interface Lease {
   release(): void;
 }
 
+const upState = (s: ServerState | undefined): UpState => (s?.status === 'ready' ? 'ready' : s ? 'starting' : 'down');
+
+/** The waiting room (waiting-room.ts) on the wall clock, with the requests' promises, timeouts and the fleet's I/O. */
 export class Dispatcher {
-  private readonly waiting: Pending[] = [];
-  private readonly inflight = new Map<string, number>();
-  private readonly lastUsed = new Map<string, number>();
+  private readonly room: WaitingRoom;
+  private readonly pending = new Map<number, Pending>();
   private readonly plans: Map<string, ServerPlan>;
-  private loading: string | null = null;
-  private stopping = new Set<string>();
-  private seq = 0;
   private pumping = false;
   private again = false;
   private readonly ticker: NodeJS.Timeout;
-  /** Swaps done (servers stopped to make room), for status and the benchmark. */
-  swaps = 0;
 
   constructor(private readonly o: DispatcherOptions) {
     this.plans = new Map(o.plans.map((p) => [p.id, p]));
+    this.room = new WaitingRoom(o.plans, o.fairness);
     this.ticker = setInterval(() => this.pump(), o.tickMs ?? 1000);
     this.ticker.unref();
   }
 
   get queued(): number {
-    return this.waiting.length;
+    return this.room.queued;
+  }
+
+  /** Swaps done (servers stopped to make room), for status and the benchmark. */
+  get swaps(): number {
+    return this.room.swaps;
   }
 
   inflightOn(id: string): number {
-    return this.inflight.get(id) ?? 0;
+    return this.room.inflightOn(id);
   }
 
   /** Waits for a slot on the server (loading it first if needed); `signal` aborts the wait (client gone). */
   acquire(serverId: string, signal: AbortSignal): Promise<Lease> {
-    // The common case, a free slot on a loaded model with nobody waiting, skips the queue: the scheduler would
-    // dispatch it at once anyway, and a timer, a listener and a scheduling pass per request add latency.
-    const now = this.waiting.length === 0 ? this.freeSlot(serverId) : null;
-    if (now) {
-      this.inflight.set(serverId, this.inflightOn(serverId) + 1);
-      this.lastUsed.set(serverId, Date.now());
-      return Promise.resolve(this.lease(serverId, now));
+    // The common case, a free slot on a loaded model with nobody waiting, skips the queue: a timer, a listener and a
+    // scheduling pass per request add latency. Only then is the supervisor asked about the server.
+    if (this.room.queued === 0 && this.plans.has(serverId)) {
+      const s = this.o.control.running().find((x) => x.id === serverId);
+      if (s && this.room.takeFreeSlot(serverId, upState(s), Date.now())) return Promise.resolve(this.lease(serverId, s));
     }
-    if (this.waiting.length >= this.o.queueSize) {
+    if (this.room.queued >= this.o.queueSize) {
       return Promise.reject(new QueueFullError(`the queue is full (${this.o.queueSize} requests waiting)`));
     }
     return new Promise<ServerState>((resolve, reject) => {
+      const seq = this.room.enqueue(serverId);
       const p: Pending = {
-        seq: ++this.seq, server: serverId, overtaken: 0, resolve, reject,
+        seq, resolve, reject,
         timer: setTimeout(() => this.fail(p, new NotServedError(`waited ${Math.round(this.o.maxWaitMs / 1000)} s without a free slot on ${serverId}`)), this.o.maxWaitMs),
       };
+      this.pending.set(seq, p);
       signal.addEventListener('abort', () => this.fail(p, new Error('client went away')), { once: true });
-      this.waiting.push(p);
       this.pump();
     }).then((server) => this.lease(serverId, server));
-  }
-
-  /** The server when it is ready, not being swapped out or loaded, and has a slot free; else null. */
-  private freeSlot(serverId: string): ServerState | null {
-    if (this.stopping.has(serverId) || this.loading === serverId) return null;
-    const plan = this.plans.get(serverId);
-    if (!plan || this.inflightOn(serverId) >= plan.slots) return null;
-    const s = this.o.control.running().find((x) => x.id === serverId);
-    return s?.status === 'ready' ? s : null;
   }
 
   private lease(serverId: string, server: ServerState): Lease {
@@ -98,43 +92,24 @@ export class Dispatcher {
       release: () => {
         if (released) return;
         released = true;
-        this.inflight.set(serverId, Math.max(0, this.inflightOn(serverId) - 1));
-        this.lastUsed.set(serverId, Date.now());
+        this.room.release(serverId, Date.now());
         // Nobody waits: no scheduling pass is needed (the ticker still retries pending loads).
-        if (this.waiting.length) this.pump();
+        if (this.room.queued) this.pump();
       },
     };
   }
 
   close(): void {
     clearInterval(this.ticker);
-    for (const p of [...this.waiting]) this.fail(p, new NotServedError('the endpoint is shutting down'));
+    for (const p of [...this.pending.values()]) this.fail(p, new NotServedError('the endpoint is shutting down'));
   }
 
   private fail(p: Pending, err: Error): void {
-    const i = this.waiting.indexOf(p);
-    if (i < 0) return;
-    this.waiting.splice(i, 1);
+    if (!this.pending.delete(p.seq)) return;
+    this.room.leave(p.seq);
     clearTimeout(p.timer);
     p.reject(err);
     this.pump(); // a request that left may have been the one holding a swap back
-  }
-
-  private views(running: ServerState[]): Map<string, ServerView> {
-    const byId = new Map(running.map((s) => [s.id, s]));
-    const views = new Map<string, ServerView>();
-    for (const plan of this.plans.values()) {
-      const s = byId.get(plan.id);
-      const state: ServerView['state'] = this.stopping.has(plan.id) ? 'stopping'
-        : this.loading === plan.id ? 'loading'
-        : s?.status === 'ready' ? 'ready'
-        : s ? 'loading' // starting or restarting after a crash: wait for it
-        : 'absent';
-      views.set(plan.id, {
-        id: plan.id, state, inflight: this.inflightOn(plan.id), slots: plan.slots, importance: plan.importance, lastUsedMs: this.lastUsed.get(plan.id) ?? 0,
-      });
-    }
-    return views;
   }
 
   /** Serialized: one scheduling pass at a time; a request arriving meanwhile triggers one more. */
@@ -156,65 +131,71 @@ export class Dispatcher {
   }
 
   private async pass(): Promise<void> {
-    if (this.waiting.length === 0) return;
-    const running = this.o.control.running();
-    const views = this.views(running);
+    if (this.room.queued === 0) return;
     const paused = this.o.control.loadsPaused();
+    const upOf = (running: ServerState[]): ((id: string) => UpState) => {
+      const byId = new Map(running.map((s) => [s.id, s]));
+      return (id) => upState(byId.get(id));
+    };
     // A live VRAM reading only when a load may follow: the common case (model loaded) stays cheap.
-    const needsLoad = !this.loading && !paused && this.waiting.some((w) => views.get(w.server)?.state === 'absent');
-    const fit = needsLoad ? await this.o.control.fitCheck() : null;
+    const fit = this.room.mayLoad(upOf(this.o.control.running()), paused) ? await this.o.control.fitCheck() : null;
+    // The fleet is read again after the reading: what it looked like before the await may be stale.
+    const running = this.o.control.running();
     const ready = running.filter((s) => s.status === 'ready').map((s) => s.id);
-    const out = schedule({
-      queue: this.waiting, servers: views, fairness: this.o.fairness, loading: this.loading !== null, loadsPaused: paused,
-      fits: (candidate, without) => {
-        const plan = this.plans.get(candidate);
-        if (!plan || !fit) return false;
-        return fit(plan, ready.filter((id) => !without.includes(id))) === null;
-      },
+    const out = this.room.step(Date.now(), upOf(running), paused, (candidate, without) => {
+      const plan = this.plans.get(candidate);
+      if (!plan || !fit) return false;
+      return fit(plan, ready.filter((id) => !without.includes(id))) === null;
     });
-    const bySeq = new Map(this.waiting.map((p) => [p.seq, p]));
     const byId = new Map(running.map((s) => [s.id, s]));
     for (const d of out.dispatch) {
-      const p = bySeq.get(d.seq)!;
-      this.waiting.splice(this.waiting.indexOf(p), 1);
+      const p = this.pending.get(d.seq)!;
+      this.pending.delete(d.seq);
       clearTimeout(p.timer);
-      this.inflight.set(d.server, this.inflightOn(d.server) + 1);
-      this.lastUsed.set(d.server, Date.now());
       p.resolve(byId.get(d.server)!);
     }
-    for (const w of out.queue) {
-      const p = bySeq.get(w.seq);
-      if (p) p.overtaken = w.overtaken;
-    }
-    for (const id of out.impossible) {
-      const plan = this.plans.get(id)!;
+    for (const { server, seqs } of out.impossible) {
+      const plan = this.plans.get(server)!;
       const why = fit?.(plan, []) ?? 'it does not fit';
-      for (const p of this.waiting.filter((x) => x.server === id)) this.fail(p, new NotServedError(`${plan.model} cannot be loaded: ${why}`));
+      for (const seq of seqs) this.reject(seq, new NotServedError(`${plan.model} cannot be loaded: ${why}`));
     }
     if (out.load) void this.load(out.load.server, out.load.evict);
   }
 
+  /** Rejects a request the room already let go. */
+  private reject(seq: number, err: Error): void {
+    const p = this.pending.get(seq);
+    if (!p) return;
+    this.pending.delete(seq);
+    clearTimeout(p.timer);
+    p.reject(err);
+  }
+
+  /** Carries out a load the room started: stops its victims one by one, then starts the server. */
   private async load(id: string, evict: string[]): Promise<void> {
     const plan = this.plans.get(id)!;
-    this.loading = id;
     try {
       for (const victim of evict) {
-        this.stopping.add(victim);
         this.o.log.info({ server: victim, for: id }, 'swapping out an idle server to load another');
+        let ok = false;
         try {
           await this.o.control.stop(victim);
-          this.swaps++;
+          ok = true;
         } finally {
-          this.stopping.delete(victim);
+          this.room.stopped(victim, ok);
         }
       }
       this.o.log.info({ server: id }, 'loading a model for waiting requests');
       await this.o.control.start(plan);
     } catch (err) {
+      for (const v of evict) this.room.stopped(v, false); // a failed stop leaves the rest unstopped: not stopping any more
       const msg = (err as Error).message.split('\n')[0] ?? 'start failed';
-      for (const p of this.waiting.filter((x) => x.server === id)) this.fail(p, new NotServedError(`${plan.model} could not be started: ${msg}`));
+      for (const seq of this.room.waitingFor(id)) {
+        this.room.leave(seq);
+        this.reject(seq, new NotServedError(`${plan.model} could not be started: ${msg}`));
+      }
     } finally {
-      this.loading = null;
+      this.room.loaded();
       this.pump();
     }
   }

@@ -20,7 +20,8 @@ export interface ServerView {
 export interface Waiter {
   seq: number;
   server: string;
-  /** How many later requests were served while this one waited for its model to load. */
+  /** How many later requests were served while this one's model was absent or being swapped out (not while it loads:
+   * serving others then does not delay it). */
   overtaken: number;
 }
 
@@ -49,7 +50,7 @@ export interface Schedule {
 type Plan = { kind: 'load'; evict: string[] } | { kind: 'wait'; blockedBy: string[] } | { kind: 'impossible' };
 
 /** The servers to swap out for `target`: least valuable first until it fits; waits while one of them is busy. */
-function planLoad(target: string, input: ScheduleInput, queue: readonly Waiter[], mayTakeWanted: boolean): Plan {
+function planLoad(target: string, input: ScheduleInput, queue: readonly Waiter[], mayTakeWanted: boolean, keep: ReadonlySet<string> = new Set()): Plan {
   if (input.fits(target, [])) return { kind: 'load', evict: [] };
   const wanted = new Set(queue.map((w) => w.server));
   const ready = [...input.servers.values()].filter((s) => s.state === 'ready' && s.id !== target);
@@ -60,7 +61,7 @@ function planLoad(target: string, input: ScheduleInput, queue: readonly Waiter[]
   }
   const value = (s: ServerView): [number, number, number] => [wanted.has(s.id) ? 1 : 0, -s.importance, s.lastUsedMs];
   const ordered = ready
-    .filter((s) => mayTakeWanted || !wanted.has(s.id))
+    .filter((s) => !keep.has(s.id) && (mayTakeWanted || !wanted.has(s.id)))
     .sort((a, b) => {
       const va = value(a);
       const vb = value(b);
@@ -80,8 +81,11 @@ function planLoad(target: string, input: ScheduleInput, queue: readonly Waiter[]
 export function schedule(input: ScheduleInput): Schedule {
   const queue = input.queue.map((w) => ({ ...w }));
   const servers = input.servers;
-  const notReady = (w: Waiter): boolean => servers.get(w.server)?.state !== 'ready';
-  const absent = (w: Waiter): boolean => (servers.get(w.server)?.state ?? 'absent') === 'absent';
+  const stateOf = (w: Waiter): ServerView['state'] => servers.get(w.server)?.state ?? 'absent';
+  const absent = (w: Waiter): boolean => stateOf(w) === 'absent';
+  // Its model is gone or going: every later request served now delays it. (Loading: it is on its way; ready: the
+  // request waits for a slot on its own server, which serves in order.)
+  const delayed = (w: Waiter): boolean => stateOf(w) === 'absent' || stateOf(w) === 'stopping';
   const impossible: string[] = [];
   let load: Schedule['load'] = null;
   const blocked = new Set<string>();
@@ -90,7 +94,11 @@ export function schedule(input: ScheduleInput): Schedule {
   // While the VRAM watch pauses loads, holding work back from the victims would gain nothing.
   const due = input.loadsPaused ? undefined : queue.find((w) => absent(w) && w.overtaken >= input.fairness);
   if (due) {
-    const p = planLoad(due.server, input, queue, true);
+    // Requests older than the due one are ahead of it in line: their servers are not swapped out from under them
+    // (taking them was a livelock: the due load evicted the model the oldest request waited for, which then came
+    // due and evicted it back, forever).
+    const ahead = new Set(queue.slice(0, queue.indexOf(due)).map((w) => w.server));
+    const p = planLoad(due.server, input, queue, true, ahead);
     if (p.kind === 'impossible') impossible.push(due.server);
     else if (p.kind === 'wait') for (const id of p.blockedBy) blocked.add(id);
     else {
@@ -103,7 +111,7 @@ export function schedule(input: ScheduleInput): Schedule {
   const dispatch: Schedule['dispatch'] = [];
   const remaining: Waiter[] = [];
   // A due request is a barrier: nothing behind it may overtake it any more.
-  const isDue = (w: Waiter): boolean => !input.loadsPaused && absent(w) && w.overtaken >= input.fairness;
+  const isDue = (w: Waiter): boolean => !input.loadsPaused && delayed(w) && w.overtaken >= input.fairness;
   let barrier = false;
   for (const w of queue) {
     const s = servers.get(w.server);
@@ -112,7 +120,7 @@ export function schedule(input: ScheduleInput): Schedule {
       dispatch.push({ seq: w.seq, server: w.server });
       inflight.set(w.server, used + 1);
       for (const earlier of remaining) {
-        if (!notReady(earlier)) continue;
+        if (!delayed(earlier)) continue;
         earlier.overtaken++;
         if (isDue(earlier)) barrier = true;
       }
@@ -128,7 +136,7 @@ export function schedule(input: ScheduleInput): Schedule {
     const first = remaining.find(absent);
     if (first) {
       const p = planLoad(first.server, input, remaining, false);
-      const idle = [...inflight.values()].every((n) => n === 0) && !remaining.some((w) => !notReady(w));
+      const idle = [...inflight.values()].every((n) => n === 0) && !remaining.some((w) => stateOf(w) === 'ready');
       if (p.kind === 'load' && (p.evict.length === 0 || idle)) load = { server: first.server, evict: p.evict };
       else if (p.kind === 'impossible') impossible.push(first.server);
     }

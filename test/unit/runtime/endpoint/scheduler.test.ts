@@ -50,6 +50,23 @@ describe('schedule', () => {
     expect(out.load).toEqual({ server: 'c', evict: ['b'] });
   });
 
+  it('a due request does not swap out the model an older request waits for (that request is ahead of it in line)', () => {
+    // b is the least important, so it would be the victim; but request 1 waits for b and came first. Taking b made
+    // first-come-first-served swap b and c for each other forever (each one's waiter came due in turn).
+    const s = servers(view('a', { state: 'ready' }), view('b', { state: 'ready', importance: 1, inflight: 1 }), view('c'));
+    const waiting: Waiter[] = [{ seq: 1, server: 'b', overtaken: 0 }, { seq: 2, server: 'c', overtaken: 2 }, { seq: 3, server: 'a', overtaken: 0 }];
+    const out = schedule({ ...base, queue: waiting, servers: s, fits: twoFit(['a', 'b']) });
+    expect(out.load).toEqual({ server: 'c', evict: ['a'] });
+    expect(out.dispatch).toEqual([{ seq: 1, server: 'b' }]); // older than the due request: served; 3 stays behind it
+  });
+
+  it('counts no overtake while the request\'s own model loads, and one while it is being swapped out', () => {
+    const s = servers(view('a', { state: 'ready' }), view('b', { state: 'loading' }), view('c', { state: 'stopping' }));
+    const out = schedule({ ...base, queue: q('b', 'c', 'a'), servers: s, fits: () => true });
+    expect(out.dispatch).toEqual([{ seq: 3, server: 'a' }]);
+    expect(out.queue.map((w) => [w.server, w.overtaken])).toEqual([['b', 0], ['c', 1]]);
+  });
+
   it('prefers swapping out a server nobody waits for', () => {
     const s = servers(view('a', { state: 'ready', importance: 5, slots: 1, inflight: 1 }), view('b', { state: 'ready' }), view('c'));
     const waiting: Waiter[] = [{ seq: 1, server: 'c', overtaken: 2 }, { seq: 2, server: 'a', overtaken: 0 }];
