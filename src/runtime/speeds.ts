@@ -1,6 +1,7 @@
 // Measured tokens/s per model, kept in the state folder so the planner prefers them over catalog figures.
 import { join } from 'node:path';
 import { z } from 'zod';
+import { writeFileAtomic } from '../util/atomic-write.js';
 import { readJson, writeJsonAtomic } from './state-store.js';
 
 const SpeedRecord = z.object({
@@ -12,6 +13,7 @@ const SpeedRecord = z.object({
   updatedAt: z.string(),
 });
 const SpeedsFile = z.object({ models: z.record(z.string(), SpeedRecord) });
+type SpeedsFile = z.infer<typeof SpeedsFile>;
 export type SpeedRecord = z.infer<typeof SpeedRecord>;
 
 export const speedsFile = (stateDir: string): string => join(stateDir, 'measured-speeds.json');
@@ -42,8 +44,25 @@ const MAX_WEIGHT_TOKENS = 20_000;
 
 /**
  * Folds a sample into the stored figure as a token-weighted average (a run measured on the
- * other device replaces it). Intervals without generated tokens carry no speed and are skipped.
+ * other device replaces it). Intervals without generated tokens carry no speed: null.
  */
+function foldSample(file: SpeedsFile, model: string, device: 'gpu' | 'cpu', sample: SpeedSample, now: Date): SpeedsFile | null {
+  if (sample.genTokens <= 0 || sample.gen <= 0) return null;
+  const prev = file.models[model];
+  const same = prev && prev.device === device;
+  const w = same ? Math.min(prev.tokens, MAX_WEIGHT_TOKENS) : 0;
+  const mix = (old: number, cur: number): number => (w > 0 && old > 0 ? (old * w + cur * sample.genTokens) / (w + sample.genTokens) : cur);
+  const record: SpeedRecord = {
+    gen: mix(prev?.gen ?? 0, sample.gen),
+    prompt: sample.prompt > 0 ? mix(prev?.prompt ?? 0, sample.prompt) : same ? prev.prompt : 0,
+    tokens: (same ? prev.tokens : 0) + sample.genTokens,
+    device,
+    updatedAt: now.toISOString(),
+  };
+  return { models: { ...file.models, [model]: record } };
+}
+
+/** Folds one sample into the file and writes it at once (durably); false when the sample carried no speed. */
 export function recordMeasuredSpeed(
   stateDir: string,
   model: string,
@@ -51,19 +70,38 @@ export function recordMeasuredSpeed(
   sample: SpeedSample,
   now: Date = new Date(),
 ): boolean {
-  if (sample.genTokens <= 0 || sample.gen <= 0) return false;
-  const file = readJson(speedsFile(stateDir), SpeedsFile) ?? { models: {} };
-  const prev = file.models[model];
-  const same = prev && prev.device === device;
-  const w = same ? Math.min(prev.tokens, MAX_WEIGHT_TOKENS) : 0;
-  const mix = (old: number, cur: number): number => (w > 0 && old > 0 ? (old * w + cur * sample.genTokens) / (w + sample.genTokens) : cur);
-  file.models[model] = {
-    gen: mix(prev?.gen ?? 0, sample.gen),
-    prompt: sample.prompt > 0 ? mix(prev?.prompt ?? 0, sample.prompt) : same ? prev.prompt : 0,
-    tokens: (same ? prev.tokens : 0) + sample.genTokens,
-    device,
-    updatedAt: now.toISOString(),
-  };
-  writeJsonAtomic(speedsFile(stateDir), file);
-  return true;
+  const next = foldSample(readJson(speedsFile(stateDir), SpeedsFile) ?? { models: {} }, model, device, sample, now);
+  if (next) writeJsonAtomic(speedsFile(stateDir), next);
+  return next !== null;
+}
+
+/** One write after another per file: two scrapes at once (a stop's last scrape and the periodic one) must not both
+ * read the old figures and lose one sample. */
+const chains = new Map<string, Promise<unknown>>();
+
+/**
+ * The supervisor's periodic form, off the event loop: the endpoint shares the process, and a synchronous fsync per
+ * scrape stalled its requests. The file's data is still synced before the rename (on the thread pool), so a power cut
+ * leaves the old file or the new one, never a torn one the planner would refuse to read. The folder's fsync is
+ * dropped: losing the rename only loses this scrape, one sample of a running average that the next scrape refreshes.
+ */
+export function recordMeasuredSpeedAsync(
+  stateDir: string,
+  model: string,
+  device: 'gpu' | 'cpu',
+  sample: SpeedSample,
+  now: Date = new Date(),
+): Promise<boolean> {
+  const path = speedsFile(stateDir);
+  const run = (chains.get(path) ?? Promise.resolve()).catch(() => undefined).then(async () => {
+    const next = foldSample(readJson(path, SpeedsFile) ?? { models: {} }, model, device, sample, now);
+    if (next) await writeFileAtomic(path, `${JSON.stringify(next, null, 2)}\n`, { syncDir: false });
+    return next !== null;
+  });
+  chains.set(path, run);
+  // The chain entry goes once this write is the last one queued, so the map does not grow with every file.
+  void run.catch(() => undefined).finally(() => {
+    if (chains.get(path) === run) chains.delete(path);
+  });
+  return run;
 }

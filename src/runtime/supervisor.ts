@@ -15,7 +15,7 @@ import { fetchMetrics, probeHealth } from './probe.js';
 import { decideAfterCrash } from './restart-policy.js';
 import { buildLaunch } from './server-args.js';
 import { ServerProcess, type ExitInfo } from './server-process.js';
-import { recordMeasuredSpeed } from './speeds.js';
+import { recordMeasuredSpeedAsync } from './speeds.js';
 import { stopRecordedServers } from './control.js';
 import {
   isAlive, logFile, readHealth, readPressure, readSupervisorState, removeServerState, removeSupervisorState,
@@ -343,7 +343,7 @@ export class Supervisor extends EventEmitter {
       const metrics = await fetchMetrics(m.state.url, m.state.apiKey);
       const genTokens = Math.max(0, metrics.tokensPredictedTotal - m.lastPredictedTotal);
       m.lastPredictedTotal = metrics.tokensPredictedTotal;
-      recordMeasuredSpeed(this.s.stateDir, m.plan.model, m.state.device, {
+      await recordMeasuredSpeedAsync(this.s.stateDir, m.plan.model, m.state.device, {
         gen: metrics.predictedTokensPerSecond, prompt: metrics.promptTokensPerSecond, genTokens,
       });
     } catch (err) {

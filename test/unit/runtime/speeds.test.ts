@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { readMeasuredSpeeds, readSpeedRecords, recordMeasuredSpeed, speedsFile } from '../../../src/runtime/speeds.js';
+import { readMeasuredSpeeds, readSpeedRecords, recordMeasuredSpeed, recordMeasuredSpeedAsync, speedsFile } from '../../../src/runtime/speeds.js';
 
 const dir = (): string => mkdtempSync(join(tmpdir(), 'gth-speeds-'));
 
@@ -29,6 +29,20 @@ describe('measured speeds', () => {
     recordMeasuredSpeed(d, 'smol', 'gpu', { gen: 150, prompt: 2000, genTokens: 1000 });
     recordMeasuredSpeed(d, 'smol', 'cpu', { gen: 20, prompt: 200, genTokens: 10 });
     expect(readSpeedRecords(d).smol).toMatchObject({ gen: 20, prompt: 200, device: 'cpu', tokens: 10 });
+  });
+
+  it('the supervisor\'s form (off the event loop) loses no sample when scrapes overlap', async () => {
+    const d = dir();
+    // A stop's last scrape and the periodic one at once: each must fold into the other's result, not the old file.
+    const both = await Promise.all([
+      recordMeasuredSpeedAsync(d, 'qwen', 'gpu', { gen: 100, prompt: 1000, genTokens: 300 }),
+      recordMeasuredSpeedAsync(d, 'qwen', 'gpu', { gen: 60, prompt: 0, genTokens: 100 }),
+      recordMeasuredSpeedAsync(d, 'smol', 'cpu', { gen: 0, prompt: 0, genTokens: 0 }),
+    ]);
+    expect(both).toEqual([true, true, false]);
+    expect(readSpeedRecords(d)).toEqual({ qwen: expect.objectContaining({ gen: 90, prompt: 1000, tokens: 400 }) });
+    writeFileSync(speedsFile(d), '{not json');
+    await expect(recordMeasuredSpeedAsync(d, 'x', 'gpu', { gen: 1, prompt: 1, genTokens: 1 })).rejects.toThrow(/not valid JSON/);
   });
 
   it('refuses to read (or overwrite) a corrupt file, naming it', () => {
