@@ -1,13 +1,20 @@
 // The scan cache's file (in the town's .git folder, so it is never committed): per bead file its stamp, the fields
-// list and ready need, and the validated bead as JSON bytes. Read with plain JSON.parse, no zod: see scan.ts for the rules.
-import { readFileSync, statSync } from 'node:fs';
+// list, ready and plan need, and the validated bead as JSON bytes. Read with plain JSON.parse, no zod: see scan.ts for the rules.
+import { closeSync, fstatSync, openSync, readSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Assignee, Bead } from './schema.js';
+import { beadTextKey } from './text.js';
 import { writeFileAtomicSync } from '../util/atomic-write.js';
 
 export const INDEX_NAME = 'gth-bead-index.json';
-/** Version 1 held whole bead objects; 2 is columns plus JSON bytes (parsing one 7 MB object tree cost more than the rest of a scan). */
-const VERSION = 2;
+/**
+ * Version 1 held whole bead objects; 2 is columns plus JSON bytes (parsing one 7 MB object tree cost more than the
+ * rest of a scan); 3 drops the names column (a file is its id) and adds what planning reads, so `gth plan`,
+ * `bead list` and `bead ready` read the header line only, not the 15 MB of bytes behind it.
+ */
+const VERSION = 3;
+/** The header is read in pieces of this size until its newline: the bytes after it are read only when asked for. */
+const HEAD_CHUNK = 1 << 20;
 
 /** What a file looked like when its bead was cached. ctime is in it because `touch -d` can put mtime back, but not ctime. */
 export interface FileStamp {
@@ -17,9 +24,17 @@ export interface FileStamp {
   size: number;
 }
 
-/** The fields `bead list` and `bead ready` filter, sort and print by: enough to answer them without the whole bead. */
-export type BeadSummary = Pick<Bead, 'id' | 'title' | 'type' | 'role' | 'convoy' | 'status' | 'priority' | 'dependencies' | 'createdAt'> & {
+/**
+ * The fields `bead list` and `bead ready` filter, sort and print by, and what `gth plan` reads (its token estimate and
+ * files, and the key its text's token count is cached under): enough to answer them without the whole bead.
+ */
+export type BeadSummary = Pick<
+  Bead,
+  'id' | 'title' | 'type' | 'role' | 'convoy' | 'status' | 'priority' | 'dependencies' | 'createdAt' | 'tokenEstimate' | 'files'
+> & {
   assignee: Pick<Assignee, 'agent'> | null;
+  /** beadTextKey of the bead (see text.ts). */
+  textKey: string;
 };
 
 /**
@@ -55,7 +70,10 @@ export function summaryOf(b: Bead): BeadSummary {
     priority: b.priority,
     dependencies: b.dependencies,
     createdAt: b.createdAt,
+    tokenEstimate: b.tokenEstimate,
+    files: b.files,
     assignee: b.assignee ? { agent: b.assignee.agent } : null,
+    textKey: beadTextKey(b),
   };
 }
 
@@ -77,56 +95,96 @@ export function indexDirFor(beadsDir: string): string | null {
 
 // On disk: one line of JSON in columns, then the elements' bytes, each followed by ELEMENT_SEPARATOR, in list
 // order (createdAt, id). Only the line is parsed; elements stay bytes until printed or asked for as beads.
-//   {"version":2,"names":[...],"stamps":[ino,mtimeMs,ctimeMs,size, ...],"summaries":[BeadSummary, ...],"ends":[end of
-//    element i in the blob, ...]}
+//   {"version":3,"stamps":[ino,mtimeMs,ctimeMs,size, ...],"summaries":[BeadSummary, ...],"ends":[end of element i
+//    in the blob, ...]}    (row i is the file `${summaries[i].id}.json`)
 // Summaries stay objects: JSON.parse builds them faster than code could build them from positional arrays.
 interface Header {
   version: number;
-  names: string[];
   stamps: number[];
   summaries: BeadSummary[];
   ends: number[];
 }
 
+export interface IndexReadOptions {
+  /** Read the elements' bytes now (default); without, they are read from the still open file on first use: call close(). */
+  blob?: boolean;
+}
+
 /** The index as read: rows looked up by file name, summaries and elements built only for the rows asked for. */
 export class BeadIndex {
   private rows: Map<string, number> | undefined;
+  private bytes: Uint8Array | undefined;
 
   private constructor(
     private readonly head: Header,
-    private readonly bytes: Uint8Array,
+    /** Reads the blob (once), or undefined when it was read with the header. */
+    private readBlob: (() => Uint8Array) | undefined,
+    private readonly release: () => void = () => undefined,
   ) {}
 
   static empty(): BeadIndex {
-    return new BeadIndex({ version: VERSION, names: [], stamps: [], summaries: [], ends: [] }, new Uint8Array(0));
+    return new BeadIndex({ version: VERSION, stamps: [], summaries: [], ends: [] }, () => new Uint8Array(0));
   }
 
   /** The index in `dir`, or an empty one when it is missing, unreadable, malformed or of another version. */
-  static read(dir: string): BeadIndex {
+  static read(dir: string, opts: IndexReadOptions = {}): BeadIndex {
+    let fd: number | undefined;
     try {
-      const buf = readFileSync(join(dir, INDEX_NAME));
-      const eol = buf.indexOf(10);
+      fd = openSync(join(dir, INDEX_NAME), 'r');
+      const size = fstatSync(fd).size;
+      const { buf, eol } = readHeadLine(fd, size, opts.blob ?? true);
       if (eol < 0) return BeadIndex.empty();
       const head = JSON.parse(buf.toString('utf8', 0, eol)) as Partial<Header>;
-      const blob = buf.subarray(eol + 1);
-      return wellFormed(head, blob.length) ? new BeadIndex(head, blob) : BeadIndex.empty();
+      const blobStart = eol + 1;
+      if (!wellFormed(head, size - blobStart)) return BeadIndex.empty();
+      if (buf.length === size) return new BeadIndex(head, undefined).withBlob(buf.subarray(blobStart));
+      const open = fd;
+      fd = undefined; // kept open for the blob; close() releases it
+      return new BeadIndex(
+        head,
+        () => {
+          const blob = Buffer.allocUnsafe(size - blobStart);
+          readFully(open, blob, blobStart);
+          return blob;
+        },
+        () => closeSync(open),
+      );
     } catch {
       return BeadIndex.empty();
+    } finally {
+      if (fd !== undefined) closeSync(fd);
     }
   }
 
-  get size(): number {
-    return this.head.names.length;
+  private withBlob(blob: Uint8Array): this {
+    this.bytes = blob;
+    return this;
   }
 
-  names(): readonly string[] {
-    return this.head.names;
+  /** Releases the file a header-only read keeps open (the blob cannot be read after). */
+  close(): void {
+    this.release();
+    this.readBlob = () => {
+      throw new Error('internal: bead index blob read after close()');
+    };
+  }
+
+  get size(): number {
+    return this.head.summaries.length;
+  }
+
+  names(): string[] {
+    return this.head.summaries.map((s) => `${s.id}.json`);
   }
 
   /** The row of file `name`, or undefined when the index does not hold it. */
   row(name: string): number | undefined {
-    this.rows ??= new Map(this.head.names.map((n, i) => [n, i]));
-    return this.rows.get(name);
+    if (!this.rows) {
+      this.rows = new Map();
+      const summaries = this.head.summaries;
+      for (let i = 0; i < summaries.length; i++) this.rows.set(summaries[i]!.id, i);
+    }
+    return name.endsWith('.json') ? this.rows.get(name.slice(0, -'.json'.length)) : undefined;
   }
 
   /** Whether the file of `row` still has the stamp it was cached with (a Stats from fs fits `stamp`). */
@@ -137,6 +195,7 @@ export class BeadIndex {
   }
 
   get blob(): Uint8Array {
+    this.bytes ??= this.readBlob!();
     return this.bytes;
   }
 
@@ -153,32 +212,55 @@ export class BeadIndex {
   }
 
   element(row: number): ElementRef {
-    return { source: this.bytes, start: this.start(row), end: this.end(row) };
+    return { source: this.blob, start: this.start(row), end: this.end(row) };
   }
 
   entry(row: number): IndexEntry {
     const s = this.head.stamps;
+    const summary = this.summary(row);
     return {
-      name: this.head.names[row]!,
+      name: `${summary.id}.json`,
       stamp: { ino: s[row * 4]!, mtimeMs: s[row * 4 + 1]!, ctimeMs: s[row * 4 + 2]!, size: s[row * 4 + 3]! },
-      summary: this.summary(row),
+      summary,
       element: this.element(row),
     };
   }
 }
 
+/** Reads from `position` until `buf` is full (a read may return less than asked). */
+function readFully(fd: number, buf: Uint8Array, position: number): void {
+  for (let at = 0; at < buf.length; ) {
+    const n = readSync(fd, buf, at, buf.length - at, position + at);
+    if (n === 0) throw new Error('bead index shrank while read');
+    at += n;
+  }
+}
+
+/** The file's first line: the whole file at once when `all`, else pieces until the newline. eol is -1 without one. */
+function readHeadLine(fd: number, size: number, all: boolean): { buf: Buffer; eol: number } {
+  let buf = Buffer.allocUnsafe(all ? size : Math.min(size, HEAD_CHUNK));
+  readFully(fd, buf, 0);
+  let eol = buf.indexOf(10);
+  while (eol < 0 && buf.length < size) {
+    const more = Buffer.allocUnsafe(Math.min(size, buf.length * 4));
+    buf.copy(more);
+    readFully(fd, more.subarray(buf.length), buf.length);
+    eol = more.indexOf(10, buf.length);
+    buf = more;
+  }
+  return { buf, eol };
+}
+
 /** Shape checks only: the index is ours, but a truncated or foreign file must read as empty, not crash a scan. */
 function wellFormed(h: Partial<Header>, blobSize: number): h is Header {
-  if (h.version !== VERSION || !Array.isArray(h.names) || !Array.isArray(h.stamps) || !Array.isArray(h.summaries) || !Array.isArray(h.ends)) {
-    return false;
-  }
-  const n = h.names.length;
-  if (h.stamps.length !== n * 4 || h.summaries.length !== n || h.ends.length !== n) return false;
+  if (h.version !== VERSION || !Array.isArray(h.stamps) || !Array.isArray(h.summaries) || !Array.isArray(h.ends)) return false;
+  const n = h.summaries.length;
+  if (h.stamps.length !== n * 4 || h.ends.length !== n) return false;
   let last = -ELEMENT_SEPARATOR.length;
   for (let i = 0; i < n; i++) {
     const end = h.ends[i]!;
     const s = h.summaries[i];
-    if (typeof h.names[i] !== 'string' || typeof s !== 'object' || s === null || !Array.isArray(s.dependencies)) return false;
+    if (typeof s !== 'object' || s === null || typeof s.id !== 'string' || !Array.isArray(s.dependencies) || !Array.isArray(s.files)) return false;
     if (!Number.isInteger(end) || end < last + ELEMENT_SEPARATOR.length || end + ELEMENT_SEPARATOR.length > blobSize) return false;
     last = end;
   }
@@ -190,11 +272,10 @@ export function writeIndex(dir: string, entries: readonly IndexEntry[]): void {
   const sorted = [...entries].sort(
     (a, b) => (a.summary.createdAt < b.summary.createdAt ? -1 : a.summary.createdAt > b.summary.createdAt ? 1 : a.summary.id < b.summary.id ? -1 : 1),
   );
-  const head: Header = { version: VERSION, names: [], stamps: [], summaries: [], ends: [] };
+  const head: Header = { version: VERSION, stamps: [], summaries: [], ends: [] };
   const parts: Uint8Array[] = [];
   let offset = 0;
   for (const e of sorted) {
-    head.names.push(e.name);
     head.stamps.push(e.stamp.ino, e.stamp.mtimeMs, e.stamp.ctimeMs, e.stamp.size);
     head.summaries.push(e.summary);
     const bytes = e.element.source.subarray(e.element.start, e.element.end);

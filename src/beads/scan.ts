@@ -23,7 +23,10 @@ import {
  */
 export const RACY_MS = 2000;
 
-/** One healthy bead file: its summary at once, the whole bead parsed from the cached JSON only when asked for. */
+/**
+ * One healthy bead file: its summary at once, the whole bead parsed only when asked for: from the cached JSON when
+ * the scan kept the bytes, else from the file (its stamp matched the index, so it holds the bead that was validated).
+ */
 export class ScannedBead implements ElementRef {
   private parsed: Bead | undefined;
 
@@ -31,9 +34,7 @@ export class ScannedBead implements ElementRef {
     readonly file: string,
     readonly summary: BeadSummary,
     /** The bead's bytes, source[start, end), as JSON.stringify(beads, null, 2) prints it inside an array (see beadsJson). */
-    readonly source: Uint8Array,
-    readonly start: number,
-    readonly end: number,
+    private element: ElementRef | null,
     bead?: Bead,
   ) {
     this.parsed = bead;
@@ -46,8 +47,30 @@ export class ScannedBead implements ElementRef {
   }
 
   get bead(): Bead {
-    this.parsed ??= JSON.parse(utf8.decode(this.source.subarray(this.start, this.end))) as Bead;
+    this.parsed ??= JSON.parse(this.element ? utf8.decode(this.source.subarray(this.start, this.end)) : readFileSync(this.file, 'utf8')) as Bead;
     return this.parsed;
+  }
+
+  /** Whether the bead's JSON bytes are at hand (a scan with `bytes`, or a file read by this scan). */
+  get cached(): boolean {
+    return this.element !== null;
+  }
+
+  private get bytes(): ElementRef {
+    this.element ??= elementOf(this.bead);
+    return this.element;
+  }
+
+  get source(): Uint8Array {
+    return this.bytes.source;
+  }
+
+  get start(): number {
+    return this.bytes.start;
+  }
+
+  get end(): number {
+    return this.bytes.end;
   }
 }
 
@@ -56,6 +79,7 @@ export class ScannedBead implements ElementRef {
  * 10,000 beads otherwise pays a decode and a parse per bead. The bytes were validated when they were indexed.
  */
 export function parseBeads(beads: readonly ScannedBead[]): Bead[] {
+  if (!beads.every((b) => b.cached)) return beads.map((b) => b.bead);
   const all = JSON.parse(beadsJson(beads).toString('utf8')) as Bead[];
   return beads.map((b, i) => b.adopt(all[i]!));
 }
@@ -68,6 +92,11 @@ export interface ScanResult {
 export interface ScanOptions {
   /** The clock the racy check compares file times with (ms since the epoch). */
   now?: () => number;
+  /**
+   * Keep each bead's cached JSON bytes (default), for beadsJson and parseBeads. Without, only the index's header
+   * line is read (what list, ready and plan print by): a bead asked for whole is read from its file.
+   */
+  bytes?: boolean;
 }
 
 const utf8 = new TextDecoder();
@@ -111,7 +140,16 @@ export async function scanBeads(dir: string, opts: ScanOptions = {}): Promise<Sc
   }
   const startedAt = (opts.now ?? Date.now)();
   const indexDir = indexDirFor(base);
-  const index = indexDir ? BeadIndex.read(indexDir) : BeadIndex.empty();
+  const bytes = opts.bytes ?? true;
+  const index = indexDir ? BeadIndex.read(indexDir, { blob: bytes }) : BeadIndex.empty();
+  try {
+    return await scanWith(base, names, index, indexDir, startedAt, bytes);
+  } finally {
+    index.close();
+  }
+}
+
+async function scanWith(base: string, names: readonly string[], index: BeadIndex, indexDir: string | null, startedAt: number, bytes: boolean): Promise<ScanResult> {
   const result: ScanResult = { beads: [], problems: [] };
   const keep: number[] = []; // rows of the index still true
   const misses: { name: string; file: string; stamp: FileStamp }[] = [];
@@ -134,7 +172,7 @@ export async function scanBeads(dir: string, opts: ScanOptions = {}): Promise<Sc
     if (!st) continue; // deleted since readdir: gone
     if (row !== undefined && index.unchanged(row, st)) {
       keep.push(row);
-      result.beads.push(new ScannedBead(file, index.summary(row), index.blob, index.start(row), index.end(row)));
+      result.beads.push(new ScannedBead(file, index.summary(row), bytes ? index.element(row) : null));
     } else {
       if (row !== undefined) changed = true;
       misses.push({ name, file, stamp: { ino: st.ino, mtimeMs: st.mtimeMs, ctimeMs: st.ctimeMs, size: st.size } });
@@ -159,8 +197,7 @@ export async function scanBeads(dir: string, opts: ScanOptions = {}): Promise<Sc
       fresh.push(entry);
       changed = true;
     }
-    const { source, start, end } = entry.element;
-    result.beads.push(new ScannedBead(file, entry.summary, source, start, end, bead));
+    result.beads.push(new ScannedBead(file, entry.summary, entry.element, bead));
   }
   if (keep.length !== index.size) changed = true;
   if (changed && indexDir) writeIndex(indexDir, [...keep.map((row) => index.entry(row)), ...fresh]);

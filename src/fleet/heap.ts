@@ -18,7 +18,7 @@ export class Heap<T> {
     while (i > 0) {
       const p = (i - 1) >> 1;
       if (this.less(a[i]!, a[p]!) >= 0) break;
-      [a[i], a[p]] = [a[p]!, a[i]!];
+      swap(a, i, p);
       i = p;
     }
   }
@@ -38,10 +38,17 @@ export class Heap<T> {
         if (l < a.length && this.less(a[l]!, a[m]!) < 0) m = l;
         if (r < a.length && this.less(a[r]!, a[m]!) < 0) m = r;
         if (m === i) break;
-        [a[i], a[m]] = [a[m]!, a[i]!];
+        swap(a, i, m);
         i = m;
       }
     }
     return top;
   }
+}
+
+/** A plain swap: a destructuring one allocates an array and runs the iterator protocol until the JIT optimises it, and a CLI run ends before then. */
+function swap<T>(a: T[], i: number, j: number): void {
+  const x = a[i]!;
+  a[i] = a[j]!;
+  a[j] = x;
 }

@@ -3,6 +3,8 @@ import type { Bead } from '../beads/schema.js';
 import { GATING_KINDS } from '../beads/graph.js';
 import { GthError } from '../util/errors.js';
 
+type LevelBead = Pick<Bead, 'id' | 'status' | 'dependencies'>;
+
 export interface Levels {
   level: Map<string, number>;
   count: number;
@@ -15,7 +17,7 @@ export interface Levels {
  * Kahn's algorithm over `blocks` edges between planned beads. Blockers outside the plan that are done
  * count as met; others only warn (the plan cannot wait for work it does not schedule).
  */
-export function levelsOf(planned: readonly Bead[], all: ReadonlyMap<string, Bead>): Levels {
+export function levelsOf(planned: readonly LevelBead[], all: ReadonlyMap<string, LevelBead>): Levels {
   // Beads by position: counts, dependants and levels live in arrays (over 10,000 beads, maps keyed by bead id
   // were most of this function's time); the maps returned are built once at the end.
   const index = new Map<string, number>();

@@ -2,8 +2,9 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { z } from 'zod';
-import type { Bead } from '../beads/schema.js';
-import { BeadStore } from '../beads/store.js';
+import { scanBeads } from '../beads/scan.js';
+import { beadText } from '../beads/text.js';
+import { GthError } from '../util/errors.js';
 import { ConfigError, loadRawConfig, parseJsonFile, validateFile } from '../config/load.js';
 import { UsageError } from '../util/errors.js';
 import type { Logger } from 'pino';
@@ -14,10 +15,10 @@ import { fleetWithEvalFeedback } from '../eval/feedback.js';
 import { checkMeasured } from './config-check.js';
 import { withHeader } from './gguf-arch.js';
 import { applyCalibration, readCalibration } from './calibration.js';
-import { planFleet } from './planner.js';
+import { planBeads, planFleet } from './planner.js';
 import { loadRigTokens } from './rig-context.js';
 import { sampleConvoy } from './sample-convoy.js';
-import { cachingCounter, type CachingCounter } from './token-cache.js';
+import { cachingCounter } from './token-cache.js';
 import { indexDirFor } from '../beads/scan-index.js';
 import type { Measured } from './server-spec.js';
 import { loadRuntimeSettings } from '../runtime/config.js';
@@ -108,20 +109,6 @@ export async function runPlan(o: PlanRunOptions = {}): Promise<PlanRun> {
   // gth calibrate's measurements (CUDA overhead, decode efficiency) beat the profile's defaults.
   const calibrated = applyCalibration(config.hardware, readCalibration(stateDir), { catalog, rules: config.switcher.rules });
   const cfg: FleetConfig = { ...config, hardware: calibrated.hardware, catalog };
-  let beads: Bead[];
-  let source: string;
-  let counter: CachingCounter | undefined;
-  if (o.beadsDir) {
-    const dir = resolve(cwd, o.beadsDir);
-    if (!existsSync(dir)) throw new UsageError(`--beads: folder not found: ${dir}`);
-    beads = await new BeadStore({ dir, env }).list();
-    source = `beads in ${dir}`;
-    // Token counts kept where the bead scan keeps its cache (the town's .git folder): a re-plan counts only changed beads.
-    counter = cachingCounter(indexDirFor(dir));
-  } else {
-    beads = sampleConvoy();
-    source = 'built-in sample convoy';
-  }
   let rig;
   if (o.rigDir) {
     const dir = resolve(cwd, o.rigDir);
@@ -137,11 +124,34 @@ export async function runPlan(o: PlanRunOptions = {}): Promise<PlanRun> {
     if (!existsSync(file)) throw new UsageError(`--measured: file not found: ${file}`);
     measured = { ...measured, ...readMeasured(file, cfg) };
   }
-  log.info({ measured: Object.keys(measured), unhealthy: state.unhealthy, beads: beads.length, source }, 'planning');
-  const plan = planFleet(beads, cfg, { rig, measured, unhealthy: state.unhealthy, count: counter?.count });
-  counter?.save();
+  const opts = { rig, measured, unhealthy: state.unhealthy };
+  let plan: FleetPlan;
+  let source: string;
+  let tokenCache: { hits: number; misses: number } | undefined;
+  if (o.beadsDir) {
+    const dir = resolve(cwd, o.beadsDir);
+    if (!existsSync(dir)) throw new UsageError(`--beads: folder not found: ${dir}`);
+    source = `beads in ${dir}`;
+    // The scan index's summaries hold all that planning reads: no bead is parsed whole unless its text must be counted.
+    const { beads, problems } = await scanBeads(dir, { bytes: false });
+    if (problems.length) throw new GthError(problems.map((p) => p.message).join('\n'));
+    // Token counts kept where the bead scan keeps its cache (the town's .git folder): a re-plan counts only changed beads.
+    const counter = cachingCounter(indexDirFor(dir));
+    const whole = new Map(beads.map((b) => [b.summary, b]));
+    log.info({ measured: Object.keys(measured), unhealthy: state.unhealthy, beads: beads.length, source }, 'planning');
+    plan = planBeads(
+      beads.map((b) => b.summary),
+      cfg,
+      { ...opts, beadTokens: (s) => counter.countKeyed(s.textKey, () => beadText(whole.get(s)!.bead)) },
+    );
+    counter.save();
+    tokenCache = { hits: counter.hits, misses: counter.misses };
+  } else {
+    source = 'built-in sample convoy';
+    plan = planFleet(sampleConvoy(), cfg, opts);
+  }
   plan.warnings.push(...state.warnings);
   plan.notes = [...(plan.notes ?? []), ...calibrated.notes];
-  log.info({ servers: plan.servers.length, waves: plan.waves.length, tokenCache: counter && { hits: counter.hits, misses: counter.misses }, ms: Date.now() - started }, 'planned');
+  log.info({ servers: plan.servers.length, waves: plan.waves.length, tokenCache, ms: Date.now() - started }, 'planned');
   return { plan, config: cfg, source, fromHeaders };
 }

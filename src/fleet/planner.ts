@@ -4,12 +4,13 @@ import { GthError } from '../util/errors.js';
 import type { Assignment, FleetPlan, ServerPlan, Wave } from './plan-schema.js';
 import type { FleetConfig } from './config.js';
 import { ramBudgetMiB, totalPhysicalCores, usableCores, vramBudgetMiB, type PhysicalCore } from './hardware.js';
-import { estimatePromptTokens, type RigTokens } from './prompt-tokens.js';
+import { beadText, promptEstimate, type RigTokens } from './prompt-tokens.js';
+import { countTokens } from './tokenizer.js';
 import { chooseModel, roleOf, type Choice } from './switcher.js';
 import { levelsOf } from './levels.js';
 import { isMisfit, roundCtx, sizeServer } from './server-sizing.js';
 import { assignCores, importanceOf, loadSecondsFor, slug, speedAt, speedFor, threadPlan, type Measured, type ServerSpec } from './server-spec.js';
-import type { WorkItem } from './waves.js';
+import type { PlanBead, WorkItem } from './waves.js';
 import { schedule, type Duration, type Scheduled } from './schedule.js';
 import { llamaServerArgs, commandLine } from './command-line.js';
 import { modelPath } from './gguf-arch.js';
@@ -22,6 +23,11 @@ export interface PlanOptions {
   unhealthy?: readonly string[];
   /** Token counter (gpt-tokenizer by default). */
   count?: (text: string) => number;
+}
+
+/** What planBeads needs besides the options: each bead's own text tokens (a re-plan takes them from a cache by key). */
+export interface PlanInput<B extends PlanBead> extends PlanOptions {
+  beadTokens: (bead: B) => number;
 }
 
 /** Statuses that still need work; done and cancelled beads are not planned. */
@@ -41,7 +47,7 @@ interface Items {
   waitsOn: Map<string, string[]>;
 }
 
-function buildItems(beads: readonly Bead[], cfg: FleetConfig, opts: PlanOptions, noFit: ReadonlySet<string>): Items {
+function buildItems<B extends PlanBead>(beads: readonly B[], cfg: FleetConfig, opts: PlanInput<B>, noFit: ReadonlySet<string>): Items {
   const planned = beads.filter((b) => OPEN.has(b.status) && b.type !== 'epic');
   const all = new Map(beads.map((b) => [b.id, b]));
   const { level, count, warnings, waitsOn } = levelsOf(planned, all);
@@ -50,7 +56,7 @@ function buildItems(beads: readonly Bead[], cfg: FleetConfig, opts: PlanOptions,
   const choices = new Map<string, { choice: Choice; serverKey: string | null }>();
   const items = planned.map((bead): WorkItem => {
     const role = roleOf(bead);
-    const promptTokens = estimatePromptTokens(bead, cfg.switcher.prompt, opts.rig, opts.count).tokens;
+    const promptTokens = promptEstimate(bead, opts.beadTokens(bead), cfg.switcher.prompt, opts.rig).tokens;
     const memo = `${role} ${promptTokens}`;
     let chosen = choices.get(memo);
     if (!chosen) {
@@ -209,7 +215,7 @@ function toAssignment(s: Scheduled, specs: ReadonlyMap<string, ServerSpec>, cfg:
  * Chooses models, falling back to the next switcher rule (then the cloud) for models that cannot fit;
  * throws FleetFitError only when nothing is left to fall back to, which the rules' cloud ends prevent.
  */
-function chooseAndSize(beads: readonly Bead[], cfg: FleetConfig, opts: PlanOptions): { built: Items; specs: Map<string, ServerSpec>; notes: string[] } {
+function chooseAndSize<B extends PlanBead>(beads: readonly B[], cfg: FleetConfig, opts: PlanInput<B>): { built: Items; specs: Map<string, ServerSpec>; notes: string[] } {
   const noFit = new Set<string>();
   const notes: string[] = [];
   for (;;) {
@@ -226,6 +232,12 @@ function chooseAndSize(beads: readonly Bead[], cfg: FleetConfig, opts: PlanOptio
 
 /** The whole plan: an event-driven schedule whose phases (sets of servers up together) are the runtime's waves. */
 export function planFleet(beads: readonly Bead[], cfg: FleetConfig, opts: PlanOptions = {}): FleetPlan {
+  const count = opts.count ?? countTokens;
+  return planBeads(beads, cfg, { ...opts, beadTokens: (b) => count(beadText(b)) });
+}
+
+/** planFleet over any bead view that holds what planning reads (the scan index's summaries, for one). */
+export function planBeads<B extends PlanBead>(beads: readonly B[], cfg: FleetConfig, opts: PlanInput<B>): FleetPlan {
   const { built, specs, notes } = chooseAndSize(beads, cfg, opts);
   const { items, warnings, waitsOn } = built;
   warnings.push(...notes);

@@ -1,6 +1,7 @@
 // Estimates a bead's prompt size: role brief + rig README + bead text + referenced files and their tests, plus a margin.
 import { countTokens } from './tokenizer.js';
 import type { Bead } from '../beads/schema.js';
+import { beadText } from '../beads/text.js';
 import type { SwitcherConfig } from './switcher-schema.js';
 
 /** Token counts already taken from a rig checkout (see rig-context.ts); null means "not known here". */
@@ -15,10 +16,7 @@ export interface PromptEstimate {
   parts: { brief: number; readme: number; bead: number; files: number; margin: number };
 }
 
-/** The bead as the agent sees it: title, description, acceptance criteria and file list. */
-export function beadText(b: Pick<Bead, 'title' | 'description' | 'acceptance' | 'files'>): string {
-  return [b.title, b.description, ...b.acceptance.map((a) => `- ${a}`), ...b.files].join('\n');
-}
+export { beadText };
 
 export function estimatePromptTokens(
   bead: Pick<Bead, 'title' | 'description' | 'acceptance' | 'files' | 'tokenEstimate'>,
@@ -26,9 +24,13 @@ export function estimatePromptTokens(
   rig?: RigTokens,
   count: (text: string) => number = countTokens,
 ): PromptEstimate {
+  return promptEstimate(bead, count(beadText(bead)), cfg, rig);
+}
+
+/** The estimate from the bead's own text tokens, counted by the caller (a re-plan takes them from a cache by key). */
+export function promptEstimate(bead: Pick<Bead, 'files' | 'tokenEstimate'>, text: number, cfg: SwitcherConfig['prompt'], rig?: RigTokens): PromptEstimate {
   const brief = cfg.roleBriefTokens;
   const readme = rig?.readmeTokens ?? cfg.rigReadmeTokens;
-  const text = count(beadText(bead));
   let files = 0;
   if (rig) for (const f of bead.files) files += rig.fileTokens(f) ?? 0;
   const sum = brief + readme + text + files;

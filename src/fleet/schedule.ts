@@ -13,6 +13,8 @@ export interface Budgets {
 
 export interface Scheduled {
   item: WorkItem;
+  /** The item's position in the items scheduled (arrays by position, not maps keyed by object: see schedule). */
+  index: number;
   /** Server spec key, or null for the cloud. */
   serverKey: string | null;
   start: number;
@@ -103,7 +105,6 @@ export function schedule(items: readonly WorkItem[], waitsOn: ReadonlyMap<string
     for (const d of deps) dependants[d]!.push(k);
   });
   const rank = priorityRanks(items);
-  const itemIndex = new Map<WorkItem, number>(items.map((i, k) => [i, k]));
   const ready = new Map<string | null, Heap<number>>();
   const pending = new Map<string | null, number>();
   const push = (k: number): void => {
@@ -176,9 +177,10 @@ export function schedule(items: readonly WorkItem[], waitsOn: ReadonlyMap<string
       r.spec.cores.forEach((c) => homeOf.set(coreId(c), homeOf.get(coreId(c))! - 1));
     }
   };
-  const begin = (item: WorkItem, spec: ServerSpec | null, at: number, threads: number): void => {
+  const begin = (index: number, spec: ServerSpec | null, at: number, threads: number): void => {
+    const item = items[index]!;
     const d = duration(item, spec, threads);
-    const s: Scheduled = { item, serverKey: spec?.key ?? null, start: at, end: at + d, threads: spec ? threads : 0 };
+    const s: Scheduled = { item, index, serverKey: spec?.key ?? null, start: at, end: at + d, threads: spec ? threads : 0 };
     active.push(s);
     scheduled.push(s);
     if (spec) busySeconds.set(spec.key, (busySeconds.get(spec.key) ?? 0) + d);
@@ -187,9 +189,9 @@ export function schedule(items: readonly WorkItem[], waitsOn: ReadonlyMap<string
   while (scheduled.length < items.length || active.size) {
     // Cloud beads: no capacity limit.
     const cloud = ready.get(null);
-    while (cloud?.size) begin(items[cloud.pop()!]!, null, t, 0);
+    while (cloud?.size) begin(cloud.pop()!, null, t, 0);
     // Servers with nothing left to do stop, freeing memory and cores for the others.
-    for (const [key, r] of running) if (r.busy === 0 && !hasReady(key) && (pending.get(key) ?? 0) === 0) stop(key);
+    for (const r of running.values()) if (r.busy === 0 && !hasReady(r.spec.key) && (pending.get(r.spec.key) ?? 0) === 0) stop(r.spec.key);
     for (const spec of order) {
       const q = ready.get(spec.key);
       if (!q?.size) continue;
@@ -197,7 +199,7 @@ export function schedule(items: readonly WorkItem[], waitsOn: ReadonlyMap<string
       if (!r) {
         if (!fits(spec)) {
           // Idle servers with no ready work make way for a server that has some.
-          for (const [key, other] of running) if (other.busy === 0 && !hasReady(key)) stop(key);
+          for (const other of running.values()) if (other.busy === 0 && !hasReady(other.spec.key)) stop(other.spec.key);
           if (!fits(spec)) continue;
         }
         r = { spec, readyAt: t + spec.loadSeconds, busy: 0, cores: coresFor(spec, spec.cores) };
@@ -221,7 +223,7 @@ export function schedule(items: readonly WorkItem[], waitsOn: ReadonlyMap<string
         }
       }
       while (r.busy < spec.shape.slots && q.size) {
-        begin(items[q.pop()!]!, spec, Math.max(t, r.readyAt), threadsOf(r.cores));
+        begin(q.pop()!, spec, Math.max(t, r.readyAt), threadsOf(r.cores));
         r.busy++;
       }
     }
@@ -237,7 +239,7 @@ export function schedule(items: readonly WorkItem[], waitsOn: ReadonlyMap<string
       const done = active.pop()!;
       if (done.serverKey) running.get(done.serverKey)!.busy--;
       pending.set(done.serverKey, pending.get(done.serverKey)! - 1);
-      for (const next of dependants[itemIndex.get(done.item)!]!) if (--remaining[next]! === 0) push(next);
+      for (const next of dependants[done.index]!) if (--remaining[next]! === 0) push(next);
     }
   }
   const makespan = t;
@@ -252,7 +254,7 @@ export function schedule(items: readonly WorkItem[], waitsOn: ReadonlyMap<string
   const finish = new Float64Array(items.length);
   let criticalPath = 0;
   for (const s of [...scheduled].sort((a, b) => a.start - b.start)) {
-    const k = itemIndex.get(s.item)!;
+    const k = s.index;
     let f = 0;
     for (const d of depsOf[k]!) f = Math.max(f, finish[d]!);
     f += s.end - s.start;

@@ -2,7 +2,7 @@
 // text: an unchanged bead is not counted again, and a run whose beads are all known never loads the tokenizer.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { hash } from 'node:crypto';
+import { textKey } from '../beads/text.js';
 import { writeFileAtomicSync } from '../util/atomic-write.js';
 import { countTokens, tokenizerId } from './tokenizer.js';
 
@@ -12,6 +12,8 @@ const VERSION = 2;
 export interface CachingCounter {
   /** Tokens of `text`: from the cache, or counted (and remembered) on a miss. A plain function: pass it on as is. */
   count: (text: string) => number;
+  /** Tokens of the text whose textKey is `key` (the scan index keeps it): the text is made only on a miss. */
+  countKeyed: (key: string, text: () => string) => number;
   /** Writes the counts this run used (older ones are dropped, so the file tracks the queue); best effort. */
   save: () => void;
   readonly hits: number;
@@ -25,18 +27,18 @@ export function cachingCounter(dir: string | null, count: (text: string) => numb
   const used = new Map<string, number>();
   let hits = 0;
   let misses = 0;
+  const countKeyed = (key: string, text: () => string): number => {
+    let n = used.get(key) ?? known.get(key);
+    if (n === undefined) {
+      n = count(text());
+      misses++;
+    } else hits++;
+    used.set(key, n);
+    return n;
+  };
   return {
-    count: (text) => {
-      // 96 bits of SHA-1, one-shot (a third of createHash's cost per text): a collision among a town's beads is not a concern.
-      const key = hash('sha1', text, 'base64url').slice(0, 16);
-      let n = used.get(key) ?? known.get(key);
-      if (n === undefined) {
-        n = count(text);
-        misses++;
-      } else hits++;
-      used.set(key, n);
-      return n;
-    },
+    count: (text) => countKeyed(textKey(text), () => text),
+    countKeyed,
     save: () => {
       if (!file || (misses === 0 && used.size === known.size)) return;
       try {

@@ -4,8 +4,11 @@ import type { PhysicalCore } from './hardware.js';
 import type { ServerSpec } from './server-spec.js';
 import type { Choice } from './switcher.js';
 
+/** What the planner reads of a bead: its text tokens come separately (see planBeads). */
+export type PlanBead = Pick<Bead, 'id' | 'status' | 'type' | 'role' | 'priority' | 'dependencies' | 'tokenEstimate' | 'files'>;
+
 export interface WorkItem {
-  bead: Bead;
+  bead: PlanBead;
   role: Role;
   promptTokens: number;
   outputTokens: number;

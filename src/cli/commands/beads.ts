@@ -91,8 +91,9 @@ function parseDep(spec: string): Dependency {
  * Every healthy bead. Each unreadable file is reported on stderr (file, line, field) and makes the command
  * exit 1, but does not hide the others.
  */
-async function readBeads(opts: TownOpts): Promise<ScannedBead[]> {
-  const { beads, problems } = await scanBeads(join(townDir(opts), 'beads'));
+async function readBeads(opts: TownOpts, bytes: boolean): Promise<ScannedBead[]> {
+  // Without --json only the summaries are printed: the index's header line is all that is read.
+  const { beads, problems } = await scanBeads(join(townDir(opts), 'beads'), { bytes });
   reportProblems(problems);
   return beads;
 }
@@ -181,7 +182,7 @@ function registerBead(program: Command): void {
     .addOption(new Option('--role <role>', 'only this role').choices([...ROLES]))
     .option('--json', 'JSON output')
     .action(async (o) => {
-      let beads = await readBeads(o);
+      let beads = await readBeads(o, Boolean(o.json));
       if (o.status) beads = beads.filter((b) => b.summary.status === o.status);
       if (o.convoy) beads = beads.filter((b) => b.summary.convoy === o.convoy);
       if (o.role) beads = beads.filter((b) => b.summary.role === o.role);
@@ -239,7 +240,7 @@ function registerBead(program: Command): void {
     .option('--limit <n>', 'at most this many', parseIntFlag('--limit', 1, Number.MAX_SAFE_INTEGER))
     .option('--json', 'JSON output')
     .action(async (o) => {
-      const beads = await readBeads(o);
+      const beads = await readBeads(o, Boolean(o.json));
       const of = new Map(beads.map((b) => [b.summary, b]));
       let ready = readyBeads(beads.map((b) => b.summary));
       if (o.limit) ready = ready.slice(0, o.limit);
@@ -292,7 +293,7 @@ function registerConvoy(program: Command): void {
     .action(async (id, o) => {
       const store = await storeFor(o);
       const c = await store.getConvoy(id);
-      const beads = (await readBeads(o)).map((b) => b.summary);
+      const beads = (await readBeads(o, false)).map((b) => b.summary);
       const progress = convoyProgress(c, beads);
       if (o.json) return printJson({ ...c, progress });
       const members = beads.filter((b) => c.beads.includes(b.id));
@@ -308,7 +309,7 @@ function registerConvoy(program: Command): void {
     .action(async (o) => {
       const store = await storeFor(o);
       const convoys = await readConvoys(store);
-      const beads = (await readBeads(o)).map((b) => b.summary);
+      const beads = (await readBeads(o, false)).map((b) => b.summary);
       const rows = convoys.map((c) => ({ ...c, progress: convoyProgress(c, beads) }));
       if (o.json) return printJson(rows);
       printTable(['id', 'beads', 'done %', 'title'], rows.map((r) => [r.id, r.progress.total, r.progress.percentDone, r.title]));

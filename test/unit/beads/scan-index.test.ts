@@ -8,6 +8,7 @@ import { BeadStore } from '../../../src/beads/store.js';
 import { INDEX_NAME, BeadIndex } from '../../../src/beads/scan-index.js';
 import { scanBeads, beadsJson, parseBeads, RACY_MS } from '../../../src/beads/scan.js';
 import { parseBeadText } from '../../../src/beads/serialize.js';
+import { beadTextKey } from '../../../src/beads/text.js';
 import { tempDir, initRepo } from '../../support/git.js';
 
 let root: string;
@@ -151,7 +152,10 @@ describe('bead scan index', () => {
           priority: b.bead.priority,
           dependencies: b.bead.dependencies,
           createdAt: b.bead.createdAt,
+          tokenEstimate: b.bead.tokenEstimate,
+          files: b.bead.files,
           assignee: b.bead.assignee,
+          textKey: beadTextKey(b.bead),
         });
       }
       // Whole, reordered, a subset and none: always exactly what JSON.stringify(beads, null, 2) prints.
@@ -160,5 +164,31 @@ describe('bead scan index', () => {
         expect(beadsJson(pick).toString('utf8')).toBe(JSON.stringify(pick.map((b) => b.bead), null, 2));
       }
     }
+  });
+
+  it('a summaries-only scan (what list, ready and plan read) agrees with the files, and keeps the index whole when it rewrites it', async () => {
+    const store = new BeadStore({ dir: beadsDir, prefix: 'ab' });
+    const made = [await store.create({ title: 'A', files: ['scripts/a.gd'], tokenEstimate: 900 }), await store.create({ title: 'B' }), await store.create({ title: 'C' })];
+    await scanBeads(beadsDir, later); // fills the index
+    const summaryOnly = { ...later, bytes: false };
+    const light = await scanBeads(beadsDir, summaryOnly);
+    expect(light.beads.every((b) => !b.cached)).toBe(true);
+    const sorted = <T extends { id: string }>(xs: T[]) => [...xs].sort((x, y) => x.id.localeCompare(y.id));
+    expect(sorted(light.beads.map((b) => b.bead))).toEqual(sorted(await Promise.all(made.map((b) => store.get(b.id)))));
+    expect(light.beads.find((b) => b.summary.id === made[0]!.id)!.summary).toMatchObject({ files: ['scripts/a.gd'], tokenEstimate: 900 });
+
+    // An edit while only the header is read: the rewritten index must still hold every other bead's bytes.
+    const fileB = join(beadsDir, `${made[1]!.id}.json`);
+    await writeFile(fileB, (await readFile(fileB, 'utf8')).replace('"title": "B"', '"title": "B by hand"'));
+    expect((await scanBeads(beadsDir, summaryOnly)).beads.map((b) => b.summary.title).sort()).toEqual(['A', 'B by hand', 'C']);
+    await tamperIndexTitle(made[2]!.id, 'served by the rewritten index');
+    const full = await scanBeads(beadsDir, later);
+    expect(full.beads.map((b) => b.summary.title).sort()).toEqual(['A', 'B by hand', 'served by the rewritten index']);
+    expect(full.beads.every((b) => b.cached)).toBe(true);
+    const fromFiles = await Promise.all(full.beads.map((b) => store.get(b.summary.id)));
+    expect(beadsJson(full.beads).toString('utf8')).toBe(JSON.stringify(fromFiles, null, 2));
+    // Bytes of a summaries-only bead are made from its file when asked for.
+    const again = await scanBeads(beadsDir, summaryOnly);
+    expect(beadsJson(again.beads).toString('utf8')).toBe(JSON.stringify(again.beads.map((b) => b.bead), null, 2));
   });
 });

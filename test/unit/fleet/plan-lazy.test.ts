@@ -8,6 +8,9 @@ import { execa } from 'execa';
 import { BeadStore } from '../../../src/beads/store.js';
 import { GTH_MAIN, TSX_LOADER, repoRoot } from '../../support/cli.js';
 import { TOKEN_CACHE_NAME } from '../../../src/fleet/token-cache.js';
+import { INDEX_NAME } from '../../../src/beads/scan-index.js';
+import { RACY_MS } from '../../../src/beads/scan.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 const tmp = mkdtempSync(join(tmpdir(), 'gth-plan-lazy-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -33,7 +36,7 @@ beforeAll(async () => {
   execFileSync('git', ['init', '-q', town]);
   const store = new BeadStore({ dir: join(town, 'beads'), prefix: 'tw', env: {} });
   await store.create({ id: 'tw-1', title: 'Write BeatClock', description: 'Emit a beat signal on every quarter note.', files: ['scripts/beat_clock.gd'] });
-  await store.create({ id: 'tw-2', title: 'Review BeatClock', role: 'refinery', dependencies: [{ id: 'tw-1', kind: 'blocks' }] });
+  await store.create({ id: 'tw-2', title: 'Review BeatClock', role: 'refinery', tokenEstimate: 30000, dependencies: [{ id: 'tw-1', kind: 'blocks' }] });
 });
 
 describe('gth plan start-up', () => {
@@ -50,5 +53,15 @@ describe('gth plan start-up', () => {
     expect(loaded(warm.urls, 'pino')).toEqual([]);
     const prompts = (JSON.parse(warm.stdout) as { waves: { assignments: { beadId: string; promptTokens: number }[] }[] }).waves.flatMap((w) => w.assignments);
     expect(prompts.map((a) => a.beadId).sort()).toEqual(['tw-1', 'tw-2']);
+    // The Mayor's estimate (kept in the index's summaries too) raises tw-2's prompt.
+    expect(prompts.find((a) => a.beadId === 'tw-2')!.promptTokens).toBe(30000);
+
+    // Once the files are older than the racy window the scan index keeps them, and a re-plan plans from the index's
+    // summaries (no bead parsed): the plan must still be the one planned from the files.
+    await sleep(RACY_MS + 100);
+    await plan('indexing', ['--json']);
+    expect(readFileSync(join(town, '.git', INDEX_NAME), 'utf8')).toContain('"textKey"');
+    const indexed = await plan('indexed', ['--json']);
+    expect(indexed.stdout).toBe(cold.stdout);
   });
 });
