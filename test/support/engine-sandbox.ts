@@ -1,10 +1,10 @@
-// One engine test file's sandbox: a temp root, the Godot shim, nock kept to 127.0.0.1, stand-in servers closed at the end.
+// One engine or runner-job test file's sandbox: a temp root, the Godot shim, nock kept to 127.0.0.1, stand-in servers closed at the end.
 import { afterAll, afterEach, beforeAll } from 'vitest';
 import nock from 'nock';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startFakeLlama, type FakeLlama } from '../doubles/fake-llama.js';
+import { startFakeLlama, type FakeLlama, type FakeLlamaOptions } from '../doubles/fake-llama.js';
 import { makeGodotShim } from '../unit/agents/helpers/godot-shim.js';
 
 export interface EngineSandbox {
@@ -16,11 +16,15 @@ export interface EngineSandbox {
   servers: FakeLlama[];
   /** Starts a stand-in llama-server that is closed after the file's tests (after each test with `eachTest`). */
   serve: (...a: Parameters<typeof startFakeLlama>) => Promise<FakeLlama>;
+  /** With `llama`: the file's one stand-in llama-server (the runner's model), started in beforeAll. */
+  llama: FakeLlama;
 }
 
 export interface SandboxOptions {
   /** Each test starts clean: its stand-in servers are closed and its nock interceptors dropped when it ends. */
   eachTest?: boolean;
+  /** Starts one stand-in llama-server with these options for the whole file (`box.llama`). */
+  llama?: FakeLlamaOptions;
 }
 
 /** Registers the file's beforeAll/afterAll (and afterEach with `eachTest`) and returns the sandbox they fill. */
@@ -29,6 +33,7 @@ export function engineSandbox(prefix: string, opts: SandboxOptions = {}): Engine
     root: '',
     shim: '',
     servers: [],
+    llama: undefined as unknown as FakeLlama,
     serve: async (...a) => {
       const s = await startFakeLlama(...a);
       box.servers.push(s);
@@ -38,6 +43,8 @@ export function engineSandbox(prefix: string, opts: SandboxOptions = {}): Engine
   beforeAll(async () => {
     box.root = await mkdtemp(join(tmpdir(), prefix));
     box.shim = makeGodotShim();
+    // Not in `servers`: it lives for the whole file, even with `eachTest`.
+    if (opts.llama) box.llama = await startFakeLlama(opts.llama);
     nock.disableNetConnect();
     nock.enableNetConnect('127.0.0.1');
   });
@@ -49,7 +56,7 @@ export function engineSandbox(prefix: string, opts: SandboxOptions = {}): Engine
     });
   }
   afterAll(async () => {
-    await closeServers();
+    await Promise.all([closeServers(), box.llama?.close()]);
     nock.enableNetConnect();
     await rm(box.root, { recursive: true, force: true });
   });

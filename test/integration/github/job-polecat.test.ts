@@ -1,12 +1,10 @@
 // `gth job polecat` on a runner checkout of the convoy branch: the stand-in llama-server as the runtime's coder, the GUT stand-in as godot, a bare remote.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { describe, expect, it } from 'vitest';
+import { mkdtemp, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { pino } from 'pino';
-import { startFakeLlama, type FakeLlama } from '../../doubles/fake-llama.js';
-import { makeGodotShim } from '../../unit/agents/helpers/godot-shim.js';
+import { engineSandbox } from '../../support/engine-sandbox.js';
 import { gth } from '../../support/cli.js';
 import { FakeGitHub } from '../../support/github-fake.js';
 import { BEAD, CONVOY, bonusEdit, gitIn, makeTown, registerServer, runnerJobEnv, seedConvoy } from '../../support/github-town.js';
@@ -16,31 +14,20 @@ import { parseBeadText } from '../../../src/beads/serialize.js';
 import { createEngineJobRunner } from '../../../src/agents/engine/jobs.js';
 import { jobGitHubFromEnv } from '../../../src/github/job-github.js';
 
-let root: string;
-let coder: FakeLlama;
-let shim: string;
-
-beforeAll(async () => {
-  root = await mkdtemp(join(tmpdir(), 'gth-job-'));
-  shim = makeGodotShim();
-  coder = await startFakeLlama({
-    script: { rules: [{ match: 'Answer only with search/replace edit blocks', reply: bonusEdit('50 * (combo / hits_per_level)') }], default: '' },
-  });
-});
-afterAll(async () => {
-  await coder?.close();
-  await rm(root, { recursive: true, force: true });
+// The runtime's coder: a stand-in llama-server whose edit makes the bonus tests pass.
+const box = engineSandbox('gth-job-', {
+  llama: { script: { rules: [{ match: 'Answer only with search/replace edit blocks', reply: bonusEdit('50 * (combo / hits_per_level)') }], default: '' } },
 });
 
 /** A runner's checkout as actions/checkout leaves it: the convoy branch, no commit identity, the runtime's state folder. */
-async function runnerSetup(name: string, coderUrl = coder.url) {
-  const { bare, work } = await makeTown(await mkdtemp(join(root, `${name}-`)));
+async function runnerSetup(name: string, coderUrl = box.llama.url) {
+  const { bare, work } = await makeTown(await mkdtemp(join(box.root, `${name}-`)));
   await seedConvoy(work);
-  const runner = join(root, `${name}-runner`);
+  const runner = join(box.root, `${name}-runner`);
   await execa('git', ['clone', '-q', '--branch', `convoy/${CONVOY}`, bare, runner]);
-  const stateDir = join(root, `${name}-state`);
+  const stateDir = join(box.root, `${name}-state`);
   registerServer(stateDir, 'Qwen2.5-Coder-3B-Instruct', coderUrl);
-  const env = runnerJobEnv({ shim, stateDir, ledger: join(root, `${name}-ledger.jsonl`), worktrees: join(root, `${name}-worktrees`) });
+  const env = runnerJobEnv({ shim: box.shim, stateDir, ledger: join(box.root, `${name}-ledger.jsonl`), worktrees: join(box.root, `${name}-worktrees`) });
   const beadOnRemote = async () => parseBeadText(await gitIn(bare, 'show', `convoy/${CONVOY}:beads/${BEAD}.json`), 'remote');
   return { bare, runner, env, stateDir, beadOnRemote };
 }
@@ -48,14 +35,14 @@ async function runnerSetup(name: string, coderUrl = coder.url) {
 describe('gth job polecat', () => {
   it('claims the bead, makes the tests pass with the runtime coder, pushes the branch and moves the bead to review', async () => {
     const { bare, runner, env, beadOnRemote } = await runnerSetup('cli');
-    const before = coder.requests.length;
+    const before = box.llama.requests.length;
     const res = await gth(['job', 'polecat', '--bead', BEAD, '--json'], { cwd: runner, env });
     expect(res.stderr).toBe('');
     expect(res.exitCode).toBe(0);
     const out = JSON.parse(String(res.stdout)) as { ok: boolean; summary: string };
     expect(out.ok).toBe(true);
     expect(out.summary).toContain(`open the PR from polecat/${BEAD} into convoy/${CONVOY}`);
-    expect(coder.requests.length - before).toBe(1);
+    expect(box.llama.requests.length - before).toBe(1);
 
     // The branch on the remote holds the code; the tests written first are untouched.
     expect(await gitIn(bare, 'show', `polecat/${BEAD}:scripts/combo_counter.gd`)).toContain('func bonus_points() -> int:\n\treturn 50 * (combo / hits_per_level)');
@@ -104,20 +91,16 @@ describe('gth job polecat', () => {
 
   it('leaves a failed attempt to the run\'s conclusion: exits non-zero and records no failure on the bead', async () => {
     // A coder whose code never makes the tests pass: the Polecat gives up.
-    const wrong = await startFakeLlama({ script: { rules: [{ match: 'Answer only with search/replace edit blocks', reply: bonusEdit('0') }], default: '' } });
-    try {
-      const { runner, env, beadOnRemote } = await runnerSetup('gaveup', wrong.url);
-      const res = await gth(['job', 'polecat', '--bead', BEAD, '--json'], { cwd: runner, env: { ...env, GTH_ATTEMPTS: '1' } });
-      expect(res.exitCode).toBe(1);
-      expect((JSON.parse(String(res.stdout)) as { ok: boolean; summary: string }).summary).toMatch(/^polecat gave up: /);
-      // The app counts the try from the workflow_run failure (once), retries or escalates on the epic.
-      const bead = await beadOnRemote();
-      expect(bead.status).toBe('in_progress');
-      expect(bead.lifecycle?.tries ?? 0).toBe(0);
-      expect(bead.history.some((h) => h.to === 'failed')).toBe(false);
-    } finally {
-      await wrong.close();
-    }
+    const wrong = await box.serve({ script: { rules: [{ match: 'Answer only with search/replace edit blocks', reply: bonusEdit('0') }], default: '' } });
+    const { runner, env, beadOnRemote } = await runnerSetup('gaveup', wrong.url);
+    const res = await gth(['job', 'polecat', '--bead', BEAD, '--json'], { cwd: runner, env: { ...env, GTH_ATTEMPTS: '1' } });
+    expect(res.exitCode).toBe(1);
+    expect((JSON.parse(String(res.stdout)) as { ok: boolean; summary: string }).summary).toMatch(/^polecat gave up: /);
+    // The app counts the try from the workflow_run failure (once), retries or escalates on the epic.
+    const bead = await beadOnRemote();
+    expect(bead.status).toBe('in_progress');
+    expect(bead.lifecycle?.tries ?? 0).toBe(0);
+    expect(bead.history.some((h) => h.to === 'failed')).toBe(false);
   }, 60_000);
 
   it('refuses a bead whose tests were not written first, changing nothing', async () => {

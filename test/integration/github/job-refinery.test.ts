@@ -1,27 +1,21 @@
 // The Refinery's and Librarian's runner jobs on real checkouts (the review job: engine-review.test.ts).
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { describe, expect, it } from 'vitest';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { pino } from 'pino';
-import { startFakeLlama, type FakeLlama } from '../../doubles/fake-llama.js';
-import { makeGodotShim } from '../../unit/agents/helpers/godot-shim.js';
+import { engineSandbox } from '../../support/engine-sandbox.js';
 import { BEAD, BONUS_TEST, CONVOY, gitIn, makeTown, registerServer, seedConvoy } from '../../support/github-town.js';
 import { parseBeadText } from '../../../src/beads/serialize.js';
 import { BeadStore } from '../../../src/beads/store.js';
 import { createEngineJobRunner } from '../../../src/agents/engine/jobs.js';
 
-let root: string;
-let refinery: FakeLlama;
-let shim: string;
 const TESTS = { summary: 'bonus per level', files: [{ path: 'test/unit/test_combo_bonus.gd', content: BONUS_TEST }], edits: '' };
 const APPROVE = { verdict: 'approve', summary: 'Fine by me.', comments: [], coverage: { ok: true, detail: 'claimed' } };
 
-beforeAll(async () => {
-  root = await mkdtemp(join(tmpdir(), 'gth-job-refinery-'));
-  shim = makeGodotShim();
-  refinery = await startFakeLlama({
+// The Refinery's and the Librarian's model: one stand-in llama-server.
+const box = engineSandbox('gth-job-refinery-', {
+  llama: {
     script: {
       rules: [
         { match: 'Write the tests first for bead', reply: JSON.stringify(TESTS) },
@@ -31,27 +25,23 @@ beforeAll(async () => {
       ],
       default: '{}',
     },
-  });
-});
-afterAll(async () => {
-  await refinery?.close();
-  await rm(root, { recursive: true, force: true });
+  },
 });
 
 function jobEnv(name: string): NodeJS.ProcessEnv {
-  const stateDir = join(root, `${name}-state`);
-  registerServer(stateDir, 'DeepSeek-R1-Distill-Qwen-32B', refinery.url, 'cpu');
-  registerServer(stateDir, 'SmolLM2-1.7B-Instruct', refinery.url, 'cpu');
-  return { PATH: `${shim}:${process.env.PATH ?? ''}`, HOME: process.env.HOME, GTH_STATE_DIR: stateDir, GTH_LEDGER: join(root, `${name}.jsonl`), GTH_WORKTREES: join(root, `${name}-wt`) };
+  const stateDir = join(box.root, `${name}-state`);
+  registerServer(stateDir, 'DeepSeek-R1-Distill-Qwen-32B', box.llama.url, 'cpu');
+  registerServer(stateDir, 'SmolLM2-1.7B-Instruct', box.llama.url, 'cpu');
+  return { PATH: `${box.shim}:${process.env.PATH ?? ''}`, HOME: process.env.HOME, GTH_STATE_DIR: stateDir, GTH_LEDGER: join(box.root, `${name}.jsonl`), GTH_WORKTREES: join(box.root, `${name}-wt`) };
 }
 
 const runner = createEngineJobRunner({ log: pino({ level: 'silent' }) });
 
 describe('gth job refinery-tests', () => {
   it('commits the tests on the convoy branch and starts the code step of the labelled bead, for the Polecat the app dispatches', async () => {
-    const { bare, work } = await makeTown(await mkdtemp(join(root, 'tests-')));
+    const { bare, work } = await makeTown(await mkdtemp(join(box.root, 'tests-')));
     await seedConvoy(work, { testsWritten: false });
-    const checkout = join(root, 'tests-runner');
+    const checkout = join(box.root, 'tests-runner');
     await execa('git', ['clone', '-q', '--branch', `convoy/${CONVOY}`, bare, checkout]);
     const result = await runner.run({ kind: 'refinery-tests', beadId: BEAD, pr: null, convoy: null, cwd: checkout }, jobEnv('tests'));
     expect(result).toEqual({ ok: true, summary: `tests for ${BEAD} on convoy/${CONVOY}: test/unit/test_combo_bonus.gd` });
@@ -72,7 +62,7 @@ describe('gth job refinery-tests', () => {
 
 describe('gth job librarian', () => {
   it('documents the bead\'s scripts on librarian/<bead>, leaves the code alone and moves the bead to review', async () => {
-    const { bare, work } = await makeTown(await mkdtemp(join(root, 'docs-')));
+    const { bare, work } = await makeTown(await mkdtemp(join(box.root, 'docs-')));
     await seedConvoy(work);
     const file = join(work, 'scripts/combo_counter.gd');
     await writeFile(file, `${await readFile(file, 'utf8')}\n\nfunc bonus_points() -> int:\n\treturn 50 * (combo / hits_per_level)\n`);
@@ -82,7 +72,7 @@ describe('gth job librarian', () => {
     });
     await gitIn(work, 'commit', '-qam', 'code merged; docs bead');
     await gitIn(work, 'push', '-q', 'origin', `convoy/${CONVOY}`);
-    const checkout = join(root, 'docs-runner');
+    const checkout = join(box.root, 'docs-runner');
     await execa('git', ['clone', '-q', '--branch', `convoy/${CONVOY}`, bare, checkout]);
 
     const result = await runner.run({ kind: 'librarian', beadId: BEAD, pr: null, convoy: CONVOY, cwd: checkout }, jobEnv('docs'));

@@ -7,14 +7,11 @@
 // work at once where the convoy allows it (about 60 s here on an idle 2-core machine: eleven `gth job` processes).
 // Played by the test, as a person would: merging a bead PR and the convoy PR (the `pull_request` closed webhook; the
 // fake GitHub does not merge git branches, so each Polecat works from the convoy branch's plan and tests alone).
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { afterAll, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import nock from 'nock';
-import { startFakeLlama, type FakeLlama } from '../../doubles/fake-llama.js';
-import { makeGodotShim } from '../../unit/agents/helpers/godot-shim.js';
+import { engineSandbox } from '../../support/engine-sandbox.js';
 import { gth } from '../../support/cli.js';
 import { epicLabeled } from '../../support/github-webhooks.js';
 import { BONUS_TEST, bonusEdit, gitIn, makeTown, registerServer, runnerJobEnv } from '../../support/github-town.js';
@@ -45,13 +42,9 @@ const tests = (key: 'a' | 'b' | 'c') => JSON.stringify({ summary: 'bonus per lev
 const verdict = (v: 'approve' | 'request_changes', summary: string, comments: { path: string; line: number; body: string }[] = []) =>
   JSON.stringify({ verdict: v, summary, comments, coverage: { ok: true, detail: 'the new tests cover bonus_points()' } });
 
-let root: string;
-let coder: FakeLlama;
-let shim: string;
-beforeAll(async () => {
-  root = await mkdtemp(join(tmpdir(), 'gth-loop-e2e-'));
-  shim = makeGodotShim();
-  coder = await startFakeLlama({
+// One stand-in llama-server plays the Refinery and the coder.
+const box = engineSandbox('gth-loop-e2e-', {
+  llama: {
     script: {
       rules: [
         // The Refinery writes each bead's tests first (one file per bead), then reviews: the first bead's first change is sent back once.
@@ -62,11 +55,7 @@ beforeAll(async () => {
       ],
       default: '',
     },
-  });
-});
-afterAll(async () => {
-  await coder?.close();
-  await rm(root, { recursive: true, force: true });
+  },
 });
 
 describe('the GitHub loop closes by itself', () => {
@@ -74,19 +63,19 @@ describe('the GitHub loop closes by itself', () => {
   afterAll(async () => h?.close());
 
   it('takes a labelled issue through planning, every runner job and review to one convoy PR, through changes requested, a cancelled run and a restart', async () => {
-    const { bare } = await makeTown(root);
-    const stateDir = join(root, 'app');
-    const runtimeDir = join(root, 'runtime');
-    registerServer(runtimeDir, 'Qwen2.5-Coder-3B-Instruct', coder.url);
-    registerServer(runtimeDir, 'DeepSeek-R1-Distill-Qwen-32B', coder.url, 'cpu');
-    registerServer(runtimeDir, 'SmolLM2-1.7B-Instruct', coder.url, 'cpu');
+    const { bare } = await makeTown(box.root);
+    const stateDir = join(box.root, 'app');
+    const runtimeDir = join(box.root, 'runtime');
+    registerServer(runtimeDir, 'Qwen2.5-Coder-3B-Instruct', box.llama.url);
+    registerServer(runtimeDir, 'DeepSeek-R1-Distill-Qwen-32B', box.llama.url, 'cpu');
+    registerServer(runtimeDir, 'SmolLM2-1.7B-Instruct', box.llama.url, 'cpu');
     // What GitHub holds across the app's restart: comments, PRs, reviews, dispatches.
     const model = new GitHubModel(bare);
     const comments: Comment[] = [];
     const violations: string[] = [];
     const raw = { file: null, data: {} };
     const router = new LiveRouter({
-      fleet: loadFleetConfig(raw), providers: loadProvidersConfig(raw), stateDir: join(root, 'app-runtime'),
+      fleet: loadFleetConfig(raw), providers: loadProvidersConfig(raw), stateDir: join(box.root, 'app-runtime'),
       deps: { env: { GEMINI_API_KEY: 'test-key' }, sleep: async () => undefined },
     });
     let api = '';
@@ -117,11 +106,11 @@ describe('the GitHub loop closes by itself', () => {
     let runs = 0;
     /** One runner: a fresh checkout of the dispatch's ref and `gth job`, as .github/workflows/<kind>.yml runs it. */
     const runJob = async (d: ModelDispatch) => {
-      const dir = join(root, `runner-${++runs}`);
+      const dir = join(box.root, `runner-${++runs}`);
       await execa('git', ['clone', '-q', '--branch', d.ref, bare, dir]);
       const args = d.kind === 'refinery-review' ? ['job', 'refinery-review', '--pr', d.inputs.pr!, '--bead', d.inputs.bead!] : ['job', d.kind, '--bead', d.inputs.bead!];
       const env = runnerJobEnv({
-        shim, stateDir: runtimeDir, ledger: join(root, 'ledger.jsonl'), worktrees: join(root, `worktrees-${runs}`), temp: join(root, `temp-${runs}`),
+        shim: box.shim, stateDir: runtimeDir, ledger: join(box.root, 'ledger.jsonl'), worktrees: join(box.root, `worktrees-${runs}`), temp: join(box.root, `temp-${runs}`),
         github: { apiUrl: api, token: 'ghs_installation', repository: `${REPO.owner}/${REPO.repo}` },
       });
       const res = await gth([...args, '--json'], { cwd: dir, env });
