@@ -41,17 +41,24 @@ export function parseComputeApps(text: string): ComputeApp[] {
   return out;
 }
 
+const GPU_QUERY = ['--query-gpu=memory.used,memory.total,power.draw,utilization.gpu', '--format=csv,noheader,nounits'] as const;
+const APPS_QUERY = ['--query-compute-apps=pid,used_memory', '--format=csv,noheader,nounits'] as const;
+const APPS_MARK = '@@gth-compute-apps';
+const APPS_FAILED = '@@gth-compute-apps-failed';
+
 export class NvidiaSmi {
   constructor(
     private readonly command = 'nvidia-smi',
     private readonly env: NodeJS.ProcessEnv = process.env,
   ) {}
 
-  private async run(args: string[]): Promise<string> {
+  private async run(args: readonly string[], file = this.command): Promise<string> {
     // cleanup: false keeps execa from hooking process signals for these short calls.
-    const r = await execa(this.command, args, { env: this.env, extendEnv: false, timeout: 10_000, reject: false, cleanup: false });
+    const r = await execa(file, args, { env: this.env, extendEnv: false, timeout: 10_000, reject: false, cleanup: false });
     if (r.failed || r.exitCode !== 0) {
-      const why = r.code === 'ENOENT' || /ENOENT/.test(String(r.message)) ? `${this.command} not found on PATH` : (String(r.stdout || r.stderr).trim() || r.shortMessage);
+      // 127: the shell of sample() found no such command.
+      const missing = r.code === 'ENOENT' || /ENOENT/.test(String(r.message)) || (file !== this.command && r.exitCode === 127);
+      const why = missing ? `${this.command} not found on PATH` : (String(r.stdout || r.stderr).trim() || r.shortMessage);
       throw new Error(why);
     }
     return String(r.stdout);
@@ -69,11 +76,24 @@ export class NvidiaSmi {
   }
 
   async read(): Promise<GpuReading | null> {
-    const out = await this.run(['--query-gpu=memory.used,memory.total,power.draw,utilization.gpu', '--format=csv,noheader,nounits']);
-    return parseGpuQuery(out);
+    return parseGpuQuery(await this.run(GPU_QUERY));
   }
 
   async apps(): Promise<ComputeApp[]> {
-    return parseComputeApps(await this.run(['--query-compute-apps=pid,used_memory', '--format=csv,noheader,nounits']));
+    return parseComputeApps(await this.run(APPS_QUERY));
+  }
+
+  /**
+   * The GPU reading and the compute apps from one child process. nvidia-smi takes one query type per call, so a
+   * shell runs both: a periodic caller in a serving process (the VRAM watch beside the endpoint) then forks itself
+   * once per period, not twice; each fork of a large Node process stalls its event loop. The reading's failure is
+   * the call's (like read()); the apps' failure gives no apps (the callers treat them as optional).
+   */
+  async sample(): Promise<{ reading: GpuReading | null; apps: ComputeApp[] }> {
+    const q = (args: readonly string[]): string => args.map((a) => `'${a}'`).join(' ');
+    const script = `"$0" ${q(GPU_QUERY)} || exit $?; echo '${APPS_MARK}'; "$0" ${q(APPS_QUERY)} || echo '${APPS_FAILED}'`;
+    const out = await this.run(['-c', script, this.command], '/bin/sh');
+    const [gpu = '', apps = ''] = out.split(`${APPS_MARK}\n`);
+    return { reading: parseGpuQuery(gpu), apps: apps.includes(APPS_FAILED) ? [] : parseComputeApps(apps) };
   }
 }

@@ -30,9 +30,10 @@ export class VramWatch extends EventEmitter {
     if (this.busy) return;
     this.busy = true;
     try {
-      const reading = await this.smi.read();
+      // One child process per poll for both figures (see NvidiaSmi.sample): this runs inside `gth runtime up`,
+      // beside the endpoint, where every fork of the process stalls the requests it serves.
+      const { reading, apps } = await this.smi.sample();
       if (!reading) return;
-      const apps = await this.smi.apps().catch(() => []);
       const d = assessPressure({ reading, apps, ownPids: this.ownPids(), desktopReserveMiB: this.s.desktopReserveMiB, policy: this.s.vram });
       this.emit(d.level, d.reason, d.desktopMiB);
     } catch (err) {
