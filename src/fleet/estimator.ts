@@ -94,8 +94,19 @@ export interface WeightSplit {
   expertBytes: number[];
 }
 
-/** Splits the GGUF file size over embedding, output head and layers in proportion to parameter counts. */
-export function weightSplit(model: ModelEntry): WeightSplit {
+const splits = new WeakMap<ModelEntry, Readonly<WeightSplit>>();
+
+/**
+ * Splits the GGUF file size over embedding, output head and layers in proportion to parameter counts. Kept per
+ * catalog entry (the sizer estimates hundreds of shapes of one model): the result is shared, never change it.
+ */
+export function weightSplit(model: ModelEntry): Readonly<WeightSplit> {
+  let split = splits.get(model);
+  if (!split) splits.set(model, (split = computeWeightSplit(model)));
+  return split;
+}
+
+function computeWeightSplit(model: ModelEntry): WeightSplit {
   const { arch } = model;
   const bits = EDGE_BITS[model.quant.toUpperCase()] ?? { embedding: 4.5, output: 6.5625 };
   // llama-quantize gives a tied embedding the output head's type (it is the output head too).

@@ -61,25 +61,38 @@ export function sizeServer(
   const base = { device, ctxPerSlot, cacheTypeK: s.cacheTypeK, cacheTypeV: s.cacheTypeV, flashAttention: flashAttentionFor(s), flashAttnFlag: flashAttnFlagFor(s), cacheRamMiB: s.cacheRamMiB };
   const maxMoe = device === 'gpu' ? moeLayerCount(model.arch) : 0;
   const top = device === 'cpu' ? 1 : Math.max(1, Math.min(wantSlots, s.maxSlotsPerServer));
-  let last: Sized | undefined;
   let best: { sized: Sized; rate: number } | undefined;
+  const at = (slots: number, nCpuMoe: number): Sized => {
+    const shape: ServerShape = { ...base, slots, nCpuMoe };
+    return { shape, estimate: estimateServer(model, shape, h.gpu.cudaOverheadMiB) };
+  };
   for (let slots = top; slots >= 1; slots--) {
-    for (let nCpuMoe = 0; nCpuMoe <= maxMoe; nCpuMoe++) {
-      const shape: ServerShape = { ...base, slots, nCpuMoe };
-      const estimate = estimateServer(model, shape, h.gpu.cudaOverheadMiB);
-      last = { shape, estimate };
-      if (estimate.vramMiB <= vramBudget && estimate.ramMiB <= ramBudget) {
-        const rate = shapeThroughput(model, shape, s, h);
-        if (!best || rate > best.rate) best = { sized: last, rate };
-        break;
+    // Each expert layer moved to RAM lowers VRAM and raises RAM, so the fewest experts in RAM that fit VRAM is
+    // found by bisection, and if RAM does not hold that shape it holds none with more experts in RAM.
+    let lo = 0;
+    let hi = maxMoe;
+    let fit = at(slots, hi);
+    if (fit.estimate.vramMiB <= vramBudget) {
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        const tried = at(slots, mid);
+        if (tried.estimate.vramMiB <= vramBudget) {
+          hi = mid;
+          fit = tried;
+        } else lo = mid + 1;
       }
+    }
+    if (fit.estimate.vramMiB <= vramBudget && fit.estimate.ramMiB <= ramBudget) {
+      const rate = shapeThroughput(model, fit.shape, s, h);
+      if (!best || rate > best.rate) best = { sized: fit, rate };
     }
     // Dense models: the most slots that fit always has the highest aggregate throughput.
     if (best && maxMoe === 0) break;
   }
   if (best) return best.sized;
-  const est = last!.estimate;
-  return { ...last!, vramMissMiB: Math.max(0, est.vramMiB - vramBudget), ramMissMiB: Math.max(0, est.ramMiB - ramBudget) };
+  const last = at(1, maxMoe);
+  const est = last.estimate;
+  return { ...last, vramMissMiB: Math.max(0, est.vramMiB - vramBudget), ramMissMiB: Math.max(0, est.ramMiB - ramBudget) };
 }
 
 export function isMisfit(x: Sized | Misfit): x is Misfit {
