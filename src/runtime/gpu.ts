@@ -1,4 +1,5 @@
 // Reads VRAM use from nvidia-smi (whole GPU and per process); no NVIDIA GPU is reported, not thrown.
+import { spawn, type ChildProcess } from 'node:child_process';
 import { execa } from 'execa';
 
 export interface GpuReading {
@@ -43,8 +44,42 @@ export function parseComputeApps(text: string): ComputeApp[] {
 
 const GPU_QUERY = ['--query-gpu=memory.used,memory.total,power.draw,utilization.gpu', '--format=csv,noheader,nounits'] as const;
 const APPS_QUERY = ['--query-compute-apps=pid,used_memory', '--format=csv,noheader,nounits'] as const;
+const GPU_FAILED = '@@gth-gpu-failed';
 const APPS_MARK = '@@gth-compute-apps';
 const APPS_FAILED = '@@gth-compute-apps-failed';
+const END = '@@gth-end';
+
+/** Both figures of one moment: the GPU reading (null when unreadable) and the compute apps (empty when unreadable). */
+export interface GpuSample {
+  reading: GpuReading | null;
+  apps: ComputeApp[];
+}
+
+const quote = (args: readonly string[]): string => args.map((a) => `'${a}'`).join(' ');
+/**
+ * One sample in shell: nvidia-smi ("$0") takes one query type per call, so a shell runs both and marks where each
+ * part ends; a failed reading is marked with its exit status (127: no such command).
+ */
+const SAMPLE_SH = `"$0" ${quote(GPU_QUERY)} || echo "${GPU_FAILED} $?"; echo '${APPS_MARK}'; "$0" ${quote(APPS_QUERY)} || echo '${APPS_FAILED}'; echo '${END}'`;
+/**
+ * The same every "$1" seconds, for as long as the parent lives: it checks after each sleep, and a write to the pipe
+ * of a parent that is gone ends it too.
+ */
+const LOOP_SH = `while :; do ${SAMPLE_SH}; sleep "$1"; kill -0 "$PPID" 2>/dev/null || exit 0; done`;
+
+/** Parses one marked sample (the text before its end mark); a failed reading becomes an Error naming why. */
+export function parseSample(block: string, command: string): GpuSample | Error {
+  const at = block.indexOf(`${APPS_MARK}\n`);
+  const gpu = at < 0 ? block : block.slice(0, at);
+  const apps = at < 0 ? '' : block.slice(at + APPS_MARK.length + 1);
+  const failed = gpu.indexOf(GPU_FAILED);
+  if (failed >= 0) {
+    const status = gpu.slice(failed + GPU_FAILED.length).trim();
+    const said = gpu.slice(0, failed).trim();
+    return new Error(status === '127' ? `${command} not found on PATH` : said || `${command} exited with status ${status}`);
+  }
+  return { reading: parseGpuQuery(gpu), apps: apps.includes(APPS_FAILED) ? [] : parseComputeApps(apps) };
+}
 
 export class NvidiaSmi {
   constructor(
@@ -56,9 +91,7 @@ export class NvidiaSmi {
     // cleanup: false keeps execa from hooking process signals for these short calls.
     const r = await execa(file, args, { env: this.env, extendEnv: false, timeout: 10_000, reject: false, cleanup: false });
     if (r.failed || r.exitCode !== 0) {
-      // 127: the shell of sample() found no such command.
-      const missing = r.code === 'ENOENT' || /ENOENT/.test(String(r.message)) || (file !== this.command && r.exitCode === 127);
-      const why = missing ? `${this.command} not found on PATH` : (String(r.stdout || r.stderr).trim() || r.shortMessage);
+      const why = r.code === 'ENOENT' || /ENOENT/.test(String(r.message)) ? `${file} not found on PATH` : (String(r.stdout || r.stderr).trim() || r.shortMessage);
       throw new Error(why);
     }
     return String(r.stdout);
@@ -84,16 +117,61 @@ export class NvidiaSmi {
   }
 
   /**
-   * The GPU reading and the compute apps from one child process. nvidia-smi takes one query type per call, so a
-   * shell runs both: a periodic caller in a serving process (the VRAM watch beside the endpoint) then forks itself
-   * once per period, not twice; each fork of a large Node process stalls its event loop. The reading's failure is
-   * the call's (like read()); the apps' failure gives no apps (the callers treat them as optional).
+   * The GPU reading and the compute apps from one child process: a caller in a serving process forks once, not twice
+   * (each fork of a large Node process stalls its event loop). The reading's failure is the call's, like read()'s;
+   * the apps' failure gives no apps (callers treat them as optional).
    */
-  async sample(): Promise<{ reading: GpuReading | null; apps: ComputeApp[] }> {
-    const q = (args: readonly string[]): string => args.map((a) => `'${a}'`).join(' ');
-    const script = `"$0" ${q(GPU_QUERY)} || exit $?; echo '${APPS_MARK}'; "$0" ${q(APPS_QUERY)} || echo '${APPS_FAILED}'`;
-    const out = await this.run(['-c', script, this.command], '/bin/sh');
-    const [gpu = '', apps = ''] = out.split(`${APPS_MARK}\n`);
-    return { reading: parseGpuQuery(gpu), apps: apps.includes(APPS_FAILED) ? [] : parseComputeApps(apps) };
+  async sample(): Promise<GpuSample> {
+    const out = await this.run(['-c', SAMPLE_SH, this.command], '/bin/sh');
+    const s = parseSample(out.slice(0, Math.max(0, out.indexOf(END))), this.command);
+    if (s instanceof Error) throw s;
+    return s;
+  }
+
+  /**
+   * Samples every `periodMs` from one long-lived child (a shell loop), so a periodic caller forks nothing per period:
+   * the VRAM watch runs in the process that serves the endpoint, where a fork stalled requests for tens of ms.
+   * `onSample` gets each sample or the reason it failed; a loop that dies is started again a period later.
+   */
+  loop(periodMs: number, onSample: (s: GpuSample | Error) => void): { stop(): void } {
+    let child: ChildProcess | null = null;
+    let stopped = false;
+    let again: NodeJS.Timeout | null = null;
+    const begin = (): void => {
+      // Its own process group, so stop() ends the shell, its sleep and any nvidia-smi under way together.
+      const c = spawn('/bin/sh', ['-c', LOOP_SH, this.command, (periodMs / 1000).toFixed(3)], { env: this.env, stdio: ['ignore', 'pipe', 'ignore'], detached: true });
+      child = c;
+      let buf = '';
+      c.stdout!.setEncoding('utf8');
+      c.stdout!.on('data', (chunk: string) => {
+        buf += chunk;
+        for (let end = buf.indexOf(`${END}\n`); end >= 0; end = buf.indexOf(`${END}\n`)) {
+          onSample(parseSample(buf.slice(0, end), this.command));
+          buf = buf.slice(end + END.length + 1);
+        }
+      });
+      c.on('error', (err) => onSample(err));
+      c.on('close', (code, signal) => {
+        child = null;
+        if (stopped) return;
+        onSample(new Error(`the nvidia-smi poll loop ended (${signal ?? code}); starting it again`));
+        again = setTimeout(begin, periodMs);
+      });
+    };
+    begin();
+    return {
+      stop: () => {
+        stopped = true;
+        if (again) clearTimeout(again);
+        const pid = child?.pid;
+        if (pid) {
+          try {
+            process.kill(-pid, 'SIGTERM');
+          } catch {
+            /* already gone */
+          }
+        }
+      },
+    };
   }
 }

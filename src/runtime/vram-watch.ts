@@ -1,12 +1,11 @@
 // Polls nvidia-smi and emits 'pause', 'stop' or 'ok' as the desktop's VRAM use grows and shrinks.
 import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
-import type { NvidiaSmi } from './gpu.js';
+import type { GpuSample, NvidiaSmi } from './gpu.js';
 import { assessPressure } from './vram-pressure.js';
 
 export class VramWatch extends EventEmitter {
-  private timer: NodeJS.Timeout | null = null;
-  private busy = false;
+  private loop: { stop(): void } | null = null;
 
   constructor(
     private readonly smi: NvidiaSmi,
@@ -17,29 +16,34 @@ export class VramWatch extends EventEmitter {
     super();
   }
 
+  /**
+   * Samples from one long-lived child (NvidiaSmi.loop), not a spawn per poll: this runs inside `gth runtime up`,
+   * beside the endpoint, where each fork of the process stalled the requests it serves (two per poll before).
+   */
   start(): void {
-    this.timer = setInterval(() => void this.tick(), this.s.vram.pollMs);
+    this.loop ??= this.smi.loop(this.s.vram.pollMs, (sample) => {
+      // Called from the child's output stream: a listener that throws must not take the process down.
+      try {
+        this.assess(sample);
+      } catch (err) {
+        this.log.error({ err: (err as Error).message }, 'VRAM pressure handling failed');
+      }
+    });
   }
 
   stop(): void {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = null;
+    this.loop?.stop();
+    this.loop = null;
   }
 
-  async tick(): Promise<void> {
-    if (this.busy) return;
-    this.busy = true;
-    try {
-      // One child process per poll for both figures (see NvidiaSmi.sample): this runs inside `gth runtime up`,
-      // beside the endpoint, where every fork of the process stalls the requests it serves.
-      const { reading, apps } = await this.smi.sample();
-      if (!reading) return;
-      const d = assessPressure({ reading, apps, ownPids: this.ownPids(), desktopReserveMiB: this.s.desktopReserveMiB, policy: this.s.vram });
-      this.emit(d.level, d.reason, d.desktopMiB);
-    } catch (err) {
-      this.log.debug({ err: (err as Error).message }, 'nvidia-smi poll failed');
-    } finally {
-      this.busy = false;
+  /** One sample: the pressure level it means, emitted; a failed reading is logged and changes nothing. */
+  assess(sample: GpuSample | Error): void {
+    if (sample instanceof Error) {
+      this.log.debug({ err: sample.message }, 'nvidia-smi poll failed');
+      return;
     }
+    if (!sample.reading) return;
+    const d = assessPressure({ reading: sample.reading, apps: sample.apps, ownPids: this.ownPids(), desktopReserveMiB: this.s.desktopReserveMiB, policy: this.s.vram });
+    this.emit(d.level, d.reason, d.desktopMiB);
   }
 }

@@ -1,9 +1,10 @@
-// NvidiaSmi.sample: the GPU reading and the compute apps from one child process, against the stand-in nvidia-smi.
-import { mkdtempSync, writeFileSync } from 'node:fs';
+// NvidiaSmi.sample and .loop: the GPU reading and the compute apps from one child process, against the stand-in nvidia-smi.
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { NvidiaSmi } from '../../../src/runtime/gpu.js';
+import { NvidiaSmi, type GpuSample } from '../../../src/runtime/gpu.js';
+import { until } from '../../integration/runtime/harness.js';
 
 const standIn = resolve(import.meta.dirname, '../../doubles/bin/nvidia-smi');
 
@@ -25,5 +26,49 @@ describe('NvidiaSmi.sample', () => {
   it('fails as read() does: the driver\'s message, or the command named when it is missing', async () => {
     await expect(smiWith({ fail: 'NVIDIA-SMI has failed: no driver' }).sample()).rejects.toThrow('NVIDIA-SMI has failed: no driver');
     await expect(smiWith({}, '/nonexistent/nvidia-smi').sample()).rejects.toThrow('/nonexistent/nvidia-smi not found on PATH');
+  });
+});
+
+/** Processes whose command line names every one of `needles`. */
+function processesNaming(...needles: string[]): number[] {
+  return readdirSync('/proc').filter((d) => /^\d+$/.test(d)).filter((d) => {
+    try {
+      const cmd = readFileSync(`/proc/${d}/cmdline`, 'utf8');
+      return needles.every((n) => cmd.includes(n));
+    } catch {
+      return false;
+    }
+  }).map(Number);
+}
+
+describe('NvidiaSmi.loop', () => {
+  it('samples every period from one long-lived child, and stop() ends it with everything it started', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gth-smi-loop-'));
+    // A path of its own for the stand-in (a wrapper that stays in the process list while nvidia-smi runs), so this
+    // test finds exactly its own processes: the loop's shell and any query under way.
+    const command = join(dir, 'nvidia-smi');
+    writeFileSync(command, `#!/bin/sh\nnode '${resolve(standIn, '../../nvidia-smi.mjs')}' "$@"\n`, { mode: 0o755 });
+    const state = join(dir, 'state.json');
+    const write = (usedMiB: number): void => writeFileSync(state, JSON.stringify({ gpus: [{ memoryUsedMiB: usedMiB }], apps: [{ pid: 7, usedMemoryMiB: 5 }] }));
+    write(100);
+    const smi = new NvidiaSmi(command, { ...process.env, FAKE_NVIDIA_SMI_STATE: state });
+    const seen: (GpuSample | Error)[] = [];
+    const loop = smi.loop(50, (s) => seen.push(s));
+    try {
+      await until(() => seen.length >= 1, 20_000, 'a first sample');
+      expect(seen[0]).toEqual({ reading: { usedMiB: 100, totalMiB: 10240, powerW: 30, utilizationPct: 0 }, apps: [{ pid: 7, usedMiB: 5 }] });
+      const shells = processesNaming(command, 'while :');
+      expect(shells).toHaveLength(1);
+      write(900);
+      await until(() => seen.some((s) => !(s instanceof Error) && s.reading?.usedMiB === 900), 20_000, 'a sample after the change');
+      // Still the same shell, several periods on: one child for the watch's lifetime, not one per period.
+      expect(processesNaming(command, 'while :')).toEqual(shells);
+    } finally {
+      loop.stop();
+    }
+    await until(() => processesNaming(command).length === 0, 10_000, 'the loop and its children to end');
+    const count = seen.length;
+    await new Promise((r) => setTimeout(r, 300));
+    expect(seen.length).toBe(count);
   });
 });
