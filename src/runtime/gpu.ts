@@ -49,10 +49,10 @@ const APPS_MARK = '@@gth-compute-apps';
 const APPS_FAILED = '@@gth-compute-apps-failed';
 const END = '@@gth-end';
 
-/** Both figures of one moment: the GPU reading (null when unreadable) and the compute apps (empty when unreadable). */
+/** Both figures of one moment: the GPU reading (null when unreadable) and the compute apps (null when their query failed). */
 export interface GpuSample {
   reading: GpuReading | null;
-  apps: ComputeApp[];
+  apps: ComputeApp[] | null;
 }
 
 const quote = (args: readonly string[]): string => args.map((a) => `'${a}'`).join(' ');
@@ -78,7 +78,7 @@ export function parseSample(block: string, command: string): GpuSample | Error {
     const said = gpu.slice(0, failed).trim();
     return new Error(status === '127' ? `${command} not found on PATH` : said || `${command} exited with status ${status}`);
   }
-  return { reading: parseGpuQuery(gpu), apps: apps.includes(APPS_FAILED) ? [] : parseComputeApps(apps) };
+  return { reading: parseGpuQuery(gpu), apps: apps.includes(APPS_FAILED) ? null : parseComputeApps(apps) };
 }
 
 export class NvidiaSmi {
@@ -119,7 +119,7 @@ export class NvidiaSmi {
   /**
    * The GPU reading and the compute apps from one child process: a caller in a serving process forks once, not twice
    * (each fork of a large Node process stalls its event loop). The reading's failure is the call's, like read()'s;
-   * the apps' failure gives no apps (callers treat them as optional).
+   * the apps' failure gives null apps, for the caller to judge (the VRAM watch goes on without them, a fit check not).
    */
   async sample(): Promise<GpuSample> {
     const out = await this.run(['-c', SAMPLE_SH, this.command], '/bin/sh');

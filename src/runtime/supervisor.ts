@@ -183,9 +183,12 @@ export class Supervisor extends EventEmitter {
     const usedByPid = new Map<number, number>();
     if (this.gpu.available && needsGpu) {
       try {
-        reading = await this.smi.read();
+        // Both figures from one child process: the endpoint asks before each load, in the process that serves it.
+        const sample = await this.smi.sample();
+        if (!sample.apps) throw new Error(`${this.s.nvidiaSmi} --query-compute-apps failed`);
+        reading = sample.reading;
         const own = this.ownPids();
-        for (const a of await this.smi.apps()) if (own.has(a.pid)) usedByPid.set(a.pid, (usedByPid.get(a.pid) ?? 0) + a.usedMiB);
+        for (const a of sample.apps) if (own.has(a.pid)) usedByPid.set(a.pid, (usedByPid.get(a.pid) ?? 0) + a.usedMiB);
       } catch (err) {
         throw new PreflightError(`cannot read free VRAM: ${(err as Error).message}`, { cause: err });
       }

@@ -43,7 +43,7 @@ export class VramWatch extends EventEmitter {
       return;
     }
     if (!sample.reading) return;
-    const d = assessPressure({ reading: sample.reading, apps: sample.apps, ownPids: this.ownPids(), desktopReserveMiB: this.s.desktopReserveMiB, policy: this.s.vram });
+    const d = assessPressure({ reading: sample.reading, apps: sample.apps ?? [], ownPids: this.ownPids(), desktopReserveMiB: this.s.desktopReserveMiB, policy: this.s.vram });
     this.emit(d.level, d.reason, d.desktopMiB);
   }
 }

@@ -23,6 +23,17 @@ describe('NvidiaSmi.sample', () => {
     expect(await smiWith({ gpus: [{ memoryUsedMiB: 10 }] }).sample()).toMatchObject({ reading: { usedMiB: 10 }, apps: [] });
   });
 
+  it('reports a failed compute-apps query as null apps beside a good reading (the caller judges)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gth-smi-apps-'));
+    const command = join(dir, 'nvidia-smi');
+    // The stand-in, except that the compute-apps query fails as on a driver without per-process accounting.
+    writeFileSync(command, `#!/bin/sh\ncase "$1" in --query-compute-apps=*) echo 'Not Supported'; exit 3;; esac\nexec '${standIn}' "$@"\n`, { mode: 0o755 });
+    const state = join(dir, 'state.json');
+    writeFileSync(state, JSON.stringify({ gpus: [{ memoryUsedMiB: 10 }], apps: [{ pid: 1, usedMemoryMiB: 5 }] }));
+    const smi = new NvidiaSmi(command, { ...process.env, FAKE_NVIDIA_SMI_STATE: state });
+    expect(await smi.sample()).toMatchObject({ reading: { usedMiB: 10 }, apps: null });
+  });
+
   it('fails as read() does: the driver\'s message, or the command named when it is missing', async () => {
     await expect(smiWith({ fail: 'NVIDIA-SMI has failed: no driver' }).sample()).rejects.toThrow('NVIDIA-SMI has failed: no driver');
     await expect(smiWith({}, '/nonexistent/nvidia-smi').sample()).rejects.toThrow('/nonexistent/nvidia-smi not found on PATH');
