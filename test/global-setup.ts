@@ -12,11 +12,16 @@ declare module 'vitest' {
 }
 
 export default async function setup(project: TestProject): Promise<void> {
-  try {
-    project.provide('gthBuiltMain', (await buildForTests(dirname(dirname(fileURLToPath(import.meta.url))))).main);
-  } catch (err) {
-    // Slower but still right: every `gth` start then transpiles the sources through tsx, as before the build existed.
-    console.error(`\n*** test/global-setup.ts: building src/ into .test-dist/ failed; gth and the llama-server stand-in fall back to tsx (slow) ***\n${err instanceof Error ? err.stack : String(err)}\n`);
-    project.provide('gthBuiltMain', null);
-  }
+  const build = async () => {
+    try {
+      project.provide('gthBuiltMain', (await buildForTests(dirname(dirname(fileURLToPath(import.meta.url))))).main);
+    } catch (err) {
+      // Slower but still right: every `gth` start then transpiles the sources through tsx, as before the build existed.
+      console.error(`\n*** test/global-setup.ts: building src/ into .test-dist/ failed; gth and the llama-server stand-in fall back to tsx (slow) ***\n${err instanceof Error ? err.stack : String(err)}\n`);
+      project.provide('gthBuiltMain', null);
+    }
+  };
+  await build();
+  // Watch mode: a rerun after an edit to src/ must not start the CLI as it was before the edit.
+  project.onTestsRerun(build);
 }
