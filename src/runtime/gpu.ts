@@ -131,13 +131,33 @@ export class NvidiaSmi {
   /**
    * Samples every `periodMs` from one long-lived child (a shell loop), so a periodic caller forks nothing per period:
    * the VRAM watch runs in the process that serves the endpoint, where a fork stalled requests for tens of ms.
-   * `onSample` gets each sample or the reason it failed; a loop that dies is started again a period later.
+   * `onSample` gets each sample or the reason it failed; a loop that dies is started again a period later, and one
+   * silent for `stallMs` past its period (a hung driver call; the one-shot calls time out after 10 s) is ended first.
    */
-  loop(periodMs: number, onSample: (s: GpuSample | Error) => void): { stop(): void } {
+  loop(periodMs: number, onSample: (s: GpuSample | Error) => void, stallMs = 10_000): { stop(): void } {
     let child: ChildProcess | null = null;
     let stopped = false;
     let again: NodeJS.Timeout | null = null;
+    let heardAt = Date.now();
+    const end = (): void => {
+      const pid = child?.pid;
+      if (!pid) return;
+      try {
+        process.kill(-pid, 'SIGTERM');
+      } catch {
+        /* already gone */
+      }
+    };
+    const watchdog = setInterval(() => {
+      if (child && Date.now() - heardAt > periodMs + stallMs) {
+        onSample(new Error(`nvidia-smi gave no reading for ${Math.round((Date.now() - heardAt) / 1000)} s; restarting its poll loop`));
+        heardAt = Date.now();
+        end(); // 'close' starts it again
+      }
+    }, Math.max(periodMs, 1000));
+    watchdog.unref();
     const begin = (): void => {
+      heardAt = Date.now();
       // Its own process group, so stop() ends the shell, its sleep and any nvidia-smi under way together.
       const c = spawn('/bin/sh', ['-c', LOOP_SH, this.command, (periodMs / 1000).toFixed(3)], { env: this.env, stdio: ['ignore', 'pipe', 'ignore'], detached: true });
       child = c;
@@ -145,9 +165,10 @@ export class NvidiaSmi {
       c.stdout!.setEncoding('utf8');
       c.stdout!.on('data', (chunk: string) => {
         buf += chunk;
-        for (let end = buf.indexOf(`${END}\n`); end >= 0; end = buf.indexOf(`${END}\n`)) {
-          onSample(parseSample(buf.slice(0, end), this.command));
-          buf = buf.slice(end + END.length + 1);
+        for (let at = buf.indexOf(`${END}\n`); at >= 0; at = buf.indexOf(`${END}\n`)) {
+          heardAt = Date.now();
+          onSample(parseSample(buf.slice(0, at), this.command));
+          buf = buf.slice(at + END.length + 1);
         }
       });
       c.on('error', (err) => onSample(err));
@@ -162,15 +183,9 @@ export class NvidiaSmi {
     return {
       stop: () => {
         stopped = true;
+        clearInterval(watchdog);
         if (again) clearTimeout(again);
-        const pid = child?.pid;
-        if (pid) {
-          try {
-            process.kill(-pid, 'SIGTERM');
-          } catch {
-            /* already gone */
-          }
-        }
+        end();
       },
     };
   }

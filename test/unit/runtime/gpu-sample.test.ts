@@ -82,4 +82,21 @@ describe('NvidiaSmi.loop', () => {
     await new Promise((r) => setTimeout(r, 300));
     expect(seen.length).toBe(count);
   });
+
+  it('ends a loop whose nvidia-smi hangs, says so, and starts it again', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gth-smi-hang-'));
+    const command = join(dir, 'nvidia-smi');
+    // A driver call that never returns (the wrapper stays in the process list, named by its path).
+    writeFileSync(command, '#!/bin/sh\nsleep 600\n', { mode: 0o755 });
+    const seen: (GpuSample | Error)[] = [];
+    const loop = new NvidiaSmi(command, process.env).loop(50, (s) => seen.push(s), 300);
+    try {
+      await until(() => seen.some((s) => s instanceof Error && /gave no reading for \d+ s; restarting/.test(s.message)), 10_000, 'the stall to be noticed');
+      await until(() => seen.some((s) => s instanceof Error && /poll loop ended/.test(s.message)), 10_000, 'the hung loop to end');
+      await until(() => processesNaming(command, 'while :').length === 1, 10_000, 'a new loop');
+    } finally {
+      loop.stop();
+    }
+    await until(() => processesNaming(command).length === 0, 10_000, 'every hung call to end');
+  });
 });
