@@ -1,6 +1,7 @@
 // The scan cache's file (in the town's .git folder, so it is never committed): per bead file its stamp, the fields
 // list, ready and plan need, and the validated bead as JSON bytes. Read with plain JSON.parse, no zod: see scan.ts for the rules.
 import { closeSync, fstatSync, openSync, readSync, statSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import type { Assignee, Bead } from './schema.js';
 import { beadTextKey } from './text.js';
@@ -10,9 +11,10 @@ export const INDEX_NAME = 'gth-bead-index.json';
 /**
  * Version 1 held whole bead objects; 2 is columns plus JSON bytes (parsing one 7 MB object tree cost more than the
  * rest of a scan); 3 drops the names column (a file is its id) and adds what planning reads, so `gth plan`,
- * `bead list` and `bead ready` read the header line only, not the 15 MB of bytes behind it.
+ * `bead list` and `bead ready` read the header line only, not the 15 MB of bytes behind it; 4 puts the summaries
+ * on a line of their own, parsed only when asked for, and gives each write a generation (see bead-views.ts).
  */
-const VERSION = 3;
+const VERSION = 4;
 /** The header is read in pieces of this size until its newline: the bytes after it are read only when asked for. */
 const HEAD_CHUNK = 1 << 20;
 
@@ -93,16 +95,21 @@ export function indexDirFor(beadsDir: string): string | null {
   }
 }
 
-// On disk: one line of JSON in columns, then the elements' bytes, each followed by ELEMENT_SEPARATOR, in list
-// order (createdAt, id). Only the line is parsed; elements stay bytes until printed or asked for as beads.
-//   {"version":3,"stamps":[ino,mtimeMs,ctimeMs,size, ...],"summaries":[BeadSummary, ...],"ends":[end of element i
-//    in the blob, ...]}    (row i is the file `${summaries[i].id}.json`)
+// On disk: two lines of JSON, then the elements' bytes, each followed by ELEMENT_SEPARATOR, in list order
+// (createdAt, id). The first line is what a scan needs to tell which files changed; the second (the summaries)
+// is parsed only when a summary is asked for, so a command whose answer is cached for this generation (see
+// bead-views.ts) parses neither it nor the elements.
+//   {"version":4,"generation":"<random, new on every write>","ids":[id of row i, ...],"stamps":[ino,mtimeMs,
+//    ctimeMs,size, ...],"ends":[end of element i in the blob, ...],"summaryBytes":<length of line 2 with its newline>}
+//   [BeadSummary, ...]
 // Summaries stay objects: JSON.parse builds them faster than code could build them from positional arrays.
 interface Header {
   version: number;
+  generation: string;
+  ids: string[];
   stamps: number[];
-  summaries: BeadSummary[];
   ends: number[];
+  summaryBytes: number;
 }
 
 export interface IndexReadOptions {
@@ -110,38 +117,63 @@ export interface IndexReadOptions {
   blob?: boolean;
 }
 
+/** Thrown when the summaries are asked for after the index file was replaced (another command rewrote it). */
+export class IndexReplacedError extends Error {
+  constructor(file: string) {
+    super(`${file}: the bead index was rewritten while it was read`);
+    this.name = 'IndexReplacedError';
+  }
+}
+
 /** The index as read: rows looked up by file name, summaries and elements built only for the rows asked for. */
 export class BeadIndex {
   private rows: Map<string, number> | undefined;
   private bytes: Uint8Array | undefined;
+  private summaries: BeadSummary[] | undefined;
 
   private constructor(
     private readonly head: Header,
+    /** The summaries line (parsed on first use), or how to read it from the file (an answer cached for the generation never reads it). */
+    private summaryText: Buffer | (() => Buffer),
+    private readonly file: string,
     /** Reads the blob (once), or undefined when it was read with the header. */
     private readBlob: (() => Uint8Array) | undefined,
     private readonly release: () => void = () => undefined,
   ) {}
 
   static empty(): BeadIndex {
-    return new BeadIndex({ version: VERSION, stamps: [], summaries: [], ends: [] }, () => new Uint8Array(0));
+    return new BeadIndex({ version: VERSION, generation: '', ids: [], stamps: [], ends: [], summaryBytes: 3 }, Buffer.from('[]'), '', () => new Uint8Array(0));
   }
 
   /** The index in `dir`, or an empty one when it is missing, unreadable, malformed or of another version. */
   static read(dir: string, opts: IndexReadOptions = {}): BeadIndex {
+    const file = join(dir, INDEX_NAME);
     let fd: number | undefined;
     try {
-      fd = openSync(join(dir, INDEX_NAME), 'r');
+      fd = openSync(file, 'r');
       const size = fstatSync(fd).size;
       const { buf, eol } = readHeadLine(fd, size, opts.blob ?? true);
       if (eol < 0) return BeadIndex.empty();
       const head = JSON.parse(buf.toString('utf8', 0, eol)) as Partial<Header>;
-      const blobStart = eol + 1;
-      if (!wellFormed(head, size - blobStart)) return BeadIndex.empty();
-      if (buf.length === size) return new BeadIndex(head, undefined).withBlob(buf.subarray(blobStart));
+      if (!wellFormed(head, size - eol - 1)) return BeadIndex.empty();
+      const blobStart = eol + 1 + head.summaryBytes;
+      // The summaries line: from what was read already, else read on first use from this same file (its inode,
+      // size and mtime checked, since by then it may have been replaced: see IndexReplacedError).
+      let summaryText: Buffer | (() => Buffer);
+      if (buf.length >= blobStart) {
+        summaryText = buf.subarray(eol + 1, blobStart);
+        if (summaryText[summaryText.length - 1] !== 10) return BeadIndex.empty();
+      } else {
+        const st = fstatSync(fd);
+        summaryText = () => readSame(file, st, eol + 1, head.summaryBytes);
+      }
+      if (buf.length === size) return new BeadIndex(head, summaryText, file, undefined).withBlob(buf.subarray(blobStart));
       const open = fd;
       fd = undefined; // kept open for the blob; close() releases it
       return new BeadIndex(
         head,
+        summaryText,
+        file,
         () => {
           const blob = Buffer.allocUnsafe(size - blobStart);
           readFully(open, blob, blobStart);
@@ -169,20 +201,25 @@ export class BeadIndex {
     };
   }
 
+  /** Changes on every write of the index: equal generations mean the same files with the same stamps. */
+  get generation(): string {
+    return this.head.generation;
+  }
+
   get size(): number {
-    return this.head.summaries.length;
+    return this.head.ids.length;
   }
 
   names(): string[] {
-    return this.head.summaries.map((s) => `${s.id}.json`);
+    return this.head.ids.map((id) => `${id}.json`);
   }
 
   /** The row of file `name`, or undefined when the index does not hold it. */
   row(name: string): number | undefined {
     if (!this.rows) {
       this.rows = new Map();
-      const summaries = this.head.summaries;
-      for (let i = 0; i < summaries.length; i++) this.rows.set(summaries[i]!.id, i);
+      const ids = this.head.ids;
+      for (let i = 0; i < ids.length; i++) this.rows.set(ids[i]!, i);
     }
     return name.endsWith('.json') ? this.rows.get(name.slice(0, -'.json'.length)) : undefined;
   }
@@ -208,7 +245,21 @@ export class BeadIndex {
   }
 
   summary(row: number): BeadSummary {
-    return this.head.summaries[row]!;
+    if (!this.summaries) {
+      if (typeof this.summaryText === 'function') this.summaryText = this.summaryText();
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(this.summaryText.toString('utf8'));
+      } catch {
+        parsed = null;
+      }
+      // Only a hand edit inside the line that keeps its length gets here: the line's length is checked on read.
+      if (!Array.isArray(parsed) || parsed.length !== this.size || !parsed.every((x: BeadSummary | null, i) => x !== null && x.id === this.head.ids[i] && Array.isArray(x.dependencies) && Array.isArray(x.files))) {
+        throw new Error(`${this.file}: the bead index is damaged (its summaries do not match its rows); delete the file, the next command rebuilds it`);
+      }
+      this.summaries = parsed as BeadSummary[];
+    }
+    return this.summaries[row]!;
   }
 
   element(row: number): ElementRef {
@@ -224,6 +275,23 @@ export class BeadIndex {
       summary,
       element: this.element(row),
     };
+  }
+}
+
+/** `length` bytes at `position` of `file`, provided it is still the file `was` described; its last byte must be a newline. */
+function readSame(file: string, was: { ino: number; size: number; mtimeMs: number }, position: number, length: number): Buffer {
+  const fd = openSync(file, 'r');
+  try {
+    const now = fstatSync(fd);
+    if (now.ino !== was.ino || now.size !== was.size || now.mtimeMs !== was.mtimeMs) throw new IndexReplacedError(file);
+    const buf = Buffer.allocUnsafe(length);
+    readFully(fd, buf, position);
+    return buf;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new IndexReplacedError(file);
+    throw err;
+  } finally {
+    closeSync(fd);
   }
 }
 
@@ -252,32 +320,35 @@ function readHeadLine(fd: number, size: number, all: boolean): { buf: Buffer; eo
 }
 
 /** Shape checks only: the index is ours, but a truncated or foreign file must read as empty, not crash a scan. */
-function wellFormed(h: Partial<Header>, blobSize: number): h is Header {
-  if (h.version !== VERSION || !Array.isArray(h.stamps) || !Array.isArray(h.summaries) || !Array.isArray(h.ends)) return false;
-  const n = h.summaries.length;
+function wellFormed(h: Partial<Header>, afterHead: number): h is Header {
+  if (h.version !== VERSION || typeof h.generation !== 'string' || !Array.isArray(h.ids) || !Array.isArray(h.stamps) || !Array.isArray(h.ends)) return false;
+  if (!Number.isInteger(h.summaryBytes) || h.summaryBytes! < 3 || h.summaryBytes! > afterHead) return false;
+  const blobSize = afterHead - h.summaryBytes!;
+  const n = h.ids.length;
   if (h.stamps.length !== n * 4 || h.ends.length !== n) return false;
   let last = -ELEMENT_SEPARATOR.length;
   for (let i = 0; i < n; i++) {
     const end = h.ends[i]!;
-    const s = h.summaries[i];
-    if (typeof s !== 'object' || s === null || typeof s.id !== 'string' || !Array.isArray(s.dependencies) || !Array.isArray(s.files)) return false;
+    if (typeof h.ids[i] !== 'string') return false;
     if (!Number.isInteger(end) || end < last + ELEMENT_SEPARATOR.length || end + ELEMENT_SEPARATOR.length > blobSize) return false;
     last = end;
   }
   return h.stamps.every((x) => typeof x === 'number');
 }
 
-/** Best effort: a read command must not fail because the cache could not be written. */
-export function writeIndex(dir: string, entries: readonly IndexEntry[]): void {
+/** Best effort: a read command must not fail because the cache could not be written. The new generation, or null. */
+export function writeIndex(dir: string, entries: readonly IndexEntry[]): string | null {
   const sorted = [...entries].sort(
     (a, b) => (a.summary.createdAt < b.summary.createdAt ? -1 : a.summary.createdAt > b.summary.createdAt ? 1 : a.summary.id < b.summary.id ? -1 : 1),
   );
-  const head: Header = { version: VERSION, stamps: [], summaries: [], ends: [] };
+  const head: Header = { version: VERSION, generation: randomBytes(9).toString('base64url'), ids: [], stamps: [], ends: [], summaryBytes: 0 };
+  const summaries: BeadSummary[] = [];
   const parts: Uint8Array[] = [];
   let offset = 0;
   for (const e of sorted) {
+    head.ids.push(e.summary.id);
     head.stamps.push(e.stamp.ino, e.stamp.mtimeMs, e.stamp.ctimeMs, e.stamp.size);
-    head.summaries.push(e.summary);
+    summaries.push(e.summary);
     const bytes = e.element.source.subarray(e.element.start, e.element.end);
     offset += bytes.length;
     head.ends.push(offset);
@@ -285,9 +356,12 @@ export function writeIndex(dir: string, entries: readonly IndexEntry[]): void {
     offset += ELEMENT_SEPARATOR.length;
   }
   try {
-    // JSON.stringify escapes every newline inside strings, so the header is exactly one line.
-    writeFileAtomicSync(join(dir, INDEX_NAME), Buffer.concat([Buffer.from(`${JSON.stringify(head)}\n`), ...parts]));
+    // JSON.stringify escapes every newline inside strings, so each header line is exactly one line.
+    const summaryLine = Buffer.from(`${JSON.stringify(summaries)}\n`);
+    head.summaryBytes = summaryLine.length;
+    writeFileAtomicSync(join(dir, INDEX_NAME), Buffer.concat([Buffer.from(`${JSON.stringify(head)}\n`), summaryLine, ...parts]));
+    return head.generation;
   } catch {
-    /* read-only folder, full disk: the next scan reads the files again */
+    return null; // read-only folder, full disk: the next scan reads the files again
   }
 }

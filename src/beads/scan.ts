@@ -6,6 +6,7 @@ import type { Bead } from './schema.js';
 import { BEAD_ID_FORM, isBeadId } from './model.js';
 import {
   BeadIndex,
+  IndexReplacedError,
   ELEMENT_SEPARATOR,
   indexDirFor,
   writeIndex,
@@ -30,14 +31,26 @@ export const RACY_MS = 2000;
 export class ScannedBead implements ElementRef {
   private parsed: Bead | undefined;
 
+  private summaryValue: BeadSummary | undefined;
+
   constructor(
     readonly file: string,
-    readonly summary: BeadSummary,
+    /** The summary, or where to get it (the index parses its summaries on first use). */
+    summary: BeadSummary | (() => BeadSummary),
     /** The bead's bytes, source[start, end), as JSON.stringify(beads, null, 2) prints it inside an array (see beadsJson). */
     private element: ElementRef | null,
     bead?: Bead,
   ) {
     this.parsed = bead;
+    if (typeof summary === 'function') this.summaryFrom = summary;
+    else this.summaryValue = summary;
+  }
+
+  private summaryFrom: (() => BeadSummary) | undefined;
+
+  get summary(): BeadSummary {
+    this.summaryValue ??= this.summaryFrom!();
+    return this.summaryValue;
   }
 
   /** Takes `bead` as this file's parsed form unless it was parsed already (see parseBeads). */
@@ -87,6 +100,12 @@ export function parseBeads(beads: readonly ScannedBead[]): Bead[] {
 export interface ScanResult {
   beads: ScannedBead[];
   problems: { file: string; message: string }[];
+  /**
+   * The index generation these beads are exactly (every file served from an index that now holds just them), or
+   * null when some file was read, is new or broken, or there is no index: answers derived from the beads may be
+   * cached under it (bead-views.ts).
+   */
+  generation: string | null;
 }
 
 export interface ScanOptions {
@@ -125,6 +144,19 @@ export function beadsJson(beads: readonly ElementRef[]): Buffer {
 }
 
 /**
+ * Row `row`'s summary; if another command rewrote the index since this scan read its first line, the summary is made
+ * from the file (its stamp matched the index, so it holds the bead that was validated).
+ */
+function summaryAt(index: BeadIndex, row: number, file: string): BeadSummary {
+  try {
+    return index.summary(row);
+  } catch (err) {
+    if (err instanceof IndexReplacedError) return summaryOf(JSON.parse(readFileSync(file, 'utf8')) as Bead);
+    throw err;
+  }
+}
+
+/**
  * Every bead file of `dir`, collecting problems instead of stopping at the first. A file whose inode, mtime,
  * ctime and size match the index comes from it; any other is read and validated, so the index never wins
  * over the files (an edit, a restored mtime, a broken file, a deletion all show at once).
@@ -135,7 +167,7 @@ export async function scanBeads(dir: string, opts: ScanOptions = {}): Promise<Sc
   try {
     names = readdirSync(base);
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { beads: [], problems: [] };
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { beads: [], problems: [], generation: null };
     throw err;
   }
   const startedAt = (opts.now ?? Date.now)();
@@ -150,7 +182,7 @@ export async function scanBeads(dir: string, opts: ScanOptions = {}): Promise<Sc
 }
 
 async function scanWith(base: string, names: readonly string[], index: BeadIndex, indexDir: string | null, startedAt: number, bytes: boolean): Promise<ScanResult> {
-  const result: ScanResult = { beads: [], problems: [] };
+  const result: ScanResult = { beads: [], problems: [], generation: null };
   const keep: number[] = []; // rows of the index still true
   const misses: { name: string; file: string; stamp: FileStamp }[] = [];
   let changed = false;
@@ -172,7 +204,7 @@ async function scanWith(base: string, names: readonly string[], index: BeadIndex
     if (!st) continue; // deleted since readdir: gone
     if (row !== undefined && index.unchanged(row, st)) {
       keep.push(row);
-      result.beads.push(new ScannedBead(file, index.summary(row), bytes ? index.element(row) : null));
+      result.beads.push(new ScannedBead(file, () => summaryAt(index, row, file), bytes ? index.element(row) : null));
     } else {
       if (row !== undefined) changed = true;
       misses.push({ name, file, stamp: { ino: st.ino, mtimeMs: st.mtimeMs, ctimeMs: st.ctimeMs, size: st.size } });
@@ -200,6 +232,10 @@ async function scanWith(base: string, names: readonly string[], index: BeadIndex
     result.beads.push(new ScannedBead(file, entry.summary, entry.element, bead));
   }
   if (keep.length !== index.size) changed = true;
-  if (changed && indexDir) writeIndex(indexDir, [...keep.map((row) => index.entry(row)), ...fresh]);
+  if (changed && indexDir) {
+    const generation = writeIndex(indexDir, [...keep.map((row) => index.entry(row)), ...fresh]);
+    // Every bead is in the index just written (none was left out as too fresh, none failed): it is these beads.
+    if (generation && fresh.length === misses.length && !result.problems.length) result.generation = generation;
+  } else if (!misses.length && !result.problems.length && indexDir && index.size) result.generation = index.generation;
   return result;
 }

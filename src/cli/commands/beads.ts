@@ -9,12 +9,14 @@ import type { BeadStore } from '../../beads/store.js';
 import type { Bead, Convoy, Dependency, Status, DepKind } from '../../beads/schema.js';
 import { BEAD_TYPES, ROLES, STATUSES, DEP_KINDS, TITLE_MAX, titleProblems, rigPathProblem } from '../../beads/model.js';
 import { scanBeads, beadsJson, type ScannedBead } from '../../beads/scan.js';
-import type { BeadSummary } from '../../beads/scan-index.js';
-import { readyBeads, convoyProgress } from '../../beads/graph.js';
+import { indexDirFor, type BeadSummary } from '../../beads/scan-index.js';
+import { readView, saveView } from '../../beads/bead-views.js';
+import { textKey } from '../../beads/text.js';
+import { readyBeads, convoyProgress, openBlockers } from '../../beads/graph.js';
 import { assertBeadId } from '../../beads/ids.js';
 import { resolveTown } from '../../beads/town.js';
 import { writeFileAtomic } from '../../util/atomic-write.js';
-import { printJson, printTable } from '../output.js';
+import { formatTable, printJson, printTable } from '../output.js';
 import { UsageError, GthError } from '../../util/errors.js';
 
 interface TownOpts {
@@ -104,10 +106,38 @@ async function readConvoys(store: BeadStore): Promise<Convoy[]> {
   return convoys;
 }
 
-/** printJson's output for JSON already rendered to bytes (the scan cache keeps each bead's JSON). */
-function writeJsonLine(json: Buffer): void {
-  process.stdout.write(Buffer.concat([json, Buffer.from('\n')]));
+/**
+ * Prints what `make` renders from the beads, or the same answer saved for this bead-index generation (nothing changed
+ * since it was made, see bead-views.ts). The key names the command, its options and the rendering code itself, so
+ * an upgrade that prints differently never shows an old answer. --json answers need the beads' cached bytes.
+ */
+async function printAnswer(opts: TownOpts, key: string, json: boolean, make: (beads: ScannedBead[]) => string | Buffer): Promise<void> {
+  const dir = join(townDir(opts), 'beads');
+  const indexDir = indexDirFor(dir);
+  const viewKey = `${key} ${renderCode()}`;
+  let scan = await scanBeads(dir, { bytes: false });
+  const saved = readView(indexDir, scan.generation, viewKey);
+  if (saved) {
+    process.stdout.write(saved);
+    return;
+  }
+  if (json) scan = await scanBeads(dir, { bytes: true });
+  reportProblems(scan.problems);
+  const answer = make(scan.beads);
+  process.stdout.write(answer);
+  saveView(indexDir, scan.generation, viewKey, answer);
 }
+
+let renderHash: string | undefined;
+/** A hash of the code that renders list and ready answers (see printAnswer). */
+function renderCode(): string {
+  renderHash ??= textKey([beadRow, formatTable, beadsJson, readyBeads, openBlockers, BEAD_HEADERS].map(String).join('\n'));
+  return renderHash;
+}
+
+/** printJson's output for JSON already rendered to bytes (the scan cache keeps each bead's JSON). */
+const jsonLine = (json: Buffer): Buffer => Buffer.concat([json, Buffer.from('\n')]);
+const tableText = (rows: (string | number)[][]): string => `${formatTable(BEAD_HEADERS, rows)}\n`;
 
 function reportProblems(problems: readonly { message: string }[]): void {
   for (const p of problems) process.stderr.write(`gth: skipped: ${p.message}\n`);
@@ -182,13 +212,15 @@ function registerBead(program: Command): void {
     .addOption(new Option('--role <role>', 'only this role').choices([...ROLES]))
     .option('--json', 'JSON output')
     .action(async (o) => {
-      let beads = await readBeads(o, Boolean(o.json));
-      if (o.status) beads = beads.filter((b) => b.summary.status === o.status);
-      if (o.convoy) beads = beads.filter((b) => b.summary.convoy === o.convoy);
-      if (o.role) beads = beads.filter((b) => b.summary.role === o.role);
-      beads.sort((a, b) => a.summary.createdAt.localeCompare(b.summary.createdAt) || a.summary.id.localeCompare(b.summary.id));
-      if (o.json) writeJsonLine(beadsJson(beads));
-      else printTable(BEAD_HEADERS, beads.map((b) => beadRow(b.summary)));
+      const key = JSON.stringify(['bead list', o.status ?? null, o.convoy ?? null, o.role ?? null, Boolean(o.json)]);
+      await printAnswer(o, key, Boolean(o.json), (all) => {
+        let beads = all;
+        if (o.status) beads = beads.filter((b) => b.summary.status === o.status);
+        if (o.convoy) beads = beads.filter((b) => b.summary.convoy === o.convoy);
+        if (o.role) beads = beads.filter((b) => b.summary.role === o.role);
+        beads.sort((a, b) => a.summary.createdAt.localeCompare(b.summary.createdAt) || a.summary.id.localeCompare(b.summary.id));
+        return o.json ? jsonLine(beadsJson(beads)) : tableText(beads.map((b) => beadRow(b.summary)));
+      });
     });
 
   townOptions(bead.command('show').description('show one bead with its history').argument('<id>'))
@@ -240,12 +272,13 @@ function registerBead(program: Command): void {
     .option('--limit <n>', 'at most this many', parseIntFlag('--limit', 1, Number.MAX_SAFE_INTEGER))
     .option('--json', 'JSON output')
     .action(async (o) => {
-      const beads = await readBeads(o, Boolean(o.json));
-      const of = new Map(beads.map((b) => [b.summary, b]));
-      let ready = readyBeads(beads.map((b) => b.summary));
-      if (o.limit) ready = ready.slice(0, o.limit);
-      if (o.json) writeJsonLine(beadsJson(ready.map((s) => of.get(s)!)));
-      else printTable(BEAD_HEADERS, ready.map(beadRow));
+      const key = JSON.stringify(['bead ready', o.limit ?? null, Boolean(o.json)]);
+      await printAnswer(o, key, Boolean(o.json), (beads) => {
+        const of = new Map(beads.map((b) => [b.summary, b]));
+        let ready = readyBeads(beads.map((b) => b.summary));
+        if (o.limit) ready = ready.slice(0, o.limit);
+        return o.json ? jsonLine(beadsJson(ready.map((s) => of.get(s)!))) : tableText(ready.map(beadRow));
+      });
     });
 
   townOptions(bead.command('claim').description('move a ready bead to in_progress for one agent').argument('<id>'))

@@ -31,9 +31,12 @@ async function tamperIndexTitle(id: string, title: string): Promise<void> {
   const path = join(root, '.git', INDEX_NAME);
   const buf = await readFile(path);
   const eol = buf.indexOf(10);
-  const head = JSON.parse(buf.toString('utf8', 0, eol)) as { summaries: { id: string; title: string }[] };
-  head.summaries.find((s) => s.id === id)!.title = title;
-  await writeFile(path, Buffer.concat([Buffer.from(`${JSON.stringify(head)}\n`), buf.subarray(eol + 1)]));
+  const head = JSON.parse(buf.toString('utf8', 0, eol)) as { summaryBytes: number };
+  const summaries = JSON.parse(buf.toString('utf8', eol + 1, eol + 1 + head.summaryBytes)) as { id: string; title: string }[];
+  summaries.find((s) => s.id === id)!.title = title;
+  const line = Buffer.from(`${JSON.stringify(summaries)}\n`);
+  const blob = buf.subarray(eol + 1 + head.summaryBytes);
+  await writeFile(path, Buffer.concat([Buffer.from(`${JSON.stringify({ ...head, summaryBytes: line.length })}\n`), line, blob]));
 }
 
 describe('bead scan index', () => {
@@ -112,7 +115,7 @@ describe('bead scan index', () => {
     const store = new BeadStore({ dir: beadsDir, prefix: 'ab' });
     const a = await store.create({ title: 'A' });
     const path = join(root, '.git', INDEX_NAME);
-    await writeFile(path, '{"version": 2, "names": ');
+    await writeFile(path, '{"version": 4, "ids": ');
     expect(await titles()).toEqual(['A']);
     expect(indexed()).toEqual([`${a.id}.json`]);
     // Cut inside the blob: the ends no longer fit, so nothing of it is used.
@@ -190,5 +193,42 @@ describe('bead scan index', () => {
     // Bytes of a summaries-only bead are made from its file when asked for.
     const again = await scanBeads(beadsDir, summaryOnly);
     expect(beadsJson(again.beads).toString('utf8')).toBe(JSON.stringify(again.beads.map((b) => b.bead), null, 2));
+  });
+
+  it('gives a generation only while the index holds exactly the files, and a new one after any change', async () => {
+    const store = new BeadStore({ dir: beadsDir, prefix: 'ab' });
+    const a = await store.create({ title: 'A' });
+    expect((await scanBeads(beadsDir)).generation).toBeNull(); // too fresh to be indexed
+    const first = (await scanBeads(beadsDir, later)).generation; // indexed now
+    expect(first).toEqual(expect.any(String));
+    expect((await scanBeads(beadsDir, { ...later, bytes: false })).generation).toBe(first);
+    const file = join(beadsDir, `${a.id}.json`);
+    await writeFile(file, (await readFile(file, 'utf8')).replace('"title": "A"', '"title": "A2"'));
+    const second = (await scanBeads(beadsDir, later)).generation;
+    expect(second).toEqual(expect.any(String));
+    expect(second).not.toBe(first);
+    // A broken file: no generation (the answer could not be made from the files alone).
+    await writeFile(file, '{');
+    expect((await scanBeads(beadsDir, later)).generation).toBeNull();
+  });
+
+  it('summaries asked for after another command rewrote the index come from the files', async () => {
+    const store = new BeadStore({ dir: beadsDir, prefix: 'ab' });
+    const made = [];
+    // Enough beads that the summaries line is not read with the first one (it is read on first use).
+    for (let i = 0; i < 4000; i++) made.push({ id: `ab-${i}`, title: `bead ${i} with a title that takes some room in the summaries line` });
+    const beads = await store.createMany(made);
+    await scanBeads(beadsDir, later);
+    const scan = await scanBeads(beadsDir, { ...later, bytes: false });
+    expect(scan.generation).toEqual(expect.any(String));
+    // Another command changes a bead and rewrites the index before this one reads its summaries.
+    expect(statSync(join(root, '.git', INDEX_NAME)).size).toBeGreaterThan(2 * 1024 * 1024);
+    await store.update(beads[0]!.id, (d) => {
+      d.priority = 4;
+      return {};
+    });
+    await tamperIndexTitle(beads[1]!.id, 'not what the file says');
+    const titles = scan.beads.map((b) => b.summary.title).sort();
+    expect(titles).toEqual(beads.map((b) => b.title).sort());
   });
 });
