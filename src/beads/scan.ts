@@ -185,6 +185,9 @@ async function scanWith(base: string, names: readonly string[], index: BeadIndex
   const result: ScanResult = { beads: [], problems: [], generation: null };
   const keep: number[] = []; // rows of the index still true
   const misses: { name: string; file: string; stamp: FileStamp }[] = [];
+  // Rows whose file changed: their stamps can never match again, so they need no rewrite of their own (a file edited
+  // within RACY_MS would otherwise cost a rewrite of the whole index on every scan until it is old enough).
+  let stale = 0;
   let changed = false;
   for (const name of names) {
     if (!name.endsWith('.json') || name.startsWith('.')) continue;
@@ -206,7 +209,7 @@ async function scanWith(base: string, names: readonly string[], index: BeadIndex
       keep.push(row);
       result.beads.push(new ScannedBead(file, () => summaryAt(index, row, file), bytes ? index.element(row) : null));
     } else {
-      if (row !== undefined) changed = true;
+      if (row !== undefined) stale++;
       misses.push({ name, file, stamp: { ino: st.ino, mtimeMs: st.mtimeMs, ctimeMs: st.ctimeMs, size: st.size } });
     }
   }
@@ -231,7 +234,7 @@ async function scanWith(base: string, names: readonly string[], index: BeadIndex
     }
     result.beads.push(new ScannedBead(file, entry.summary, entry.element, bead));
   }
-  if (keep.length !== index.size) changed = true;
+  if (keep.length + stale !== index.size) changed = true; // a file was deleted
   if (changed && indexDir) {
     const generation = writeIndex(indexDir, [...keep.map((row) => index.entry(row)), ...fresh]);
     // Every bead is in the index just written (none was left out as too fresh, none failed): it is these beads.

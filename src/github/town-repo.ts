@@ -104,7 +104,11 @@ export class TownRepos {
       await fresh();
       await run(['fetch', '-q', '--prune', 'origin', '+refs/heads/*:refs/remotes/origin/*']);
     }
-    await run(['remote', 'set-head', 'origin', '--auto']).catch(() => '');
+    // The clone set origin/HEAD; it is asked of the remote again (a round trip) only when it no longer resolves,
+    // e.g. after the default branch was renamed and the fetch pruned the old one.
+    if ((await run(['rev-parse', '--verify', '--quiet', 'refs/remotes/origin/HEAD']).catch(() => null)) === null) {
+      await run(['remote', 'set-head', 'origin', '--auto']).catch(() => '');
+    }
     const head = await run(['symbolic-ref', '--short', 'refs/remotes/origin/HEAD']).catch(() => 'origin/main');
     const checkout: TownCheckout = {
       dir,

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TownRepos } from '../../../src/github/town-repo.js';
 import { makeTown } from '../../support/github-town.js';
+import { execa } from 'execa';
 
 let root: string;
 let hung: Server;
@@ -53,5 +54,20 @@ describe('TownRepos', () => {
     const fine = await towns.use({ owner: 'o', repo: 'ok' }, undefined, async (t) => t.defaultBranch);
     expect(fine).toBe('main');
     await expect(stuck).rejects.toThrow(/^git clone timed out after 2 s for o\/hung$/);
+  }, 60_000);
+
+  it('follows a renamed default branch: origin/HEAD is asked of the remote again once it no longer resolves', async () => {
+    const { bare } = await makeTown(root);
+    const towns = new TownRepos({ stateDir: join(root, 'state3'), remoteUrl: () => bare });
+    const repo = { owner: 'o', repo: 'renamed' };
+    expect(await towns.use(repo, undefined, async (t) => t.defaultBranch)).toBe('main');
+    // On the server: the default branch becomes trunk and main is deleted (GitHub's "rename branch").
+    await execa('git', ['--git-dir', bare, 'branch', '-m', 'main', 'trunk']);
+    await execa('git', ['--git-dir', bare, 'symbolic-ref', 'HEAD', 'refs/heads/trunk']);
+    const after = await towns.use(repo, undefined, async (t) => {
+      await t.resetTo(`origin/${t.defaultBranch}`);
+      return t.defaultBranch;
+    });
+    expect(after).toBe('trunk');
   }, 60_000);
 });

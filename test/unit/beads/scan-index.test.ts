@@ -231,4 +231,24 @@ describe('bead scan index', () => {
     const titles = scan.beads.map((b) => b.summary.title).sort();
     expect(titles).toEqual(beads.map((b) => b.title).sort());
   });
+
+  it('an edit too fresh to index is read from the file without rewriting the index on every scan', async () => {
+    const store = new BeadStore({ dir: beadsDir, prefix: 'ab' });
+    const a = await store.create({ title: 'A' });
+    await store.create({ title: 'B' });
+    await scanBeads(beadsDir, later);
+    const before = BeadIndex.read(join(root, '.git')).generation;
+    const file = join(beadsDir, `${a.id}.json`);
+    await writeFile(file, (await readFile(file, 'utf8')).replace('"title": "A"', '"title": "A just now"'));
+    for (let i = 0; i < 2; i++) {
+      const scan = await scanBeads(beadsDir); // the real clock: the edit is inside the racy window
+      expect(scan.beads.map((b) => b.summary.title).sort()).toEqual(['A just now', 'B']);
+      expect(scan.generation).toBeNull();
+      expect(BeadIndex.read(join(root, '.git')).generation).toBe(before);
+    }
+    // Old enough: now it is indexed, in a new generation.
+    const settled = await scanBeads(beadsDir, later);
+    expect(settled.generation).not.toBe(before);
+    expect(settled.generation).toBe(BeadIndex.read(join(root, '.git')).generation);
+  });
 });
