@@ -5,21 +5,19 @@ import { parseBeadText, parseConvoyText } from '../beads/serialize.js';
 import type { TownCheckout } from './town-repo.js';
 
 async function convoysAt(t: TownCheckout, ref: string): Promise<Convoy[]> {
-  const names = (await t.tryGit(['ls-tree', '--name-only', `${ref}:beads/convoys`])) ?? '';
-  const out: Convoy[] = [];
-  for (const name of names.split('\n').filter((n) => n.endsWith('.json'))) {
-    out.push(parseConvoyText(await t.git(['show', `${ref}:beads/convoys/${name}`]), `${ref}:beads/convoys/${name}`));
-  }
-  return out;
+  const names = ((await t.tryGit(['ls-tree', '--name-only', `${ref}:beads/convoys`])) ?? '').split('\n').filter((n) => n.endsWith('.json'));
+  const specs = names.map((name) => `${ref}:beads/convoys/${name}`);
+  const texts = await t.showAll(specs);
+  return texts.map((text, i) => {
+    if (text === null) throw new Error(`${specs[i]}: listed but not readable`);
+    return parseConvoyText(text, specs[i]!);
+  });
 }
 
 async function beadsAt(t: TownCheckout, ref: string, ids: string[]): Promise<Bead[]> {
-  const out: Bead[] = [];
-  for (const id of ids) {
-    const text = await t.tryGit(['show', `${ref}:beads/${id}.json`]);
-    if (text !== null) out.push(parseBeadText(text, `${ref}:beads/${id}.json`));
-  }
-  return out;
+  const specs = ids.map((id) => `${ref}:beads/${id}.json`);
+  const texts = await t.showAll(specs);
+  return texts.flatMap((text, i) => (text === null ? [] : [parseBeadText(text, specs[i]!)]));
 }
 
 /** Looks at every convoy/* branch for the convoy that branch was made for; a branch with unreadable files is skipped (and logged). */

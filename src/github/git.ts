@@ -35,6 +35,11 @@ export interface GitRunner {
   run(args: string[], cwd?: string): Promise<string>;
   /** null instead of an error (e.g. `show` of a path absent at a revision). */
   tryRun(args: string[], cwd?: string): Promise<string | null>;
+  /**
+   * The contents of many `<rev>:<path>` blobs in one `git cat-file --batch` (one process, not one `git show` each);
+   * null for one that is missing or not a file.
+   */
+  readBlobs(specs: readonly string[], cwd?: string): Promise<(Buffer | null)[]>;
 }
 
 export function timeoutFor(args: string[], t: GitTimeouts = {}): number {
@@ -45,11 +50,14 @@ export function timeoutFor(args: string[], t: GitTimeouts = {}): number {
 export function gitRunner(o: GitRunnerOptions): GitRunner {
   // Never prompt for credentials: a prompt on a server is a hang, not a question.
   const env = { ...o.env, GIT_TERMINAL_PROMPT: '0' };
-  const run = async (args: string[], cwd = o.cwd): Promise<string> => {
+  async function exec(args: string[], cwd: string, input?: string): Promise<string | Uint8Array> {
     const timeout = timeoutFor(args, o);
     // Its own process group, killed whole on timeout: git's transport helper (git-remote-https) would otherwise keep
     // the pipes open and the call hanging after git itself is gone.
-    const child = execa('git', args, { cwd, env, detached: true, stripFinalNewline: true });
+    const child =
+      input === undefined
+        ? execa('git', args, { cwd, env, detached: true, stripFinalNewline: true })
+        : execa('git', args, { cwd, env, detached: true, input, encoding: 'buffer', stripFinalNewline: false });
     let timedOut = false;
     const timer = setTimeout(() => {
       timedOut = true;
@@ -69,6 +77,32 @@ export function gitRunner(o: GitRunnerOptions): GitRunner {
     } finally {
       clearTimeout(timer);
     }
+  }
+  const run = async (args: string[], cwd = o.cwd): Promise<string> => (await exec(args, cwd)) as string;
+  const readBlobs = async (specs: readonly string[], cwd = o.cwd): Promise<(Buffer | null)[]> => {
+    if (!specs.length) return [];
+    if (specs.some((x) => /[\r\n]/.test(x))) throw new GthError(`git cat-file: a revision:path with a line break cannot be asked for (${JSON.stringify(specs.find((x) => /[\r\n]/.test(x)))})`);
+    return parseBatch(Buffer.from(await exec(['cat-file', '--batch'], cwd, `${specs.join('\n')}\n`)), specs.length, o.label);
   };
-  return { run, tryRun: (args, cwd) => run(args, cwd).catch(() => null) };
+  return { run, tryRun: (args, cwd) => run(args, cwd).catch(() => null), readBlobs };
+}
+
+/** `git cat-file --batch` output: per request "<oid> <type> <size>\n<content>\n", or "<request> missing\n". */
+function parseBatch(out: Buffer, count: number, label: string): (Buffer | null)[] {
+  const blobs: (Buffer | null)[] = [];
+  let at = 0;
+  for (let i = 0; i < count; i++) {
+    const eol = out.indexOf(10, at);
+    if (eol < 0) throw new GitCallError(`git cat-file answered ${i} of ${count} requests for ${label}`, false);
+    const head = out.toString('utf8', at, eol).split(' ');
+    at = eol + 1;
+    const size = Number(head[2]);
+    if (head.length !== 3 || !Number.isInteger(size)) {
+      blobs.push(null); // missing, ambiguous, or a request git could not read
+      continue;
+    }
+    blobs.push(head[1] === 'blob' ? out.subarray(at, at + size) : null);
+    at += size + 1;
+  }
+  return blobs;
 }

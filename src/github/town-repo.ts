@@ -44,6 +44,8 @@ export interface TownCheckout {
   git(args: string[]): Promise<string>;
   /** git that may fail: null instead of an error (e.g. `show` of a path absent at a revision). */
   tryGit(args: string[]): Promise<string | null>;
+  /** Many files at once, as `git show <rev>:<path>` would print each (UTF-8), null where absent: one git process. */
+  showAll(specs: readonly string[]): Promise<(string | null)[]>;
   /** Work tree reset to `ref` (detached) with every stray file removed: a failed run leaves nothing behind. */
   resetTo(ref: string): Promise<void>;
 }
@@ -115,6 +117,13 @@ export class TownRepos {
       defaultBranch: head.replace(/^origin\//, ''),
       git: (args) => run(args),
       tryGit: (args) => run(args).catch(() => null),
+      showAll: async (specs) => {
+        try {
+          return (await git.readBlobs(specs)).map((b) => (b === null ? null : b.toString('utf8')));
+        } catch (err) {
+          throw new TownGitError((err as Error).message.split('\n')[0]!, { cause: err });
+        }
+      },
       resetTo: async (ref) => {
         await run(['checkout', '-q', '--force', '--detach', ref]);
         await run(['reset', '-q', '--hard', ref]);
