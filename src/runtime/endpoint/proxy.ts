@@ -40,6 +40,7 @@ export function forward(
       resolve({ status, usage, firstByteMs, aborted });
     };
     const zero: Usage = { prompt: 0, completion: 0, cached: 0, thinking: 0 };
+    let streamTap: SseUsageTap | null = null;
     const up = httpRequest(url, { method: req.method, headers, agent: keepAlive }, (upRes) => {
       const type = String(upRes.headers['content-type'] ?? '');
       const sse = type.includes('text/event-stream');
@@ -50,6 +51,7 @@ export function forward(
       // answer's headers go with its body, in one write.
       if (sse) res.flushHeaders();
       const tap = meter && sse ? new SseUsageTap() : null;
+      streamTap = tap;
       const parts: Buffer[] = [];
       let size = 0;
       upRes.on('data', (chunk: Buffer) => {
@@ -72,11 +74,14 @@ export function forward(
       });
     });
     up.setNoDelay(true);
-    // The client left: abort upstream so llama-server stops generating and frees the slot.
+    // The client left: abort upstream so llama-server stops generating and frees the slot. What went through is
+    // still metered: a client that hangs up right after a stream's [DONE] (before llama-server closed its side) got
+    // the whole answer, whose usage the tap has already read.
     res.on('close', () => {
       if (!res.writableFinished) {
         up.destroy();
-        finish(499, zero, true);
+        const tap = streamTap;
+        finish(tap?.complete ? 200 : 499, tap ? tap.result() : zero, !tap?.complete);
       }
     });
     up.on('error', (err) => {

@@ -27,6 +27,8 @@ export class SseUsageTap {
   private rest = '';
   private usage: Usage | null = null;
   private contentEvents = 0;
+  /** The stream's `data: [DONE]` went by: a client may hang up right after it, with the answer complete. */
+  complete = false;
 
   push(chunk: Buffer | string): void {
     const text = this.rest + (typeof chunk === 'string' ? chunk : chunk.toString('utf8'));
@@ -38,6 +40,7 @@ export class SseUsageTap {
   private line(line: string): void {
     if (!line.startsWith('data:')) return;
     const data = line.slice(5).trim();
+    if (data === '[DONE]') this.complete = true;
     if (data === '[DONE]' || data === '') return;
     if (!data.includes('"usage"') && !data.includes('"timings"')) {
       if (data.includes('"content":"') || data.includes('"text":"')) this.contentEvents++;
