@@ -182,8 +182,19 @@ export async function scanBeads(dir: string, opts: ScanOptions = {}): Promise<Sc
 }
 
 async function scanWith(base: string, names: readonly string[], index: BeadIndex, indexDir: string | null, startedAt: number, bytes: boolean): Promise<ScanResult> {
-  const result: ScanResult = { beads: [], problems: [], generation: null };
   const keep: number[] = []; // rows of the index still true
+  const keptFiles: string[] = [];
+  const read: ScannedBead[] = []; // beads read from their files
+  let beads: ScannedBead[] | undefined;
+  // The beads are made when first asked for: an answer kept for this generation (bead-views.ts) never asks.
+  const result: ScanResult = {
+    get beads(): ScannedBead[] {
+      beads ??= [...keep.map((row, i) => new ScannedBead(keptFiles[i]!, () => summaryAt(index, row, keptFiles[i]!), bytes ? index.element(row) : null)), ...read];
+      return beads;
+    },
+    problems: [],
+    generation: null,
+  };
   const misses: { name: string; file: string; stamp: FileStamp }[] = [];
   // Rows whose file changed: their stamps can never match again, so they need no rewrite of their own (a file edited
   // within RACY_MS would otherwise cost a rewrite of the whole index on every scan until it is old enough).
@@ -207,7 +218,7 @@ async function scanWith(base: string, names: readonly string[], index: BeadIndex
     if (!st) continue; // deleted since readdir: gone
     if (row !== undefined && index.unchanged(row, st)) {
       keep.push(row);
-      result.beads.push(new ScannedBead(file, () => summaryAt(index, row, file), bytes ? index.element(row) : null));
+      keptFiles.push(file);
     } else {
       if (row !== undefined) stale++;
       misses.push({ name, file, stamp: { ino: st.ino, mtimeMs: st.mtimeMs, ctimeMs: st.ctimeMs, size: st.size } });
@@ -232,7 +243,7 @@ async function scanWith(base: string, names: readonly string[], index: BeadIndex
       fresh.push(entry);
       changed = true;
     }
-    result.beads.push(new ScannedBead(file, entry.summary, entry.element, bead));
+    read.push(new ScannedBead(file, entry.summary, entry.element, bead));
   }
   if (keep.length + stale !== index.size) changed = true; // a file was deleted
   if (changed && indexDir) {
