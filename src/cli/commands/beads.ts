@@ -90,14 +90,13 @@ function parseDep(spec: string): Dependency {
 }
 
 /**
- * Every healthy bead. Each unreadable file is reported on stderr (file, line, field) and makes the command
+ * Every healthy bead's summary. Each unreadable file is reported on stderr (file, line, field) and makes the command
  * exit 1, but does not hide the others.
  */
-async function readBeads(opts: TownOpts, bytes: boolean): Promise<ScannedBead[]> {
-  // Without --json only the summaries are printed: the index's header line is all that is read.
-  const { beads, problems } = await scanBeads(join(townDir(opts), 'beads'), { bytes });
+async function readSummaries(opts: TownOpts): Promise<BeadSummary[]> {
+  const { beads, problems } = await scanBeads(join(townDir(opts), 'beads'), { bytes: false });
   reportProblems(problems);
-  return beads;
+  return beads.map((b) => b.summary);
 }
 
 async function readConvoys(store: BeadStore): Promise<Convoy[]> {
@@ -326,7 +325,7 @@ function registerConvoy(program: Command): void {
     .action(async (id, o) => {
       const store = await storeFor(o);
       const c = await store.getConvoy(id);
-      const beads = (await readBeads(o, false)).map((b) => b.summary);
+      const beads = await readSummaries(o);
       const progress = convoyProgress(c, beads);
       if (o.json) return printJson({ ...c, progress });
       const members = beads.filter((b) => c.beads.includes(b.id));
@@ -342,7 +341,7 @@ function registerConvoy(program: Command): void {
     .action(async (o) => {
       const store = await storeFor(o);
       const convoys = await readConvoys(store);
-      const beads = (await readBeads(o, false)).map((b) => b.summary);
+      const beads = await readSummaries(o);
       const rows = convoys.map((c) => ({ ...c, progress: convoyProgress(c, beads) }));
       if (o.json) return printJson(rows);
       printTable(['id', 'beads', 'done %', 'title'], rows.map((r) => [r.id, r.progress.total, r.progress.percentDone, r.title]));
