@@ -32,6 +32,7 @@ export class ScannedBead implements ElementRef {
   private parsed: Bead | undefined;
 
   private summaryValue: BeadSummary | undefined;
+  private summaryFrom: (() => BeadSummary) | undefined;
 
   constructor(
     readonly file: string,
@@ -45,8 +46,6 @@ export class ScannedBead implements ElementRef {
     if (typeof summary === 'function') this.summaryFrom = summary;
     else this.summaryValue = summary;
   }
-
-  private summaryFrom: (() => BeadSummary) | undefined;
 
   get summary(): BeadSummary {
     this.summaryValue ??= this.summaryFrom!();

@@ -2,7 +2,6 @@
 // text: an unchanged bead is not counted again, and a run whose beads are all known never loads the tokenizer.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { textKey } from '../beads/text.js';
 import { writeFileAtomicSync } from '../util/atomic-write.js';
 import { countTokens, tokenizerId } from './tokenizer.js';
 
@@ -10,9 +9,7 @@ export const TOKEN_CACHE_NAME = 'gth-token-counts.json';
 const VERSION = 2;
 
 export interface CachingCounter {
-  /** Tokens of `text`: from the cache, or counted (and remembered) on a miss. A plain function: pass it on as is. */
-  count: (text: string) => number;
-  /** Tokens of the text whose textKey is `key` (the scan index keeps it): the text is made only on a miss. */
+  /** Tokens of the text whose textKey is `key` (the scan index keeps it): from the cache, or made and counted (and remembered) on a miss. */
   countKeyed: (key: string, text: () => string) => number;
   /** Writes the counts this run used (older ones are dropped, so the file tracks the queue); best effort. */
   save: () => void;
@@ -37,7 +34,6 @@ export function cachingCounter(dir: string | null, count: (text: string) => numb
     return n;
   };
   return {
-    count: (text) => countKeyed(textKey(text), () => text),
     countKeyed,
     save: () => {
       if (!file || (misses === 0 && used.size === known.size)) return;
