@@ -1,7 +1,10 @@
 // Output helpers shared by commands: JSON for scripts, aligned tables for people.
 export function printJson(value: unknown): void {
-  process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+  process.stdout.write(jsonText(value));
 }
+
+/** What printJson prints, for a command that also keeps it. */
+export const jsonText = (value: unknown): string => `${JSON.stringify(value, null, 2)}\n`;
 
 /** Columns padded to their widest cell, two spaces apart. One pass for the widths, one for the lines: plans print 10,000 rows. */
 export function formatTable(headers: string[], rows: (string | number)[][]): string {

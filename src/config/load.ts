@@ -18,10 +18,15 @@ export class ConfigError extends GthError {
   }
 }
 
-/** Finds the config: explicit path, then $GTH_CONFIG, then ./gastown.yml; none means built-in defaults. */
-export function loadRawConfig(path?: string, env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): RawConfig {
+/** The config file to read: explicit path, then $GTH_CONFIG, then ./gastown.yml (which may not exist). */
+export function configPath(path?: string, env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): { file: string; explicit: boolean } {
   const explicit = path ?? env.GTH_CONFIG;
-  const file = explicit ? resolve(cwd, explicit) : resolve(cwd, 'gastown.yml');
+  return { file: resolve(cwd, explicit || 'gastown.yml'), explicit: Boolean(explicit) };
+}
+
+/** Reads the config (see configPath); none at ./gastown.yml means built-in defaults. */
+export function loadRawConfig(path?: string, env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): RawConfig {
+  const { file, explicit } = configPath(path, env, cwd);
   if (!existsSync(file)) {
     if (explicit) throw new ConfigError(`config file not found: ${file}`);
     return { file: null, data: {} };

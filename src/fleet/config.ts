@@ -15,6 +15,8 @@ export interface FleetConfig {
   switcher: SwitcherConfig;
   /** Where the catalog came from, for messages. */
   catalogSource: string;
+  /** The catalogFile it was read from, if any. */
+  catalogFile?: string;
 }
 
 /** Reads a catalog YAML file: a list of models, or a mapping with a `catalog` (or `models`) list. */
@@ -46,6 +48,7 @@ export function loadFleetConfig(raw: RawConfig, cwd = process.cwd()): FleetConfi
   const hardware = attempt(() => configSection(raw, 'hardware', HardwareProfile, {}));
   const switcher = attempt(() => configSection(raw, 'switcher', SwitcherConfig, {}));
   let catalogSource = 'built-in catalog';
+  let catalogFile: string | undefined;
   const catalog = attempt(() => {
     if ('catalog' in raw.data) {
       catalogSource = `${where}: catalog`;
@@ -55,6 +58,7 @@ export function loadFleetConfig(raw: RawConfig, cwd = process.cwd()): FleetConfi
       const rel = configSection(raw, 'catalogFile', z.string().min(1));
       const file = resolve(raw.file ? dirname(raw.file) : cwd, rel);
       catalogSource = file;
+      catalogFile = file;
       return loadCatalogFile(file);
     }
     return Catalog.parse(DEFAULT_CATALOG_INPUT);
@@ -64,5 +68,5 @@ export function loadFleetConfig(raw: RawConfig, cwd = process.cwd()): FleetConfi
   }
   // Each section repeats the file's unknown-key lines: keep one of each.
   if (problems.length || !hardware || !switcher || !catalog) throw new ConfigError([...new Set(problems.join('\n').split('\n'))].join('\n'));
-  return { hardware, catalog, switcher, catalogSource };
+  return { hardware, catalog, switcher, catalogSource, ...(catalogFile ? { catalogFile } : {}) };
 }

@@ -2,10 +2,11 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { z } from 'zod';
-import { scanBeads } from '../beads/scan.js';
+import { scanBeads, type ScanResult } from '../beads/scan.js';
+import type { PlanInputPaths } from './plan-answer.js';
 import { beadText } from '../beads/text.js';
 import { GthError } from '../util/errors.js';
-import { ConfigError, loadRawConfig, parseJsonFile, validateFile } from '../config/load.js';
+import { ConfigError, configPath, loadRawConfig, parseJsonFile, validateFile } from '../config/load.js';
 import { UsageError } from '../util/errors.js';
 import type { Logger } from 'pino';
 import type { FleetPlan } from './plan-schema.js';
@@ -39,6 +40,10 @@ export interface PlanRunOptions {
   env?: NodeJS.ProcessEnv;
   cwd?: string;
   logger?: Logger;
+  /** The beads already scanned (gth plan looks up a kept answer by the scan's generation first). */
+  scan?: ScanResult;
+  /** Told which files and folders the plan reads, after the config and before any of them (plan-answer.ts). */
+  onInputs?: (paths: PlanInputPaths) => void;
 }
 
 export interface PlanRun {
@@ -91,10 +96,18 @@ export async function runPlan(o: PlanRunOptions = {}): Promise<PlanRun> {
   const started = Date.now();
   const raw = loadRawConfig(o.configFile, env, cwd);
   const stateDir = loadRuntimeSettings(raw, env, cwd).stateDir;
+  const fleet = loadFleetConfig(raw, cwd);
+  const modelsDir = resolve(cwd, fleet.hardware.modelsDir);
+  o.onInputs?.({
+    configFile: configPath(o.configFile, env, cwd).file,
+    catalogFile: fleet.catalogFile ?? null,
+    measuredFile: o.measuredFile ? resolve(cwd, o.measuredFile) : null,
+    stateDir,
+    modelsDir,
+  });
   // The latest `gth eval` results flag hallucinating models and put the best model per token band first.
-  const config = fleetWithEvalFeedback(loadFleetConfig(raw, cwd), raw, stateDir);
+  const config = fleetWithEvalFeedback(fleet, raw, stateDir);
   // GGUF headers on disk beat catalog numbers.
-  const modelsDir = resolve(cwd, config.hardware.modelsDir);
   const fromHeaders: string[] = [];
   const catalog = await Promise.all(
     config.catalog.map(async (m) => {
@@ -133,7 +146,7 @@ export async function runPlan(o: PlanRunOptions = {}): Promise<PlanRun> {
     if (!existsSync(dir)) throw new UsageError(`--beads: folder not found: ${dir}`);
     source = `beads in ${dir}`;
     // The scan index's summaries hold all that planning reads: no bead is parsed whole unless its text must be counted.
-    const { beads, problems } = await scanBeads(dir, { bytes: false });
+    const { beads, problems } = o.scan ?? (await scanBeads(dir, { bytes: false }));
     if (problems.length) throw new GthError(problems.map((p) => p.message).join('\n'));
     // Token counts kept where the bead scan keeps its cache (the town's .git folder): a re-plan counts only changed beads.
     const counter = cachingCounter(indexDirFor(dir));

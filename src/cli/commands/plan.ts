@@ -1,8 +1,7 @@
 // `gth plan`: which local model serves each bead, with exact llama-server command lines, waves and budgets.
+import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { runPlan } from '../../fleet/plan-run.js';
-import { PLAN_EXPLANATION, renderPlan } from '../../fleet/render.js';
-import { printJson } from '../output.js';
+import { jsonText } from '../output.js';
 
 interface PlanFlags {
   beads?: string;
@@ -24,13 +23,31 @@ export function register(program: Command): void {
     .option('--json', 'print the FleetPlan as JSON on stdout')
     .option('--explain', 'after the plan, explain slot, schedule, KV cache, -ngl and --n-cpu-moe in plain words')
     .action(async (flags: PlanFlags) => {
-      const run = await runPlan({ beadsDir: flags.beads, rigDir: flags.rig, configFile: flags.config, measuredFile: flags.measured });
-      if (flags.json) {
-        printJson(run.plan);
-        return;
+      // A re-plan of an unchanged town prints the plan kept for it (plan-answer.ts): the planner is not even loaded.
+      // A --rig plan reads the rig's files, which are not among the inputs kept plans are checked against.
+      let kept = null;
+      if (flags.beads && !flags.rig) {
+        const { openKeptPlan, planAnswerKey } = await import('../../fleet/plan-answer.js');
+        const key = planAnswerKey({ beads: flags.beads, config: flags.config ?? null, measured: flags.measured ?? null, json: Boolean(flags.json), explain: Boolean(flags.explain) }, process.cwd(), process.env);
+        kept = await openKeptPlan(resolve(flags.beads), key);
+        if (kept.answer) {
+          process.stdout.write(kept.answer);
+          return;
+        }
       }
-      const headers = run.fromHeaders.length ? `; GGUF headers read for ${run.fromHeaders.join(', ')}` : '';
-      process.stdout.write(`${renderPlan(run.plan, run.config.hardware, `${run.source}, catalog: ${run.config.catalogSource}${headers}`)}\n`);
-      if (flags.explain) process.stdout.write(`\n${PLAN_EXPLANATION}\n`);
+      const [{ runPlan }, { PLAN_EXPLANATION, renderPlan }] = await Promise.all([import('../../fleet/plan-run.js'), import('../../fleet/render.js')]);
+      const run = await runPlan({
+        beadsDir: flags.beads, rigDir: flags.rig, configFile: flags.config, measuredFile: flags.measured,
+        ...(kept ? { scan: kept.scan, onInputs: kept.noteInputs } : {}),
+      });
+      let text: string;
+      if (flags.json) text = jsonText(run.plan);
+      else {
+        const headers = run.fromHeaders.length ? `; GGUF headers read for ${run.fromHeaders.join(', ')}` : '';
+        text = `${renderPlan(run.plan, run.config.hardware, `${run.source}, catalog: ${run.config.catalogSource}${headers}`)}\n`;
+        if (flags.explain) text += `\n${PLAN_EXPLANATION}\n`;
+      }
+      process.stdout.write(text);
+      kept?.save(text);
     });
 }

@@ -10,6 +10,7 @@ import { GTH_MAIN, TSX_LOADER, repoRoot } from '../../support/cli.js';
 import { TOKEN_CACHE_NAME } from '../../../src/fleet/token-cache.js';
 import { INDEX_NAME } from '../../../src/beads/scan-index.js';
 import { RACY_MS } from '../../../src/beads/scan.js';
+import { VIEWS_DIR } from '../../../src/beads/bead-views.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 const tmp = mkdtempSync(join(tmpdir(), 'gth-plan-lazy-'));
@@ -61,6 +62,8 @@ describe('gth plan start-up', () => {
     await sleep(RACY_MS + 100);
     await plan('indexing', ['--json']);
     expect(readFileSync(join(town, '.git', INDEX_NAME), 'utf8')).toContain('"textKey"');
+    // Without the plan kept for these beads (plan-answer.ts), which would be printed instead.
+    rmSync(join(town, '.git', VIEWS_DIR), { recursive: true, force: true });
     const indexed = await plan('indexed', ['--json']);
     expect(indexed.stdout).toBe(cold.stdout);
   });
