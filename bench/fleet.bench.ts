@@ -7,7 +7,7 @@ import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execFileSync } from 'node:child_process';
 import type { BenchResult } from './run.js';
-import { timeNode } from './whole-process.js';
+import { type ProcessTime, timeNode } from './whole-process.js';
 import { Bead, type Role } from '../src/beads/schema.js';
 import { BeadStore } from '../src/beads/store.js';
 import { loadFleetConfig } from '../src/fleet/config.js';
@@ -78,13 +78,26 @@ async function wholeProcess(): Promise<BenchResult[]> {
     const help = timeNode([built, '--help'], 5);
     // The first run reads every file and counts every bead's tokens; it leaves the bead index and token counts
     // in the town's .git folder, which the next runs (a re-plan of the same queue) use.
+    // Once the files are out of the racy window and indexed, an unchanged town's re-plan is the kept plan
+    // (src/fleet/plan-answer.ts), checked against every input.
     const plan = timeNode([built, 'plan', '--beads', 'beads'], 6, { cwd: town, env });
+    // After an edit the plan is made: one bead read, the rest from the index's summaries and the token counts.
+    const store = new BeadStore({ dir: join(town, 'beads'), prefix: 'bn', env: {} });
+    const edited: ProcessTime[] = [];
+    for (let i = 0; i < 3; i++) {
+      await store.update('bn-42', (b) => {
+        b.title = `edited ${i}`;
+      });
+      edited.push(timeNode([built, 'plan', '--beads', 'beads'], 1, { cwd: town, env }));
+    }
     const beside = `node start-up alone: ${node.wallMs.toFixed(0)} ms wall, ${node.cpuMs.toFixed(0)} ms CPU`;
     return [
       { name: `gth --help, whole process, wall clock best of 5 (${beside})`, value: help.wallMs, unit: 'ms', target: 250 },
       { name: 'gth --help, whole process, CPU time (user+sys), least of 5', value: help.cpuMs, unit: 'ms' },
-      { name: `gth plan on 10,000 bead files, whole process, wall clock best of 5 re-plans (${beside})`, value: Math.min(...plan.walls.slice(1)), unit: 'ms', target: 300 },
-      { name: 'gth plan on 10,000 bead files, whole process, CPU time (user+sys), least of 5 re-plans', value: Math.min(...plan.cpus.slice(1)), unit: 'ms' },
+      { name: `gth plan on 10,000 bead files, whole process, wall clock best of 5 re-plans of the unchanged town (the kept plan; ${beside})`, value: Math.min(...plan.walls.slice(1)), unit: 'ms', target: 300 },
+      { name: 'gth plan on 10,000 bead files, whole process, CPU time (user+sys), least of 5 re-plans of the unchanged town', value: Math.min(...plan.cpus.slice(1)), unit: 'ms' },
+      { name: 'gth plan on 10,000 bead files just after one bead was edited (planned), whole process, wall clock best of 3', value: Math.min(...edited.map((t) => t.wallMs)), unit: 'ms' },
+      { name: 'gth plan on 10,000 bead files just after one bead was edited (planned), CPU time (user+sys), least of 3', value: Math.min(...edited.map((t) => t.cpuMs)), unit: 'ms' },
       { name: 'gth plan on 10,000 bead files, first run (fills the bead index and token counts): wall clock', value: plan.walls[0]!, unit: 'ms' },
       { name: 'gth plan on 10,000 bead files, first run: CPU time (user+sys)', value: plan.cpus[0]!, unit: 'ms' },
     ];
