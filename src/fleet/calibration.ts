@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { parseJsonFile, validateFile } from '../config/load.js';
 import { writeFileAtomicSync } from '../util/atomic-write.js';
 import { CacheType } from './plan-schema.js';
+import { threadsInArgs } from './command-line.js';
 import type { HardwareProfile } from './hardware.js';
 import type { ModelEntry, Speed } from './catalog-schema.js';
 import type { Rule } from './switcher-schema.js';
@@ -78,12 +79,6 @@ export function writeCalibration(stateDir: string, c: Calibration): string {
 
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
-/** The --threads a run's llama-server had, or undefined when its args do not say. */
-function threadsOfRun(r: CalibrationRun): number | undefined {
-  const i = r.args.indexOf('--threads');
-  const n = i >= 0 ? Number(r.args[i + 1]) : NaN;
-  return Number.isInteger(n) && n > 0 ? n : undefined;
-}
 
 /** A measured speed with the thread count it was measured at (so the planner can scale it to the cores a server gets). */
 export type CalibratedSpeed = Speed & { threads?: number };
@@ -104,7 +99,7 @@ export function calibratedSpeeds(c: Calibration | null, catalog: readonly ModelE
     if (!runs.length) continue;
     out[m.name] = { gen: median(runs.map((r) => r.genTokensPerSecond!)), prompt: median(runs.map((r) => r.promptTokensPerSecond!)) };
     // Known only when every run used the same count.
-    const threads = new Set(runs.map(threadsOfRun));
+    const threads = new Set(runs.map((r) => threadsInArgs(r.args)));
     const [only] = threads;
     if (threads.size === 1 && only !== undefined) out[m.name]!.threads = only;
   }

@@ -12,6 +12,15 @@ export interface CommandInput {
 }
 
 /** Arguments without binary, --host, --port and --api-key (the runtime adds those). */
+/** The threads (`--threads` or `-t`, the last one given, as llama.cpp reads them) of a llama-server argument list. */
+export function threadsInArgs(args: readonly string[]): number | undefined {
+  let n = NaN;
+  args.forEach((a, i) => {
+    if (a === '--threads' || a === '-t') n = Number(args[i + 1]);
+  });
+  return Number.isInteger(n) && n > 0 ? n : undefined;
+}
+
 export function llamaServerArgs(c: CommandInput): string[] {
   const { shape } = c;
   const args = [

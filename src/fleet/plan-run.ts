@@ -28,7 +28,7 @@ import { readUnhealthyModels } from '../runtime/state-store.js';
 
 /** `{ "model": { gen, prompt } }`, or the runtime's `{ models: { "model": { gen, prompt, ... } } }`. */
 export const MeasuredFile = z.union([
-  z.strictObject({ models: z.record(z.string(), z.looseObject({ gen: Speed.shape.gen, prompt: Speed.shape.prompt })) }),
+  z.strictObject({ models: z.record(z.string(), z.looseObject({ gen: Speed.shape.gen, prompt: Speed.shape.prompt, threads: z.int().positive().optional() })) }),
   z.record(z.string(), Speed),
 ]);
 
@@ -61,10 +61,10 @@ export function readMeasured(file: string, config: FleetConfig): Measured {
   const runtimeShape = typeof data === 'object' && data !== null && 'models' in data;
   // Checked against the one shape it claims to be, so the errors are about that shape (not a union's).
   const parsed = validateFile(file, runtimeShape ? MeasuredFile.options[0] : MeasuredFile.options[1], data);
-  const raw: Record<string, { gen: number; prompt: number }> = 'models' in parsed ? (parsed.models as Record<string, { gen: number; prompt: number }>) : (parsed as Measured);
+  const raw: Record<string, { gen: number; prompt: number; threads?: number }> = 'models' in parsed ? (parsed.models as Record<string, { gen: number; prompt: number; threads?: number }>) : (parsed as Measured);
   const problems = checkMeasured(raw, config.catalog);
   if (problems.length) throw new ConfigError(problems.map((p) => `${file}: ${p}`).join('\n'));
-  return Object.fromEntries(Object.entries(raw).map(([k, v]) => [k, { gen: v.gen, prompt: v.prompt }]));
+  return Object.fromEntries(Object.entries(raw).map(([k, v]) => [k, { gen: v.gen, prompt: v.prompt, ...(v.threads ? { threads: v.threads } : {}) }]));
 }
 
 /** What the runtime learnt: measured speeds (positive, catalog models only) and models it marked unhealthy. */

@@ -269,7 +269,7 @@ export function planBeads<B extends PlanBead>(beads: readonly B[], cfg: FleetCon
   for (const s of servers) {
     if (s.shape.nCpuMoe > 0) warnings.push(`${s.model.name}: experts of ${s.shape.nCpuMoe} layers stay in RAM (--n-cpu-moe), so each token reads them over system memory (${s.speed.gen} tok/s ${s.speedSource})`);
     if (s.device === 'cpu' && s.speedSource === 'measured' && !s.measuredThreads) {
-      warnings.push(`${s.model.name}: decode ${s.speed.gen} tok/s was measured at an unknown thread count (the runtime does not record it), so it is used as is for the ${s.threads} threads the plan gives it and is not scaled when its cores change`);
+      warnings.push(`${s.model.name}: decode ${s.speed.gen} tok/s was measured at an unknown thread count (a speeds file from before the runtime recorded it), so it is used as is for the ${s.threads} threads the plan gives it and is not scaled when its cores change`);
     }
   }
   // Built to the FleetPlan type directly: a zod pass over 10,000 assignments would cost a fifth of the time budget.

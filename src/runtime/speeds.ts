@@ -10,6 +10,8 @@ const SpeedRecord = z.object({
   /** Generated tokens the figure is based on (more tokens = more trustworthy). */
   tokens: z.number().nonnegative(),
   device: z.enum(['gpu', 'cpu']),
+  /** The server's --threads: a CPU figure is scaled by the planner to the threads a server gets. Absent in older files. */
+  threads: z.int().positive().optional(),
   updatedAt: z.string(),
 });
 const SpeedsFile = z.object({ models: z.record(z.string(), SpeedRecord) });
@@ -18,11 +20,11 @@ export type SpeedRecord = z.infer<typeof SpeedRecord>;
 
 export const speedsFile = (stateDir: string): string => join(stateDir, 'measured-speeds.json');
 
-/** Measured speeds per model name: `gen` = generation tokens/s, `prompt` = prompt tokens/s. */
-export function readMeasuredSpeeds(stateDir: string): Record<string, { gen: number; prompt: number }> {
+/** Measured speeds per model name: `gen` = generation tokens/s, `prompt` = prompt tokens/s, at `threads` when known. */
+export function readMeasuredSpeeds(stateDir: string): Record<string, { gen: number; prompt: number; threads?: number }> {
   const file = readJson(speedsFile(stateDir), SpeedsFile);
-  const out: Record<string, { gen: number; prompt: number }> = {};
-  for (const [model, r] of Object.entries(file?.models ?? {})) out[model] = { gen: r.gen, prompt: r.prompt };
+  const out: Record<string, { gen: number; prompt: number; threads?: number }> = {};
+  for (const [model, r] of Object.entries(file?.models ?? {})) out[model] = { gen: r.gen, prompt: r.prompt, ...(r.threads ? { threads: r.threads } : {}) };
   return out;
 }
 
@@ -37,19 +39,21 @@ export interface SpeedSample {
   prompt: number;
   /** Tokens generated in that interval (the delta of llamacpp:tokens_predicted_total). */
   genTokens: number;
+  /** The server's --threads, when its arguments say. */
+  threads?: number;
 }
 
 /** Older samples weigh at most this many tokens, so a changed setup shows up within a few runs. */
 const MAX_WEIGHT_TOKENS = 20_000;
 
 /**
- * Folds a sample into the stored figure as a token-weighted average (a run measured on the
- * other device replaces it). Intervals without generated tokens carry no speed: null.
+ * Folds a sample into the stored figure as a token-weighted average (a run measured on the other device, or
+ * with another thread count, replaces it). Intervals without generated tokens carry no speed: null.
  */
 function foldSample(file: SpeedsFile, model: string, device: 'gpu' | 'cpu', sample: SpeedSample, now: Date): SpeedsFile | null {
   if (sample.genTokens <= 0 || sample.gen <= 0) return null;
   const prev = file.models[model];
-  const same = prev && prev.device === device;
+  const same = prev && prev.device === device && prev.threads === sample.threads;
   const w = same ? Math.min(prev.tokens, MAX_WEIGHT_TOKENS) : 0;
   const mix = (old: number, cur: number): number => (w > 0 && old > 0 ? (old * w + cur * sample.genTokens) / (w + sample.genTokens) : cur);
   const record: SpeedRecord = {
@@ -57,6 +61,7 @@ function foldSample(file: SpeedsFile, model: string, device: 'gpu' | 'cpu', samp
     prompt: sample.prompt > 0 ? mix(prev?.prompt ?? 0, sample.prompt) : same ? prev.prompt : 0,
     tokens: (same ? prev.tokens : 0) + sample.genTokens,
     device,
+    ...(sample.threads ? { threads: sample.threads } : {}),
     updatedAt: now.toISOString(),
   };
   return { models: { ...file.models, [model]: record } };

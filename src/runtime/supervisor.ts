@@ -16,6 +16,7 @@ import { decideAfterCrash } from './restart-policy.js';
 import { buildLaunch } from './server-args.js';
 import { ServerProcess, type ExitInfo } from './server-process.js';
 import { recordMeasuredSpeedAsync } from './speeds.js';
+import { threadsInArgs } from '../fleet/command-line.js';
 import { stopRecordedServers } from './control.js';
 import {
   isAlive, logFile, readHealth, readPressure, readSupervisorState, removeServerState, removeSupervisorState,
@@ -347,7 +348,7 @@ export class Supervisor extends EventEmitter {
       const genTokens = Math.max(0, metrics.tokensPredictedTotal - m.lastPredictedTotal);
       m.lastPredictedTotal = metrics.tokensPredictedTotal;
       await recordMeasuredSpeedAsync(this.s.stateDir, m.plan.model, m.state.device, {
-        gen: metrics.predictedTokensPerSecond, prompt: metrics.promptTokensPerSecond, genTokens,
+        gen: metrics.predictedTokensPerSecond, prompt: metrics.promptTokensPerSecond, genTokens, threads: threadsInArgs(m.plan.args),
       });
     } catch (err) {
       this.log.warn({ server: m.plan.id, err: (err as Error).message }, 'metrics scrape failed');

@@ -40,7 +40,8 @@ describe('supervisor lifecycle', () => {
     expect(log).toContain('-ctk q8_0 -ctv q4_0 -fa on');
     expect(log).not.toContain(state!.apiKey); // the command line in the log masks the key
     await sup.scrapeAll();
-    expect(readMeasuredSpeeds(box.stateDir)).toEqual({ 'model-a': { gen: 37.5, prompt: 410 } });
+    // With the threads the server ran with (its `-t 2`), so the planner can scale a CPU figure to other cores.
+    expect(readMeasuredSpeeds(box.stateDir)).toEqual({ 'model-a': { gen: 37.5, prompt: 410, threads: 2 } });
     const pid = state!.pid!;
     await sup.shutdown();
     expect(alive(pid)).toBe(false);

@@ -26,6 +26,17 @@ describe('runPlan with the runtime state folder', () => {
     expect(plan.servers.some((s) => s.model === 'Qwen2.5-Coder-3B-Instruct')).toBe(false);
   });
 
+  it('scales a CPU figure the runtime measured at fewer threads to the threads the plan gives, and says nothing of unknown threads', async () => {
+    const stateDir = join(dir, 'state-threads');
+    recordMeasuredSpeed(stateDir, 'DeepSeek-R1-Distill-Qwen-32B', 'cpu', { gen: 1, prompt: 20, genTokens: 4000, threads: 2 });
+    const { plan } = await runPlan({ env: { GTH_STATE_DIR: stateDir }, cwd: dir });
+    const refinery = plan.servers.find((s) => s.roles.includes('refinery'))!;
+    expect(refinery.tokensPerSecondSource).toBe('measured');
+    expect(refinery.threads).toBeGreaterThan(2);
+    expect(refinery.tokensPerSecond).toBeCloseTo(Math.min(refinery.threads / 2, 3.9), 1);
+    expect(plan.warnings.join('\n')).not.toMatch(/unknown thread count/);
+  });
+
   it('lets --measured override the state folder and accepts the runtime file format', async () => {
     const file = join(dir, 'speeds.json');
     writeFileSync(file, JSON.stringify({ models: { 'SmolLM2-1.7B-Instruct': { gen: 22, prompt: 120, tokens: 10, device: 'cpu', updatedAt: 'x' } } }));

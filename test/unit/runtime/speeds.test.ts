@@ -31,6 +31,16 @@ describe('measured speeds', () => {
     expect(readSpeedRecords(d).smol).toMatchObject({ gen: 20, prompt: 200, device: 'cpu', tokens: 10 });
   });
 
+  it('keeps the thread count a figure was measured at, and starts afresh when the server ran with another', () => {
+    const d = dir();
+    recordMeasuredSpeed(d, 'r1', 'cpu', { gen: 2, prompt: 40, genTokens: 1000, threads: 6 });
+    recordMeasuredSpeed(d, 'r1', 'cpu', { gen: 3, prompt: 60, genTokens: 1000, threads: 6 });
+    expect(readMeasuredSpeeds(d).r1).toEqual({ gen: 2.5, prompt: 50, threads: 6 });
+    // Re-pinned to 4 cores: not averaged with the 6-thread figure.
+    recordMeasuredSpeed(d, 'r1', 'cpu', { gen: 1.6, prompt: 30, genTokens: 200, threads: 4 });
+    expect(readSpeedRecords(d).r1).toMatchObject({ gen: 1.6, prompt: 30, threads: 4, tokens: 200 });
+  });
+
   it('the supervisor\'s form (off the event loop) loses no sample when scrapes overlap', async () => {
     const d = dir();
     // A stop's last scrape and the periodic one at once: each must fold into the other's result, not the old file.
