@@ -55,7 +55,8 @@ export interface GpuSample {
   apps: ComputeApp[] | null;
 }
 
-const quote = (args: readonly string[]): string => args.map((a) => `'${a}'`).join(' ');
+/** Single-quoted for sh (a quote inside ends the quoting, is escaped, and starts it again). */
+const quote = (args: readonly string[]): string => args.map((a) => `'${a.replaceAll("'", "'\\''")}'`).join(' ');
 /**
  * One sample in shell: nvidia-smi ("$0") takes one query type per call, so a shell runs both and marks where each
  * part ends; a failed reading is marked with its exit status (127: no such command).

@@ -15,7 +15,7 @@ import { requestSwap, serveSwapRequests } from '../../runtime/swap-channel.js';
 import { isAlive, logsDir, readSupervisorState, runtimeDir, writeJsonAtomic } from '../../runtime/state-store.js';
 import { printJson, printTable } from '../output.js';
 import { loadFleetConfig } from '../../fleet/config.js';
-import { createLedgerMeter, powerSamplerFrom } from '../../cost/index.js';
+import { createLedgerMeter } from '../../cost/index.js';
 import { NvidiaSmi } from '../../runtime/gpu.js';
 import { EndpointConfig, checkExposure, resolveEndpointKeys, startFleetEndpoint, listModelNames, type FleetEndpoint } from '../../runtime/endpoint/index.js';
 import { CLIENT_TOOLS, clientSnippet, type ClientTool } from '../../runtime/endpoint/client-config.js';
@@ -184,7 +184,8 @@ async function upForeground(flags: UpFlags, settings: RuntimeSettings, servers: 
     if (settings.endpoint.enabled) {
       // Every planned server, not only this wave's: a request for another model loads it (swapping if needed).
       const raw = loadRawConfig(flags.config, process.env, process.cwd());
-      const meter = createLedgerMeter({ raw, logger: log, sampler: sup.gpu.available ? powerSamplerFrom(new NvidiaSmi(settings.nvidiaSmi)) : undefined });
+      // Power from one nvidia-smi poll loop while calls run (cost.powerSampler: none still turns it off).
+      const meter = createLedgerMeter({ raw, logger: log, ...(sup.gpu.available ? { pollGpu: new NvidiaSmi(settings.nvidiaSmi) } : {}) });
       const fleet = loadFleetConfig(raw);
       // The catalog models the plan left out but whose GGUF is here: a client may ask for any model it can load.
       const plans = [...all, ...standbyServers(all, fleet, (file) => existsSync(resolve(settings.modelsDir, file)))];
