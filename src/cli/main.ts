@@ -1,6 +1,11 @@
 #!/usr/bin/env node
 // Entry point of the `gth` binary.
-import { runCli } from './program.js';
+import module from 'node:module';
+
+// Node 22+ keeps the compiled code of the modules a run loads (in its own cache folder), so the next start skips
+// compiling them; Node 20 has no such cache. The program is imported after, so its modules are cached too.
+(module as { enableCompileCache?: () => unknown }).enableCompileCache?.();
+const { runCli } = await import('./program.js');
 
 // `gth plan | head`: a reader that stops early is not an error (git and coreutils stop quietly too).
 process.stdout.on('error', (err: NodeJS.ErrnoException) => {
