@@ -9,12 +9,12 @@ import { indexDirFor } from '../beads/scan-index.js';
 import { scanBeads, type ScanResult } from '../beads/scan.js';
 
 /**
- * A file (fingerprinted by its bytes), a folder (by every file's path, size, times and inode below it), or the
- * code's folder (the same, source maps left out).
+ * A file (fingerprinted by its bytes), a large file (by its size, times and inode: a GGUF whose header is read), a
+ * folder (by every file's path, size, times and inode below it), or the code's folder (the same, source maps left out).
  */
 export interface PlanInput {
   path: string;
-  kind: 'file' | 'tree' | 'code';
+  kind: 'file' | 'stamp' | 'tree' | 'code';
 }
 
 /** The files and folders a plan read besides the beads; runPlan names them before it reads any but the config. */
@@ -24,6 +24,8 @@ export interface PlanInputPaths {
   measuredFile: string | null;
   stateDir: string;
   modelsDir: string;
+  /** Each catalog model's GGUF path (a catalog may name files outside modelsDir). */
+  modelFiles: string[];
 }
 
 /** The code that plans and prints (dist/ or src/ beside this folder) and the package that pins its dependencies. */
@@ -31,7 +33,13 @@ const CODE_ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
 
 export function planInputs(p: PlanInputPaths): PlanInput[] {
   const files = [p.configFile, p.catalogFile, p.measuredFile, join(dirname(CODE_ROOT), 'package.json')].filter((f): f is string => f !== null);
-  return [...files.map((path) => ({ path, kind: 'file' as const })), { path: p.stateDir, kind: 'tree' }, { path: p.modelsDir, kind: 'tree' }, { path: CODE_ROOT, kind: 'code' }];
+  return [
+    ...files.map((path) => ({ path, kind: 'file' as const })),
+    ...p.modelFiles.map((path) => ({ path, kind: 'stamp' as const })),
+    { path: p.stateDir, kind: 'tree' },
+    { path: p.modelsDir, kind: 'tree' },
+    { path: CODE_ROOT, kind: 'code' },
+  ];
 }
 
 /**
@@ -53,6 +61,7 @@ const missing = (err: unknown): boolean => ['ENOENT', 'ENOTDIR'].includes((err a
 export function fingerprint(input: PlanInput): string {
   try {
     if (input.kind === 'file') return hash(readFileSync(input.path));
+    if (input.kind === 'stamp') return stampOf(statSync(input.path));
     const lines: string[] = [];
     walk(input.path, '', lines, input.kind === 'code' ? (name) => name.endsWith('.map') : () => false);
     return hash(lines.join('\n'));
@@ -61,6 +70,8 @@ export function fingerprint(input: PlanInput): string {
     throw err;
   }
 }
+
+const stampOf = (st: { size: number; mtimeMs: number; ctimeMs: number; ino: number }): string => `${st.size} ${st.mtimeMs} ${st.ctimeMs} ${st.ino}`;
 
 function walk(dir: string, rel: string, out: string[], skip: (name: string) => boolean): void {
   for (const e of readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
@@ -79,7 +90,7 @@ function walk(dir: string, rel: string, out: string[], skip: (name: string) => b
       throw err;
     }
     if (st.isDirectory()) walk(path, name, out, skip);
-    else out.push(`${name} ${st.size} ${st.mtimeMs} ${st.ctimeMs} ${st.ino}`);
+    else out.push(`${name} ${stampOf(st)}`);
   }
 }
 

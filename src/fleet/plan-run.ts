@@ -14,7 +14,7 @@ import { Speed } from './catalog-schema.js';
 import { loadFleetConfig, type FleetConfig } from './config.js';
 import { fleetWithEvalFeedback } from '../eval/feedback.js';
 import { checkMeasured } from './config-check.js';
-import { withHeader } from './gguf-arch.js';
+import { modelPath, withHeader } from './gguf-arch.js';
 import { applyCalibration, readCalibration } from './calibration.js';
 import { planBeads, planFleet } from './planner.js';
 import { loadRigTokens } from './rig-context.js';
@@ -104,6 +104,7 @@ export async function runPlan(o: PlanRunOptions = {}): Promise<PlanRun> {
     measuredFile: o.measuredFile ? resolve(cwd, o.measuredFile) : null,
     stateDir,
     modelsDir,
+    modelFiles: fleet.catalog.map((m) => modelPath(modelsDir, m.file)),
   });
   // The latest `gth eval` results flag hallucinating models and put the best model per token band first.
   const config = fleetWithEvalFeedback(fleet, raw, stateDir);

@@ -9,6 +9,9 @@ import { BeadStore } from '../../../src/beads/store.js';
 import { RACY_MS } from '../../../src/beads/scan.js';
 import { VIEWS_DIR } from '../../../src/beads/bead-views.js';
 import { gth, repoRoot } from '../../support/cli.js';
+import { writeGguf, type GgufValue } from '../../../src/fleet/gguf-writer.js';
+
+const u32 = (value: number): GgufValue => ({ type: 'u32', value });
 import { tempDir, initRepo } from '../../support/git.js';
 
 let root: string;
@@ -105,6 +108,20 @@ describe('gth plan keeps its printed plan', () => {
       await mkdir(join(root, 'models'), { recursive: true });
       await writeFile(join(root, 'models', 'notes.txt'), 'models go here\n');
     }, before, [], false);
+    // A GGUF the catalog names by an absolute path outside the models folder, appearing: its header is read.
+    const elsewhere = join(root, 'elsewhere', 'coder.gguf');
+    await writeFile(join(root, 'catalog.yml'), builtIn.replace('file: Qwen2.5-Coder-3B-Instruct-Q4_K_M.gguf', `file: ${elsewhere}`));
+    const named = await replansAfter(() => writeFile(join(root, 'gastown.yml'), 'catalogFile: catalog.yml\n'), before);
+    const withHeader = await replansAfter(async () => {
+      await mkdir(join(root, 'elsewhere'));
+      writeGguf(elsewhere, {
+        'general.architecture': { type: 'str', value: 'qwen2' },
+        'qwen2.block_count': u32(5), 'qwen2.context_length': u32(4096), 'qwen2.embedding_length': u32(64), 'qwen2.feed_forward_length': u32(256),
+        'qwen2.attention.head_count': u32(4), 'qwen2.attention.head_count_kv': u32(2),
+        'tokenizer.ggml.tokens': { type: 'str[]', value: ['<a>', '<b>', '<c>', '<d>'] },
+      }, [{ name: 'token_embd.weight', dims: [64, 4] }]);
+    }, named);
+    expect(withHeader).toMatch(/GGUF headers read for Qwen2\.5-Coder-3B-Instruct/);
   });
 
   it('keeps nothing for a plan that failed, and a broken config is reported, not served around', async () => {
