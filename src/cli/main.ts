@@ -5,7 +5,6 @@ import module from 'node:module';
 // Node 22+ keeps the compiled code of the modules a run loads (in its own cache folder), so the next start skips
 // compiling them; Node 20 has no such cache. The program is imported after, so its modules are cached too.
 (module as { enableCompileCache?: () => unknown }).enableCompileCache?.();
-const { runCli } = await import('./program.js');
 
 // `gth plan | head`: a reader that stops early is not an error (git and coreutils stop quietly too).
 process.stdout.on('error', (err: NodeJS.ErrnoException) => {
@@ -13,5 +12,12 @@ process.stdout.on('error', (err: NodeJS.ErrnoException) => {
   throw err;
 });
 
-const code = await runCli(process.argv.slice(2));
-process.exitCode = code;
+const argv = process.argv.slice(2);
+// A plain re-run of a read command whose answer is kept is printed before the command-line parser and the
+// command's modules load (kept-answers.ts); on a miss the command runs as always, with the scan already made.
+const early = argv[0] === 'plan' || argv[0] === 'bead' ? await import('./kept-answers.js') : null;
+if (early && (await early.serveKeptAnswer(argv))) process.exitCode = 0;
+else {
+  const { runCli } = await import('./program.js');
+  process.exitCode = await runCli(argv);
+}

@@ -105,9 +105,9 @@ export interface KeptPlan {
   save(answer: string): void;
 }
 
-/** Looks up the printed plan of the beads in `beadsDir` under `key`; on a miss, the plan made keeps its answer. */
-export async function openKeptPlan(beadsDir: string, key: string): Promise<KeptPlan> {
-  const scan = await scanBeads(beadsDir, { bytes: false });
+/** Looks up the printed plan of the beads in `beadsDir` (scanned now, or `scan`) under `key`; on a miss, the plan made keeps its answer. */
+export async function openKeptPlan(beadsDir: string, key: string, scanned?: ScanResult): Promise<KeptPlan> {
+  const scan = scanned ?? (await scanBeads(beadsDir, { bytes: false }));
   const indexDir = indexDirFor(beadsDir);
   let prints: [string, PlanInput['kind'], string][] | null = null;
   return {

@@ -11,12 +11,12 @@ import { BEAD_TYPES, ROLES, STATUSES, DEP_KINDS, TITLE_MAX, titleProblems, rigPa
 import { scanBeads, beadsJson, type ScannedBead } from '../../beads/scan.js';
 import { indexDirFor, type BeadSummary } from '../../beads/scan-index.js';
 import { readView, saveView } from '../../beads/bead-views.js';
-import { textKey } from '../../beads/text.js';
-import { readyBeads, convoyProgress, openBlockers } from '../../beads/graph.js';
+import { readyBeads, convoyProgress } from '../../beads/graph.js';
 import { assertBeadId } from '../../beads/ids.js';
 import { resolveTown } from '../../beads/town.js';
 import { writeFileAtomic } from '../../util/atomic-write.js';
 import { formatTable, printJson, printTable } from '../output.js';
+import { BEAD_HEADERS, beadRow, listKey, readyKey, takeScan } from '../kept-answers.js';
 import { UsageError, GthError } from '../../util/errors.js';
 
 interface TownOpts {
@@ -113,9 +113,9 @@ async function readConvoys(store: BeadStore): Promise<Convoy[]> {
 async function printAnswer(opts: TownOpts, key: string, json: boolean, make: (beads: ScannedBead[]) => string | Buffer): Promise<void> {
   const dir = join(townDir(opts), 'beads');
   const indexDir = indexDirFor(dir);
-  const viewKey = `${key} ${renderCode()}`;
-  let scan = await scanBeads(dir, { bytes: false });
-  const saved = readView(indexDir, scan.generation, viewKey);
+  // The early look at kept answers (main.ts) may have scanned already.
+  let scan = takeScan(dir) ?? (await scanBeads(dir, { bytes: false }));
+  const saved = readView(indexDir, scan.generation, key);
   if (saved) {
     process.stdout.write(saved);
     return;
@@ -124,14 +124,7 @@ async function printAnswer(opts: TownOpts, key: string, json: boolean, make: (be
   reportProblems(scan.problems);
   const answer = make(scan.beads);
   process.stdout.write(answer);
-  saveView(indexDir, scan.generation, viewKey, answer);
-}
-
-let renderHash: string | undefined;
-/** A hash of the code that renders list and ready answers (see printAnswer). */
-function renderCode(): string {
-  renderHash ??= textKey([beadRow, formatTable, beadsJson, readyBeads, openBlockers, BEAD_HEADERS].map(String).join('\n'));
-  return renderHash;
+  saveView(indexDir, scan.generation, key, answer);
 }
 
 /** printJson's output for JSON already rendered to bytes (the scan cache keeps each bead's JSON). */
@@ -143,10 +136,6 @@ function reportProblems(problems: readonly { message: string }[]): void {
   if (problems.length) process.exitCode = 1;
 }
 
-function beadRow(b: BeadSummary): (string | number)[] {
-  return [b.id, b.status, b.priority, b.type, b.role ?? '-', b.assignee?.agent ?? '-', b.title.slice(0, 60)];
-}
-const BEAD_HEADERS = ['id', 'status', 'pri', 'type', 'role', 'assignee', 'title'];
 
 function showBead(b: Bead): void {
   const lines = [
@@ -211,8 +200,7 @@ function registerBead(program: Command): void {
     .addOption(new Option('--role <role>', 'only this role').choices([...ROLES]))
     .option('--json', 'JSON output')
     .action(async (o) => {
-      const key = JSON.stringify(['bead list', o.status ?? null, o.convoy ?? null, o.role ?? null, Boolean(o.json)]);
-      await printAnswer(o, key, Boolean(o.json), (all) => {
+      await printAnswer(o, listKey(o), Boolean(o.json), (all) => {
         let beads = all;
         if (o.status) beads = beads.filter((b) => b.summary.status === o.status);
         if (o.convoy) beads = beads.filter((b) => b.summary.convoy === o.convoy);
@@ -271,8 +259,7 @@ function registerBead(program: Command): void {
     .option('--limit <n>', 'at most this many', parseIntFlag('--limit', 1, Number.MAX_SAFE_INTEGER))
     .option('--json', 'JSON output')
     .action(async (o) => {
-      const key = JSON.stringify(['bead ready', o.limit ?? null, Boolean(o.json)]);
-      await printAnswer(o, key, Boolean(o.json), (beads) => {
+      await printAnswer(o, readyKey(o), Boolean(o.json), (beads) => {
         const of = new Map(beads.map((b) => [b.summary, b]));
         let ready = readyBeads(beads.map((b) => b.summary));
         if (o.limit) ready = ready.slice(0, o.limit);

@@ -2,15 +2,7 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { jsonText } from '../output.js';
-
-interface PlanFlags {
-  beads?: string;
-  rig?: string;
-  config?: string;
-  measured?: string;
-  json?: boolean;
-  explain?: boolean;
-}
+import type { PlanFlags } from '../kept-answers.js';
 
 export function register(program: Command): void {
   program
@@ -27,9 +19,9 @@ export function register(program: Command): void {
       // A --rig plan reads the rig's files, which are not among the inputs kept plans are checked against.
       let kept = null;
       if (flags.beads && !flags.rig) {
-        const { openKeptPlan, planAnswerKey } = await import('../../fleet/plan-answer.js');
-        const key = planAnswerKey({ beads: flags.beads, config: flags.config ?? null, measured: flags.measured ?? null, json: Boolean(flags.json), explain: Boolean(flags.explain) }, process.cwd(), process.env);
-        kept = await openKeptPlan(resolve(flags.beads), key);
+        const [{ openKeptPlan }, { planKey, takeScan }] = await Promise.all([import('../../fleet/plan-answer.js'), import('../kept-answers.js')]);
+        const dir = resolve(flags.beads);
+        kept = await openKeptPlan(dir, planKey(flags, process.cwd(), process.env), takeScan(dir));
         if (kept.answer) {
           process.stdout.write(kept.answer);
           return;

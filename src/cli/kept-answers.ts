@@ -1,0 +1,105 @@
+// Printed answers kept between runs (`bead list` / `bead ready` per bead-index generation, `gth plan --beads` with
+// its inputs): their keys, and serving one before the command-line parser is loaded (main.ts), for plain command
+// lines only. Anything else goes to the commands, which read and save the same kept answers under the same keys.
+import { join, resolve } from 'node:path';
+import { readView } from '../beads/bead-views.js';
+import { openBlockers, readyBeads } from '../beads/graph.js';
+import { beadsJson, scanBeads, type ScanResult } from '../beads/scan.js';
+import { indexDirFor, type BeadSummary } from '../beads/scan-index.js';
+import { textKey } from '../beads/text.js';
+import { resolveTown } from '../beads/town.js';
+import { openKeptPlan, planAnswerKey } from '../fleet/plan-answer.js';
+import { formatTable } from './output.js';
+
+export function beadRow(b: BeadSummary): (string | number)[] {
+  return [b.id, b.status, b.priority, b.type, b.role ?? '-', b.assignee?.agent ?? '-', b.title.slice(0, 60)];
+}
+export const BEAD_HEADERS = ['id', 'status', 'pri', 'type', 'role', 'assignee', 'title'];
+
+let renderHash: string | undefined;
+/** A hash of the code that renders list and ready answers: an upgrade that prints differently never shows an old answer. */
+function renderCode(): string {
+  renderHash ??= textKey([beadRow, formatTable, beadsJson, readyBeads, openBlockers, BEAD_HEADERS].map(String).join('\n'));
+  return renderHash;
+}
+
+export const listKey = (o: { status?: string; convoy?: string; role?: string; json?: boolean }): string =>
+  `${JSON.stringify(['bead list', o.status ?? null, o.convoy ?? null, o.role ?? null, Boolean(o.json)])} ${renderCode()}`;
+export const readyKey = (o: { limit?: number; json?: boolean }): string => `${JSON.stringify(['bead ready', o.limit ?? null, Boolean(o.json)])} ${renderCode()}`;
+
+export interface PlanFlags {
+  beads?: string;
+  rig?: string;
+  config?: string;
+  measured?: string;
+  json?: boolean;
+  explain?: boolean;
+}
+export const planKey = (f: PlanFlags, cwd: string, env: NodeJS.ProcessEnv): string =>
+  planAnswerKey({ beads: f.beads, config: f.config ?? null, measured: f.measured ?? null, json: Boolean(f.json), explain: Boolean(f.explain) }, cwd, env);
+
+// The scan the early look made, for the command it hands over to on a miss (one scan per run, not two).
+let handed: { dir: string; scan: ScanResult } | undefined;
+/** The scan of `dir` made earlier in this run, if any (given once). */
+export function takeScan(dir: string): ScanResult | undefined {
+  const h = handed;
+  handed = undefined;
+  return h?.dir === dir ? h.scan : undefined;
+}
+
+/**
+ * `--name value` pairs and switches, each at most once, all known; null for anything else (`--x=y`, a value that
+ * looks like a flag, help, an unknown or repeated flag), which the command-line parser judges.
+ */
+function plainFlags(args: readonly string[], valued: readonly string[], switches: readonly string[]): Record<string, string | true> | null {
+  const out: Record<string, string | true> = {};
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    const name = a.slice(2);
+    if (!a.startsWith('--') || name in out) return null;
+    if (switches.includes(name)) out[name] = true;
+    else if (valued.includes(name)) {
+      const v = args[++i];
+      if (v === undefined || v.startsWith('-')) return null;
+      out[name] = v;
+    } else return null;
+  }
+  return out;
+}
+
+const str = (v: string | true | undefined): string | undefined => (typeof v === 'string' ? v : undefined);
+
+/** Prints the kept answer of a plain `bead list`, `bead ready` or `plan --beads` command line; false when it did not. */
+export async function serveKeptAnswer(argv: readonly string[], env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): Promise<boolean> {
+  try {
+    const answer = await keptAnswer(argv, env, cwd);
+    if (!answer) return false;
+    process.stdout.write(answer);
+    return true;
+  } catch {
+    return false; // the command says what is wrong
+  }
+}
+
+async function keptAnswer(argv: readonly string[], env: NodeJS.ProcessEnv, cwd: string): Promise<Buffer | null> {
+  const [a, b] = argv;
+  if (a === 'bead' && (b === 'list' || b === 'ready')) {
+    const f = plainFlags(argv.slice(2), b === 'list' ? ['dir', 'status', 'convoy', 'role'] : ['dir'], ['json']);
+    if (!f) return null;
+    const dir = join(resolveTown({ dir: str(f.dir) }, env, cwd), 'beads');
+    const scan = await scanBeads(dir, { bytes: false });
+    handed = { dir, scan };
+    const key = b === 'list' ? listKey({ status: str(f.status), convoy: str(f.convoy), role: str(f.role), json: f.json === true }) : readyKey({ json: f.json === true });
+    return readView(indexDirFor(dir), scan.generation, key);
+  }
+  if (a === 'plan') {
+    const f = plainFlags(argv.slice(1), ['beads', 'config', 'measured'], ['json', 'explain']);
+    if (!f || typeof f.beads !== 'string') return null;
+    const flags: PlanFlags = { beads: f.beads, config: str(f.config), measured: str(f.measured), json: f.json === true, explain: f.explain === true };
+    const dir = resolve(cwd, f.beads);
+    const kept = await openKeptPlan(dir, planKey(flags, cwd, env));
+    handed = { dir, scan: kept.scan };
+    return kept.answer;
+  }
+  return null;
+}
