@@ -48,8 +48,17 @@ export function headline(plan: FleetPlan): string {
   const cloud = plan.waves.reduce((s, w) => s + w.assignments.filter((a) => a.target === 'cloud').length, 0);
   const beads = plan.waves.reduce((s, w) => s + w.assignments.length, 0);
   const agents = (k: number): string => `${k} agent${k === 1 ? '' : 's'}`;
-  const minutes = Math.max(1, Math.round(plan.estWallSeconds / 60));
-  return `${agents(gpu)} at once on the GPU, ${agents(cpu)} on the CPU${cloud ? `, ${cloud} bead${cloud === 1 ? '' : 's'} in the cloud` : ''}: ${beads} bead${beads === 1 ? '' : 's'} in about ${minutes} minute${minutes === 1 ? '' : 's'}.`;
+  return `${agents(gpu)} at once on the GPU, ${agents(cpu)} on the CPU${cloud ? `, ${cloud} bead${cloud === 1 ? '' : 's'} in the cloud` : ''}: ${beads} bead${beads === 1 ? '' : 's'} in about ${roughDuration(plan.estWallSeconds)}.`;
+}
+
+/** A duration in the one unit a person would say: minutes up to 90, hours up to two days, then days. */
+export function roughDuration(seconds: number): string {
+  const unit = (n: number, what: string): string => `${n} ${what}${n === 1 ? '' : 's'}`;
+  const minutes = Math.max(1, Math.round(seconds / 60));
+  if (minutes <= 90) return unit(minutes, 'minute');
+  const hours = Math.round(seconds / 3600);
+  if (hours <= 48) return unit(hours, 'hour');
+  return unit(Math.round(seconds / 86400), 'day');
 }
 
 /** `gth plan --explain`: the words the plan uses, for someone who makes games rather than runs models. */

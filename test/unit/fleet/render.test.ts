@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { planFleet } from '../../../src/fleet/planner.js';
-import { concurrency, headline, PLAN_EXPLANATION, renderPlan } from '../../../src/fleet/render.js';
+import { concurrency, headline, PLAN_EXPLANATION, renderPlan, roughDuration } from '../../../src/fleet/render.js';
 import { bead, defaultConfig } from './helpers.js';
 
 describe('gth plan explains itself', () => {
@@ -21,13 +21,21 @@ describe('gth plan explains itself', () => {
     const cfg = defaultConfig();
     const beads = [...Array.from({ length: 3 }, (_, i) => bead(`ab-g${i}`, { tokenEstimate: 3000 })), bead('ab-r1', { role: 'refinery' })];
     const plan = planFleet(beads, cfg);
-    const minutes = Math.max(1, Math.round(plan.estWallSeconds / 60));
-    expect(headline(plan)).toBe(`3 agents at once on the GPU, 1 agent on the CPU: 4 beads in about ${minutes} minutes.`);
+    expect(headline(plan)).toBe(`3 agents at once on the GPU, 1 agent on the CPU: 4 beads in about ${roughDuration(plan.estWallSeconds)}.`);
     const text = renderPlan(plan, cfg.hardware, 'test');
     expect(text.split('\n')[0]).toBe(headline(plan));
     // Every server says where its speed came from, and the safety margin is stated.
     expect(text).toMatch(/decode [\d.]+ tok\/s per slot \(derived; bandwidth bound [\d.]+\)/);
     expect(text).toMatch(/256 MiB safety margin/);
+  });
+
+  it('says how long in the one unit a person would: minutes, then hours, then days', () => {
+    expect(roughDuration(20)).toBe('1 minute');
+    expect(roughDuration(45 * 60)).toBe('45 minutes');
+    expect(roughDuration(90 * 60)).toBe('90 minutes');
+    expect(roughDuration(91 * 60)).toBe('2 hours');
+    expect(roughDuration(30 * 3600)).toBe('30 hours');
+    expect(roughDuration(30203 * 60)).toBe('21 days');
   });
 
   it('explains slot, schedule, KV cache, -ngl and --n-cpu-moe', () => {
