@@ -6,6 +6,13 @@ import { describe, it } from 'vitest';
 
 export const LLAMA_PIN = '3.21.1';
 
+/**
+ * Request fields that keep the random-weights model to ASCII: left free, it samples byte tokens that do not form
+ * UTF-8, and this llama-server refuses such output with HTTP 500 ("does not match the expected peg-native format"),
+ * about 1 call in 10 (mid-stream too, where no client retries). A GBNF grammar is llama-server's own request field.
+ */
+export const ASCII_ONLY = { grammar: 'root ::= [a-zA-Z .,]+' } as const;
+
 export interface RealLlama {
   binary: string | null;
   vocab: string | null;

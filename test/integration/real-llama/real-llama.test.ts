@@ -16,7 +16,7 @@ import { z } from 'zod';
 import { Supervisor } from '../../../src/runtime/supervisor.js';
 import { fetchMetrics, fetchSlots } from '../../../src/runtime/probe.js';
 import { DEFAULT_TINY, makeTinyGguf, type TinyGguf } from '../../support/tiny-gguf.js';
-import { announceSkip, locateRealLlama } from './locate.js';
+import { ASCII_ONLY, announceSkip, locateRealLlama } from './locate.js';
 
 const real = locateRealLlama();
 announceSkip('real llama-server tier', real.skipReason);
@@ -71,7 +71,7 @@ describe.skipIf(real.skipReason !== null)(title, { timeout: 120_000 }, () => {
   });
 
   it('answers a plain chat completion with usage', async () => {
-    const r = await client.chat.completions.create({ model: MODEL, messages: [{ role: 'user', content: 'Say hello.' }], max_tokens: 8 });
+    const r = await client.chat.completions.create({ ...ASCII_ONLY, model: MODEL, messages: [{ role: 'user', content: 'Say hello.' }], max_tokens: 8 });
     expect(typeof r.choices[0]?.message.content).toBe('string');
     expect(r.usage?.completion_tokens).toBeGreaterThan(0);
     expect(r.usage?.completion_tokens).toBeLessThanOrEqual(8);
@@ -80,7 +80,7 @@ describe.skipIf(real.skipReason !== null)(title, { timeout: 120_000 }, () => {
 
   it('streams with usage in the last chunk', async () => {
     const stream = await client.chat.completions.create({
-      model: MODEL, stream: true, stream_options: { include_usage: true }, max_tokens: 6, messages: [{ role: 'user', content: 'Count.' }],
+      ...ASCII_ONLY, model: MODEL, stream: true, stream_options: { include_usage: true }, max_tokens: 6, messages: [{ role: 'user', content: 'Count.' }],
     });
     let chunks = 0;
     let usage: OpenAI.CompletionUsage | undefined;
@@ -108,8 +108,13 @@ describe.skipIf(real.skipReason !== null)(title, { timeout: 120_000 }, () => {
     const [ep] = readServerEndpoints(join(dir, 'state'));
     expect(ep).toMatchObject({ id: 'cpu-tiny', model: MODEL, baseUrl: `${state.url}/v1` });
     const provider = new OpenAICompatibleProvider({ baseUrl: ep!.baseUrl, apiKey: ep!.apiKey, model: MODEL, timeoutMs: 60_000, retry: RetryPolicy.parse({}) });
-    const streamed = await provider.chat({ messages: [{ role: 'user', content: 'Hi' }], maxTokens: 6, stream: true, meta: { role: 'polecat' } });
+    // Schema-constrained like the call after it: the random model left free may write bytes llama-server refuses
+    // mid-stream (see ASCII_ONLY), where nothing can retry.
+    const streamed = await provider.chat({
+      messages: [{ role: 'user', content: 'Hi' }], maxTokens: 48, stream: true, meta: { role: 'polecat' }, schema: z.object({ verdict: z.enum(['pass', 'fail']) }),
+    });
     expect(streamed.usage.completion).toBeGreaterThan(0);
+    expect(['pass', 'fail']).toContain(streamed.json?.verdict);
     const judged = await provider.chat({
       messages: [{ role: 'user', content: 'Verdict?' }], maxTokens: 48, meta: { role: 'refinery' },
       schema: z.object({ verdict: z.enum(['pass', 'fail']) }),
@@ -120,7 +125,7 @@ describe.skipIf(real.skipReason !== null)(title, { timeout: 120_000 }, () => {
   it('exposes /slots and /metrics, and the supervisor stores the measured speed', async () => {
     const slots = await fetchSlots(state.url, state.apiKey);
     expect(slots.map((s) => s.nCtx)).toEqual([1024, 1024]);
-    await client.chat.completions.create({ model: MODEL, messages: [{ role: 'user', content: 'Go on.' }], max_tokens: 8 });
+    await client.chat.completions.create({ ...ASCII_ONLY, model: MODEL, messages: [{ role: 'user', content: 'Go on.' }], max_tokens: 8 });
     await sup.scrapeAll();
     const speed = readMeasuredSpeeds(join(dir, 'state'))[MODEL];
     expect(speed?.gen).toBeGreaterThan(0);
@@ -172,7 +177,7 @@ describe.skipIf(real.skipReason !== null)(title, { timeout: 120_000 }, () => {
     const after = readServerStates(join(dir, 'state'))[0]!;
     expect(after.pid).not.toBe(state.pid);
     expect(after.restarts).toBe(1);
-    const r = await client.chat.completions.create({ model: MODEL, messages: [{ role: 'user', content: 'again' }], max_tokens: 4 });
+    const r = await client.chat.completions.create({ ...ASCII_ONLY, model: MODEL, messages: [{ role: 'user', content: 'again' }], max_tokens: 4 });
     expect(r.usage?.completion_tokens).toBeGreaterThan(0);
   });
 });
