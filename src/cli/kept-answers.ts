@@ -4,7 +4,7 @@
 import { join, resolve } from 'node:path';
 import { readView } from '../beads/bead-views.js';
 import { openBlockers, readyBeads } from '../beads/graph.js';
-import { beadsJson, scanBeads, type ScanResult } from '../beads/scan.js';
+import { beadsJson, scanBeads, type ScannedBead, type ScanResult } from '../beads/scan.js';
 import { indexDirFor, type BeadSummary } from '../beads/scan-index.js';
 import { textKey } from '../beads/text.js';
 import { resolveTown } from '../beads/town.js';
@@ -16,14 +16,42 @@ export function beadRow(b: BeadSummary): (string | number)[] {
 }
 export const BEAD_HEADERS = ['id', 'status', 'pri', 'type', 'role', 'assignee', 'title'];
 
+/** printJson's output for JSON already rendered to bytes (the scan cache keeps each bead's JSON). */
+const jsonLine = (json: Buffer): Buffer => Buffer.concat([json, Buffer.from('\n')]);
+const tableText = (rows: (string | number)[][]): string => `${formatTable(BEAD_HEADERS, rows)}\n`;
+
+export interface ListOptions {
+  status?: string;
+  convoy?: string;
+  role?: string;
+  json?: boolean;
+}
+/** `bead list`'s answer: the beads that pass the filters, oldest first. */
+export function listAnswer(all: ScannedBead[], o: ListOptions): string | Buffer {
+  let beads = all;
+  if (o.status) beads = beads.filter((b) => b.summary.status === o.status);
+  if (o.convoy) beads = beads.filter((b) => b.summary.convoy === o.convoy);
+  if (o.role) beads = beads.filter((b) => b.summary.role === o.role);
+  beads.sort((a, b) => a.summary.createdAt.localeCompare(b.summary.createdAt) || a.summary.id.localeCompare(b.summary.id));
+  return o.json ? jsonLine(beadsJson(beads)) : tableText(beads.map((b) => beadRow(b.summary)));
+}
+
+/** `bead ready`'s answer: open beads whose blockers are done, by priority then age. */
+export function readyAnswer(beads: ScannedBead[], o: { limit?: number; json?: boolean }): string | Buffer {
+  const of = new Map(beads.map((b) => [b.summary, b]));
+  let ready = readyBeads(beads.map((b) => b.summary));
+  if (o.limit) ready = ready.slice(0, o.limit);
+  return o.json ? jsonLine(beadsJson(ready.map((s) => of.get(s)!))) : tableText(ready.map(beadRow));
+}
+
 let renderHash: string | undefined;
-/** A hash of the code that renders list and ready answers: an upgrade that prints differently never shows an old answer. */
+/** A hash of the code that makes list and ready answers: an upgrade that prints differently never shows an old answer. */
 function renderCode(): string {
-  renderHash ??= textKey([beadRow, formatTable, beadsJson, readyBeads, openBlockers, BEAD_HEADERS].map(String).join('\n'));
+  renderHash ??= textKey([listAnswer, readyAnswer, jsonLine, tableText, beadRow, formatTable, beadsJson, readyBeads, openBlockers, BEAD_HEADERS].map(String).join('\n'));
   return renderHash;
 }
 
-export const listKey = (o: { status?: string; convoy?: string; role?: string; json?: boolean }): string =>
+export const listKey = (o: ListOptions): string =>
   `${JSON.stringify(['bead list', o.status ?? null, o.convoy ?? null, o.role ?? null, Boolean(o.json)])} ${renderCode()}`;
 export const readyKey = (o: { limit?: number; json?: boolean }): string => `${JSON.stringify(['bead ready', o.limit ?? null, Boolean(o.json)])} ${renderCode()}`;
 

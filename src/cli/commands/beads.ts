@@ -8,15 +8,15 @@ import { join, resolve } from 'node:path';
 import type { BeadStore } from '../../beads/store.js';
 import type { Bead, Convoy, Dependency, Status, DepKind } from '../../beads/schema.js';
 import { BEAD_TYPES, ROLES, STATUSES, DEP_KINDS, TITLE_MAX, titleProblems, rigPathProblem } from '../../beads/model.js';
-import { scanBeads, beadsJson, type ScannedBead } from '../../beads/scan.js';
+import { scanBeads, type ScannedBead } from '../../beads/scan.js';
 import { indexDirFor, type BeadSummary } from '../../beads/scan-index.js';
 import { readView, saveView } from '../../beads/bead-views.js';
-import { readyBeads, convoyProgress } from '../../beads/graph.js';
+import { convoyProgress } from '../../beads/graph.js';
 import { assertBeadId } from '../../beads/ids.js';
 import { resolveTown } from '../../beads/town.js';
 import { writeFileAtomic } from '../../util/atomic-write.js';
-import { formatTable, printJson, printTable } from '../output.js';
-import { BEAD_HEADERS, beadRow, listKey, readyKey, takeScan } from '../kept-answers.js';
+import { printJson, printTable } from '../output.js';
+import { BEAD_HEADERS, beadRow, listAnswer, listKey, readyAnswer, readyKey, takeScan } from '../kept-answers.js';
 import { UsageError, GthError } from '../../util/errors.js';
 
 interface TownOpts {
@@ -127,9 +127,6 @@ async function printAnswer(opts: TownOpts, key: string, json: boolean, make: (be
   saveView(indexDir, scan.generation, key, answer);
 }
 
-/** printJson's output for JSON already rendered to bytes (the scan cache keeps each bead's JSON). */
-const jsonLine = (json: Buffer): Buffer => Buffer.concat([json, Buffer.from('\n')]);
-const tableText = (rows: (string | number)[][]): string => `${formatTable(BEAD_HEADERS, rows)}\n`;
 
 function reportProblems(problems: readonly { message: string }[]): void {
   for (const p of problems) process.stderr.write(`gth: skipped: ${p.message}\n`);
@@ -200,14 +197,7 @@ function registerBead(program: Command): void {
     .addOption(new Option('--role <role>', 'only this role').choices([...ROLES]))
     .option('--json', 'JSON output')
     .action(async (o) => {
-      await printAnswer(o, listKey(o), Boolean(o.json), (all) => {
-        let beads = all;
-        if (o.status) beads = beads.filter((b) => b.summary.status === o.status);
-        if (o.convoy) beads = beads.filter((b) => b.summary.convoy === o.convoy);
-        if (o.role) beads = beads.filter((b) => b.summary.role === o.role);
-        beads.sort((a, b) => a.summary.createdAt.localeCompare(b.summary.createdAt) || a.summary.id.localeCompare(b.summary.id));
-        return o.json ? jsonLine(beadsJson(beads)) : tableText(beads.map((b) => beadRow(b.summary)));
-      });
+      await printAnswer(o, listKey(o), Boolean(o.json), (all) => listAnswer(all, o));
     });
 
   townOptions(bead.command('show').description('show one bead with its history').argument('<id>'))
@@ -259,12 +249,7 @@ function registerBead(program: Command): void {
     .option('--limit <n>', 'at most this many', parseIntFlag('--limit', 1, Number.MAX_SAFE_INTEGER))
     .option('--json', 'JSON output')
     .action(async (o) => {
-      await printAnswer(o, readyKey(o), Boolean(o.json), (beads) => {
-        const of = new Map(beads.map((b) => [b.summary, b]));
-        let ready = readyBeads(beads.map((b) => b.summary));
-        if (o.limit) ready = ready.slice(0, o.limit);
-        return o.json ? jsonLine(beadsJson(ready.map((s) => of.get(s)!))) : tableText(ready.map(beadRow));
-      });
+      await printAnswer(o, readyKey(o), Boolean(o.json), (beads) => readyAnswer(beads, o));
     });
 
   townOptions(bead.command('claim').description('move a ready bead to in_progress for one agent').argument('<id>'))
