@@ -1,7 +1,7 @@
 // Answers of read commands (the printed `bead list` / `bead ready`) kept per bead-index generation, in the town's
 // .git folder beside the index. A generation names one set of bead files with their stamps (scan.ts), so an answer
 // made from it stays true until a file changes, and then the scan gives another generation or none.
-import { closeSync, openSync, readdirSync, readSync, readFileSync, rmSync } from 'node:fs';
+import { closeSync, openSync, readdirSync, readSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { textKey } from './text.js';
 import { writeFileAtomicSync } from '../util/atomic-write.js';
@@ -12,17 +12,72 @@ const KEEP = 32;
 
 const fileFor = (indexDir: string, key: string): string => join(indexDir, VIEWS_DIR, textKey(key));
 
+// The first line is the generation, then the key (a hash collision between keys must not serve another view).
+const headFor = (generation: string, key: string): Buffer => Buffer.from(`${generation} ${JSON.stringify(key)}\n`);
+
 /** The answer saved for `key` under `generation`, or null (none, another generation, unreadable). */
 export function readView(indexDir: string | null, generation: string | null, key: string): Buffer | null {
   if (!indexDir || !generation) return null;
   try {
     const buf = readFileSync(fileFor(indexDir, key));
-    const eol = buf.indexOf(10);
-    // The first line is the generation, then the key (a hash collision between keys must not serve another view).
-    const want = Buffer.from(`${generation} ${JSON.stringify(key)}`);
-    return eol === want.length && buf.subarray(0, eol).equals(want) ? buf.subarray(eol + 1) : null;
+    const want = headFor(generation, key);
+    return buf.length >= want.length && buf.subarray(0, want.length).equals(want) ? buf.subarray(want.length) : null;
   } catch {
     return null;
+  }
+}
+
+const CHUNK = 1 << 20;
+
+/**
+ * Writes the answer saved for `key` under `generation` to `fd` (stdout) through one reused buffer, without holding it
+ * whole: a `--json` list of 10,000 beads is 11 MB, and reading it into fresh memory cost more than the rest of the
+ * run. False when there is none (nothing written); an error once writing began (EPIPE: the reader left) is thrown.
+ */
+export function writeView(indexDir: string | null, generation: string | null, key: string, fd = 1): boolean {
+  if (!indexDir || !generation) return false;
+  const want = headFor(generation, key);
+  const buf = Buffer.allocUnsafe(Math.max(CHUNK, want.length));
+  let file: number;
+  let n: number;
+  try {
+    file = openSync(fileFor(indexDir, key), 'r');
+  } catch {
+    return false;
+  }
+  try {
+    try {
+      n = readSync(file, buf, 0, buf.length, 0);
+    } catch {
+      return false;
+    }
+    if (n < want.length || !buf.subarray(0, want.length).equals(want)) return false;
+    let pos = n;
+    let from = want.length;
+    while (n > 0) {
+      writeAll(fd, buf, from, n - from);
+      from = 0;
+      n = readSync(file, buf, 0, buf.length, pos);
+      pos += n;
+    }
+    return true;
+  } finally {
+    closeSync(file);
+  }
+}
+
+const pause = new Int32Array(new SharedArrayBuffer(4));
+/** Writes all of buf[from, from + len) to fd; a non-blocking pipe that is full (EAGAIN) is waited for. */
+function writeAll(fd: number, buf: Buffer, from: number, len: number): void {
+  let at = from;
+  const end = from + len;
+  while (at < end) {
+    try {
+      at += writeSync(fd, buf, at, end - at);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EAGAIN') throw err;
+      Atomics.wait(pause, 0, 0, 2);
+    }
   }
 }
 
@@ -30,7 +85,7 @@ export function readView(indexDir: string | null, generation: string | null, key
 export function saveView(indexDir: string | null, generation: string | null, key: string, answer: string | Uint8Array): void {
   if (!indexDir || !generation) return;
   try {
-    writeFileAtomicSync(fileFor(indexDir, key), Buffer.concat([Buffer.from(`${generation} ${JSON.stringify(key)}\n`), typeof answer === 'string' ? Buffer.from(answer) : answer]));
+    writeFileAtomicSync(fileFor(indexDir, key), Buffer.concat([headFor(generation, key), typeof answer === 'string' ? Buffer.from(answer) : answer]));
     prune(join(indexDir, VIEWS_DIR), generation);
   } catch {
     /* read-only folder, full disk: the answer is made again next time */

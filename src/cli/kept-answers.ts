@@ -2,7 +2,7 @@
 // its inputs): their keys, and serving one before the command-line parser is loaded (main.ts), for plain command
 // lines only. Anything else goes to the commands, which read and save the same kept answers under the same keys.
 import { join, resolve } from 'node:path';
-import { readView } from '../beads/bead-views.js';
+import { writeView } from '../beads/bead-views.js';
 import { openBlockers, readyBeads } from '../beads/graph.js';
 import { beadsJson, scanBeads, type ScannedBead, type ScanResult } from '../beads/scan.js';
 import { indexDirFor, type BeadSummary } from '../beads/scan-index.js';
@@ -97,28 +97,32 @@ function plainFlags(args: readonly string[], valued: readonly string[], switches
 
 const str = (v: string | true | undefined): string | undefined => (typeof v === 'string' ? v : undefined);
 
-/** Prints the kept answer of a plain `bead list`, `bead ready` or `plan --beads` command line; false when it did not. */
+/**
+ * Prints the kept answer of a plain `bead list`, `bead ready` or `plan --beads` command line; false when it did not
+ * (nothing printed). An error while printing (EPIPE: the reader left) is thrown.
+ */
 export async function serveKeptAnswer(argv: readonly string[], env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): Promise<boolean> {
+  let print: (() => boolean) | null;
   try {
-    const answer = await keptAnswer(argv, env, cwd);
-    if (!answer) return false;
-    process.stdout.write(answer);
-    return true;
+    print = await keptAnswer(argv, env, cwd);
   } catch {
     return false; // the command says what is wrong
   }
+  return print ? print() : false;
 }
 
-async function keptAnswer(argv: readonly string[], env: NodeJS.ProcessEnv, cwd: string): Promise<Buffer | null> {
+/** How to print the kept answer (false when there is none), or null when the line is not one this reads. */
+async function keptAnswer(argv: readonly string[], env: NodeJS.ProcessEnv, cwd: string): Promise<(() => boolean) | null> {
   const [a, b] = argv;
   if (a === 'bead' && (b === 'list' || b === 'ready')) {
     const f = plainFlags(argv.slice(2), b === 'list' ? ['dir', 'status', 'convoy', 'role'] : ['dir'], ['json']);
     if (!f) return null;
     const dir = join(resolveTown({ dir: str(f.dir) }, env, cwd), 'beads');
+    const indexDir = indexDirFor(dir);
     const scan = await scanBeads(dir, { bytes: false });
     handed = { dir, scan };
     const key = b === 'list' ? listKey({ status: str(f.status), convoy: str(f.convoy), role: str(f.role), json: f.json === true }) : readyKey({ json: f.json === true });
-    return readView(indexDirFor(dir), scan.generation, key);
+    return () => writeView(indexDir, scan.generation, key);
   }
   if (a === 'plan') {
     const f = plainFlags(argv.slice(1), ['beads', 'config', 'measured'], ['json', 'explain']);
@@ -127,7 +131,12 @@ async function keptAnswer(argv: readonly string[], env: NodeJS.ProcessEnv, cwd: 
     const dir = resolve(cwd, f.beads);
     const kept = await openKeptPlan(dir, planKey(flags, cwd, env));
     handed = { dir, scan: kept.scan };
-    return kept.answer;
+    const answer = kept.answer;
+    if (!answer) return null;
+    return () => {
+      process.stdout.write(answer);
+      return true;
+    };
   }
   return null;
 }

@@ -7,16 +7,18 @@ import module from 'node:module';
 (module as { enableCompileCache?: () => unknown }).enableCompileCache?.();
 
 // `gth plan | head`: a reader that stops early is not an error (git and coreutils stop quietly too).
-process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+const quietOnEpipe = (err: NodeJS.ErrnoException): void => {
   if (err.code === 'EPIPE') process.exit(typeof process.exitCode === 'number' ? process.exitCode : 0);
   throw err;
-});
+};
+process.stdout.on('error', quietOnEpipe);
 
 const argv = process.argv.slice(2);
 // A plain re-run of a read command whose answer is kept is printed before the command-line parser and the
 // command's modules load (kept-answers.ts); on a miss the command runs as always, with the scan already made.
 const early = argv[0] === 'plan' || argv[0] === 'bead' ? await import('./kept-answers.js') : null;
-if (early && (await early.serveKeptAnswer(argv))) process.exitCode = 0;
+// A kept answer is written straight to fd 1, past process.stdout and its error handler.
+if (early && (await early.serveKeptAnswer(argv).catch(quietOnEpipe))) process.exitCode = 0;
 else {
   const { runCli } = await import('./program.js');
   process.exitCode = await runCli(argv);

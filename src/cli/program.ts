@@ -38,6 +38,8 @@ export async function runCli(argv: string[]): Promise<number> {
     await program.parseAsync(argv, { from: 'user' });
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (err) {
+    // A kept answer written straight to stdout's fd (bead-views.ts writeView) meets a reader that left: as main.ts's handler does.
+    if ((err as NodeJS.ErrnoException | undefined)?.code === 'EPIPE') return typeof process.exitCode === 'number' ? process.exitCode : 0;
     if (err instanceof CommanderError) {
       // --help and --version also throw through exitOverride, with exit code 0.
       if (err.exitCode === 0) return 0;

@@ -10,7 +10,7 @@ import type { Bead, Convoy, Dependency, Status, DepKind } from '../../beads/sche
 import { BEAD_TYPES, ROLES, STATUSES, DEP_KINDS, TITLE_MAX, titleProblems, rigPathProblem } from '../../beads/model.js';
 import { scanBeads, type ScannedBead } from '../../beads/scan.js';
 import { indexDirFor, type BeadSummary } from '../../beads/scan-index.js';
-import { readView, saveView } from '../../beads/bead-views.js';
+import { saveView, writeView } from '../../beads/bead-views.js';
 import { convoyProgress } from '../../beads/graph.js';
 import { assertBeadId } from '../../beads/ids.js';
 import { resolveTown } from '../../beads/town.js';
@@ -115,11 +115,7 @@ async function printAnswer(opts: TownOpts, key: string, json: boolean, make: (be
   const indexDir = indexDirFor(dir);
   // The early look at kept answers (main.ts) may have scanned already.
   let scan = takeScan(dir) ?? (await scanBeads(dir, { bytes: false }));
-  const saved = readView(indexDir, scan.generation, key);
-  if (saved) {
-    process.stdout.write(saved);
-    return;
-  }
+  if (writeView(indexDir, scan.generation, key)) return;
   if (json) scan = await scanBeads(dir, { bytes: true });
   reportProblems(scan.problems);
   const answer = make(scan.beads);

@@ -1,0 +1,45 @@
+// Kept answers on disk: read whole (readView) or written to a file descriptor through one reused buffer (writeView),
+// served only under their own generation and key.
+import { closeSync, mkdtempSync, openSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { readView, saveView, writeView } from '../../../src/beads/bead-views.js';
+
+const dir = (): string => mkdtempSync(join(tmpdir(), 'gth-views-'));
+/** What writeView wrote into a fresh file, and its answer. */
+function written(indexDir: string, generation: string, key: string): { ok: boolean; text: string } {
+  const out = join(indexDir, `out-${Math.random()}`);
+  const fd = openSync(out, 'w');
+  let ok: boolean;
+  try {
+    ok = writeView(indexDir, generation, key, fd);
+  } finally {
+    closeSync(fd);
+  }
+  return { ok, text: readFileSync(out, 'utf8') };
+}
+
+describe('kept answers', () => {
+  it('writes an answer larger than its buffer exactly, as readView reads it', () => {
+    const d = dir();
+    // Over 2 MiB with a multi-byte character across the 1 MiB chunk edges: the bytes must come out unchanged.
+    const answer = `${'é'.repeat(700_000)}\n${'x'.repeat(900_000)}\n`;
+    saveView(d, 'gen-1', 'bead list', answer);
+    expect(readView(d, 'gen-1', 'bead list')?.toString('utf8')).toBe(answer);
+    expect(written(d, 'gen-1', 'bead list')).toEqual({ ok: true, text: answer });
+    // An empty answer is an answer.
+    saveView(d, 'gen-1', 'empty', '');
+    expect(written(d, 'gen-1', 'empty')).toEqual({ ok: true, text: '' });
+  });
+
+  it('writes nothing for another generation, another key or no view', () => {
+    const d = dir();
+    saveView(d, 'gen-1', 'bead list', 'the list\n');
+    expect(written(d, 'gen-2', 'bead list')).toEqual({ ok: false, text: '' });
+    expect(written(d, 'gen-1', 'bead ready')).toEqual({ ok: false, text: '' });
+    expect(readView(d, 'gen-2', 'bead list')).toBeNull();
+    expect(writeView(null, 'gen-1', 'bead list')).toBe(false);
+    expect(writeView(d, null, 'bead list')).toBe(false);
+  });
+});
