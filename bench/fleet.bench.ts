@@ -74,13 +74,17 @@ async function wholeProcess(): Promise<BenchResult[]> {
     );
     // Defaults only: no gastown.yml, calibration or measured speeds from the machine running the bench.
     const env = { GTH_CONFIG: '', GTH_STATE_DIR: join(town, 'state') };
+    // Wall clocks are of bare runs, as a user starts them; CPU times come from other runs, with a preload.
     const node = timeNode(['-e', '0'], 5);
+    const nodeWall = timeNode(['-e', '0'], 5, { cpu: false }).wallMs;
     const help = timeNode([built, '--help'], 5);
+    const helpWall = timeNode([built, '--help'], 5, { cpu: false }).wallMs;
     // The first run reads every file and counts every bead's tokens; it leaves the bead index and token counts
     // in the town's .git folder, which the next runs (a re-plan of the same queue) use.
     // Once the files are out of the racy window and indexed, an unchanged town's re-plan is the kept plan
     // (src/fleet/plan-answer.ts), checked against every input.
     const plan = timeNode([built, 'plan', '--beads', 'beads'], 6, { cwd: town, env });
+    const replanWall = timeNode([built, 'plan', '--beads', 'beads'], 5, { cwd: town, env, cpu: false }).wallMs;
     // After an edit the plan is made: one bead read, the rest from the index's summaries and the token counts. A
     // priority change (as most lifecycle moves: status, assignee) keeps the bead's text, so its count is kept too;
     // a new title must be counted, which loads the tokenizer.
@@ -89,7 +93,7 @@ async function wholeProcess(): Promise<BenchResult[]> {
       const times: ProcessTime[] = [];
       for (let i = 0; i < 3; i++) {
         await store.update('bn-42', (b) => edit(b, i));
-        times.push(timeNode([built, 'plan', '--beads', 'beads'], 1, { cwd: town, env }));
+        times.push(timeNode([built, 'plan', '--beads', 'beads'], 1, { cwd: town, env, cpu: false }));
       }
       return times;
     };
@@ -99,15 +103,14 @@ async function wholeProcess(): Promise<BenchResult[]> {
     const edited = await afterEdit((b, i) => {
       b.title = `edited ${i}`;
     });
-    const beside = `node start-up alone: ${node.wallMs.toFixed(0)} ms wall, ${node.cpuMs.toFixed(0)} ms CPU`;
+    const beside = `node start-up alone: ${nodeWall.toFixed(0)} ms wall, ${node.cpuMs.toFixed(0)} ms CPU`;
     return [
-      { name: `gth --help, whole process, wall clock best of 5 (${beside})`, value: help.wallMs, unit: 'ms', target: 250 },
+      { name: `gth --help, whole process, wall clock best of 5 (${beside})`, value: helpWall, unit: 'ms', target: 250 },
       { name: 'gth --help, whole process, CPU time (user+sys), least of 5', value: help.cpuMs, unit: 'ms' },
-      { name: `gth plan on 10,000 bead files, whole process, wall clock best of 5 re-plans of the unchanged town (the kept plan; ${beside})`, value: Math.min(...plan.walls.slice(1)), unit: 'ms', target: 300 },
+      { name: `gth plan on 10,000 bead files, whole process, wall clock best of 5 re-plans of the unchanged town (the kept plan; ${beside})`, value: replanWall, unit: 'ms', target: 300 },
       { name: 'gth plan on 10,000 bead files, whole process, CPU time (user+sys), least of 5 re-plans of the unchanged town', value: Math.min(...plan.cpus.slice(1)), unit: 'ms' },
       { name: 'gth plan on 10,000 bead files just after one bead\'s priority changed (planned), whole process, wall clock best of 3', value: Math.min(...moved.map((t) => t.wallMs)), unit: 'ms' },
       { name: 'gth plan on 10,000 bead files just after one bead\'s title changed (planned, its tokens counted), whole process, wall clock best of 3', value: Math.min(...edited.map((t) => t.wallMs)), unit: 'ms' },
-      { name: 'gth plan on 10,000 bead files just after one bead\'s title changed, CPU time (user+sys), least of 3', value: Math.min(...edited.map((t) => t.cpuMs)), unit: 'ms' },
       { name: 'gth plan on 10,000 bead files, first run (fills the bead index and token counts): wall clock', value: plan.walls[0]!, unit: 'ms' },
       { name: 'gth plan on 10,000 bead files, first run: CPU time (user+sys)', value: plan.cpus[0]!, unit: 'ms' },
     ];
