@@ -32,9 +32,11 @@ const CHUNK = 1 << 20;
 /**
  * Writes the answer saved for `key` under `generation` to `fd` (stdout) through one reused buffer, without holding it
  * whole: a `--json` list of 10,000 beads is 11 MB, and reading it into fresh memory cost more than the rest of the
- * run. False when there is none (nothing written); an error once writing began (EPIPE: the reader left) is thrown.
+ * run. With `accept`, the answer's first line is the caller's own record (a plan's input fingerprints): it is not
+ * written, and the answer is served only if `accept` takes it. False when nothing was written; an error once
+ * writing began (EPIPE: the reader left) is thrown.
  */
-export function writeView(indexDir: string | null, generation: string | null, key: string, fd = 1): boolean {
+export function writeView(indexDir: string | null, generation: string | null, key: string, fd = 1, accept?: (line: string) => boolean): boolean {
   if (!indexDir || !generation) return false;
   const want = headFor(generation, key);
   const buf = Buffer.allocUnsafe(Math.max(CHUNK, want.length));
@@ -52,8 +54,14 @@ export function writeView(indexDir: string | null, generation: string | null, ke
       return false;
     }
     if (n < want.length || !buf.subarray(0, want.length).equals(want)) return false;
-    let pos = n;
     let from = want.length;
+    if (accept) {
+      // The record must fit the first read (a plan's is a few KiB); one that does not is not served.
+      const eol = buf.indexOf(10, from);
+      if (eol < 0 || eol >= n || !accept(buf.toString('utf8', from, eol))) return false;
+      from = eol + 1;
+    }
+    let pos = n;
     while (n > 0) {
       writeAll(fd, buf, from, n - from);
       from = 0;

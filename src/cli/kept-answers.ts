@@ -131,12 +131,7 @@ async function keptAnswer(argv: readonly string[], env: NodeJS.ProcessEnv, cwd: 
     const dir = resolve(cwd, f.beads);
     const kept = await openKeptPlan(dir, planKey(flags, cwd, env));
     handed = { dir, scan: kept.scan };
-    const answer = kept.answer;
-    if (!answer) return null;
-    return () => {
-      process.stdout.write(answer);
-      return true;
-    };
+    return () => kept.write();
   }
   return null;
 }

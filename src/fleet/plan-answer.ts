@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { readView, saveView } from '../beads/bead-views.js';
+import { saveView, writeView } from '../beads/bead-views.js';
 import { indexDirFor } from '../beads/scan-index.js';
 import { scanBeads, type ScanResult } from '../beads/scan.js';
 
@@ -95,8 +95,8 @@ function walk(dir: string, rel: string, out: string[], skip: (name: string) => b
 }
 
 export interface KeptPlan {
-  /** The printed plan, when one was kept for these beads, flags and inputs. */
-  answer: Buffer | null;
+  /** Prints the plan kept for these beads and flags if every input still matches; false when it printed nothing. */
+  write(): boolean;
   /** The scan the answer was looked up by: the plan made on a miss plans these beads, under this generation. */
   scan: ScanResult;
   /** Fingerprints the inputs; called before the plan reads them, so a change while it runs is seen next time. */
@@ -111,7 +111,7 @@ export async function openKeptPlan(beadsDir: string, key: string, scanned?: Scan
   const indexDir = indexDirFor(beadsDir);
   let prints: [string, PlanInput['kind'], string][] | null = null;
   return {
-    answer: serve(readView(indexDir, scan.generation, key)),
+    write: () => writeView(indexDir, scan.generation, key, 1, inputsUnchanged),
     scan,
     noteInputs(paths) {
       try {
@@ -126,17 +126,14 @@ export async function openKeptPlan(beadsDir: string, key: string, scanned?: Scan
   };
 }
 
-/** The kept answer after its first line (the inputs' fingerprints when it was made), if every input still matches. */
-function serve(view: Buffer | null): Buffer | null {
-  if (!view) return null;
-  const eol = view.indexOf(10);
-  if (eol < 0) return null;
+/** Whether every input is as the kept plan's first line (its inputs' fingerprints when it was made) says. */
+function inputsUnchanged(line: string): boolean {
   try {
-    const prints = JSON.parse(view.subarray(0, eol).toString('utf8')) as [string, PlanInput['kind'], string][];
-    if (!Array.isArray(prints) || !prints.length) return null;
-    for (const [path, kind, print] of prints) if (fingerprint({ path, kind }) !== print) return null;
+    const prints = JSON.parse(line) as [string, PlanInput['kind'], string][];
+    if (!Array.isArray(prints) || !prints.length) return false;
+    for (const [path, kind, print] of prints) if (fingerprint({ path, kind }) !== print) return false;
+    return true;
   } catch {
-    return null;
+    return false;
   }
-  return view.subarray(eol + 1);
 }

@@ -22,10 +22,7 @@ export function register(program: Command): void {
         const [{ openKeptPlan }, { planKey, takeScan }] = await Promise.all([import('../../fleet/plan-answer.js'), import('../kept-answers.js')]);
         const dir = resolve(flags.beads);
         kept = await openKeptPlan(dir, planKey(flags, process.cwd(), process.env), takeScan(dir));
-        if (kept.answer) {
-          process.stdout.write(kept.answer);
-          return;
-        }
+        if (kept.write()) return;
       }
       const [{ runPlan }, { PLAN_EXPLANATION, renderPlan }] = await Promise.all([import('../../fleet/plan-run.js'), import('../../fleet/render.js')]);
       const run = await runPlan({

@@ -33,6 +33,31 @@ describe('kept answers', () => {
     expect(written(d, 'gen-1', 'empty')).toEqual({ ok: true, text: '' });
   });
 
+  it('with a record line: serves the rest only when the caller accepts the record, and never writes the record', () => {
+    const d = dir();
+    saveView(d, 'gen-1', 'plan', `{"inputs":1}\nthe plan\n`);
+    const seen: string[] = [];
+    const write = (accept: (line: string) => boolean): { ok: boolean; text: string } => {
+      const out = join(d, `out-${Math.random()}`);
+      const fd = openSync(out, 'w');
+      try {
+        return { ok: writeView(d, 'gen-1', 'plan', fd, accept), text: '' };
+      } finally {
+        closeSync(fd);
+      }
+    };
+    const out = join(d, 'accepted');
+    const fd = openSync(out, 'w');
+    expect(writeView(d, 'gen-1', 'plan', fd, (line) => (seen.push(line), true))).toBe(true);
+    closeSync(fd);
+    expect(readFileSync(out, 'utf8')).toBe('the plan\n');
+    expect(seen).toEqual(['{"inputs":1}']);
+    expect(write(() => false).ok).toBe(false);
+    // A record longer than the first read is not served.
+    saveView(d, 'gen-1', 'plan', `${'r'.repeat(1_100_000)}\nthe plan\n`);
+    expect(write(() => true).ok).toBe(false);
+  });
+
   it('writes nothing for another generation, another key or no view', () => {
     const d = dir();
     saveView(d, 'gen-1', 'bead list', 'the list\n');
