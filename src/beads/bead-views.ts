@@ -1,7 +1,7 @@
 // Answers of read commands (the printed `bead list` / `bead ready`) kept per bead-index generation, in the town's
 // .git folder beside the index. A generation names one set of bead files with their stamps (scan.ts), so an answer
 // made from it stays true until a file changes, and then the scan gives another generation or none.
-import { closeSync, openSync, readdirSync, readSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, openSync, readdirSync, readSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { textKey } from './text.js';
 import { writeFileAtomicSync } from '../util/atomic-write.js';
@@ -14,18 +14,6 @@ const fileFor = (indexDir: string, key: string): string => join(indexDir, VIEWS_
 
 // The first line is the generation, then the key (a hash collision between keys must not serve another view).
 const headFor = (generation: string, key: string): Buffer => Buffer.from(`${generation} ${JSON.stringify(key)}\n`);
-
-/** The answer saved for `key` under `generation`, or null (none, another generation, unreadable). */
-export function readView(indexDir: string | null, generation: string | null, key: string): Buffer | null {
-  if (!indexDir || !generation) return null;
-  try {
-    const buf = readFileSync(fileFor(indexDir, key));
-    const want = headFor(generation, key);
-    return buf.length >= want.length && buf.subarray(0, want.length).equals(want) ? buf.subarray(want.length) : null;
-  } catch {
-    return null;
-  }
-}
 
 const CHUNK = 1 << 20;
 

@@ -8,7 +8,7 @@ import { beadsJson, scanBeads, type ScannedBead, type ScanResult } from '../bead
 import { indexDirFor, type BeadSummary } from '../beads/scan-index.js';
 import { textKey } from '../beads/text.js';
 import { resolveTown } from '../beads/town.js';
-import { openKeptPlan, planAnswerKey } from '../fleet/plan-answer.js';
+import { openKeptPlan, planAnswerKey, type KeptPlan } from '../fleet/plan-answer.js';
 import { formatTable } from './output.js';
 
 export function beadRow(b: BeadSummary): (string | number)[] {
@@ -66,13 +66,17 @@ export interface PlanFlags {
 export const planKey = (f: PlanFlags, cwd: string, env: NodeJS.ProcessEnv): string =>
   planAnswerKey({ beads: f.beads, config: f.config ?? null, measured: f.measured ?? null, json: Boolean(f.json), explain: Boolean(f.explain) }, cwd, env);
 
-// The scan the early look made, for the command it hands over to on a miss (one scan per run, not two).
-let handed: { dir: string; scan: ScanResult } | undefined;
-/** The scan of `dir` made earlier in this run, if any (given once). */
-export function takeScan(dir: string): ScanResult | undefined {
+/** What the early look made, for the command it hands over to on a miss: the scan, and for a plan its kept plan (already found stale or missing). */
+export interface Handed {
+  scan: ScanResult;
+  plan?: KeptPlan;
+}
+let handed: (Handed & { dir: string }) | undefined;
+/** What the early look made for `dir` in this run, if anything (given once): one scan per run, not two. */
+export function takeHanded(dir: string): Handed | undefined {
   const h = handed;
   handed = undefined;
-  return h?.dir === dir ? h.scan : undefined;
+  return h?.dir === dir ? h : undefined;
 }
 
 /**
@@ -130,7 +134,7 @@ async function keptAnswer(argv: readonly string[], env: NodeJS.ProcessEnv, cwd: 
     const flags: PlanFlags = { beads: f.beads, config: str(f.config), measured: str(f.measured), json: f.json === true, explain: f.explain === true };
     const dir = resolve(cwd, f.beads);
     const kept = await openKeptPlan(dir, planKey(flags, cwd, env));
-    handed = { dir, scan: kept.scan };
+    handed = { dir, scan: kept.scan, plan: kept };
     return () => kept.write();
   }
   return null;

@@ -16,7 +16,7 @@ process.stdout.on('error', quietOnEpipe);
 const argv = process.argv.slice(2);
 // A plain re-run of a read command whose answer is kept is printed before the command-line parser and the
 // command's modules load (kept-answers.ts); on a miss the command runs as always, with the scan already made.
-const early = argv[0] === 'plan' || argv[0] === 'bead' ? await import('./kept-answers.js') : null;
+const early = argv[0] === 'plan' || (argv[0] === 'bead' && (argv[1] === 'list' || argv[1] === 'ready')) ? await import('./kept-answers.js') : null;
 // A kept answer is written straight to fd 1, past process.stdout and its error handler.
 if (early && (await early.serveKeptAnswer(argv).catch(quietOnEpipe))) process.exitCode = 0;
 else {

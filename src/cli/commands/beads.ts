@@ -16,7 +16,7 @@ import { assertBeadId } from '../../beads/ids.js';
 import { resolveTown } from '../../beads/town.js';
 import { writeFileAtomic } from '../../util/atomic-write.js';
 import { printJson, printTable } from '../output.js';
-import { BEAD_HEADERS, beadRow, listAnswer, listKey, readyAnswer, readyKey, takeScan } from '../kept-answers.js';
+import { BEAD_HEADERS, beadRow, listAnswer, listKey, readyAnswer, readyKey, takeHanded } from '../kept-answers.js';
 import { UsageError, GthError } from '../../util/errors.js';
 
 interface TownOpts {
@@ -114,7 +114,7 @@ async function printAnswer(opts: TownOpts, key: string, json: boolean, make: (be
   const dir = join(townDir(opts), 'beads');
   const indexDir = indexDirFor(dir);
   // The early look at kept answers (main.ts) may have scanned already.
-  let scan = takeScan(dir) ?? (await scanBeads(dir, { bytes: false }));
+  let scan = takeHanded(dir)?.scan ?? (await scanBeads(dir, { bytes: false }));
   if (writeView(indexDir, scan.generation, key)) return;
   if (json) scan = await scanBeads(dir, { bytes: true });
   reportProblems(scan.problems);

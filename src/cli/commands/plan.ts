@@ -19,10 +19,12 @@ export function register(program: Command): void {
       // A --rig plan reads the rig's files, which are not among the inputs kept plans are checked against.
       let kept = null;
       if (flags.beads && !flags.rig) {
-        const [{ openKeptPlan }, { planKey, takeScan }] = await Promise.all([import('../../fleet/plan-answer.js'), import('../kept-answers.js')]);
+        const [{ openKeptPlan }, { planKey, takeHanded }] = await Promise.all([import('../../fleet/plan-answer.js'), import('../kept-answers.js')]);
         const dir = resolve(flags.beads);
-        kept = await openKeptPlan(dir, planKey(flags, process.cwd(), process.env), takeScan(dir));
-        if (kept.write()) return;
+        // The early look (main.ts) may have opened it and found it missing or stale already.
+        const early = takeHanded(dir);
+        kept = early?.plan ?? (await openKeptPlan(dir, planKey(flags, process.cwd(), process.env), early?.scan));
+        if (!early?.plan && kept.write()) return;
       }
       const [{ runPlan }, { PLAN_EXPLANATION, renderPlan }] = await Promise.all([import('../../fleet/plan-run.js'), import('../../fleet/render.js')]);
       const run = await runPlan({
