@@ -11,7 +11,6 @@ export interface CommandInput {
   cpuCores: readonly number[];
 }
 
-/** Arguments without binary, --host, --port and --api-key (the runtime adds those). */
 /** The threads (`--threads` or `-t`, the last one given, as llama.cpp reads them) of a llama-server argument list. */
 export function threadsInArgs(args: readonly string[]): number | undefined {
   let n = NaN;
@@ -21,6 +20,7 @@ export function threadsInArgs(args: readonly string[]): number | undefined {
   return Number.isInteger(n) && n > 0 ? n : undefined;
 }
 
+/** Arguments without binary, --host, --port and --api-key (the runtime adds those). */
 export function llamaServerArgs(c: CommandInput): string[] {
   const { shape } = c;
   const args = [

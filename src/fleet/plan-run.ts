@@ -61,7 +61,7 @@ export function readMeasured(file: string, config: FleetConfig): Measured {
   const runtimeShape = typeof data === 'object' && data !== null && 'models' in data;
   // Checked against the one shape it claims to be, so the errors are about that shape (not a union's).
   const parsed = validateFile(file, runtimeShape ? MeasuredFile.options[0] : MeasuredFile.options[1], data);
-  const raw: Record<string, { gen: number; prompt: number; threads?: number }> = 'models' in parsed ? (parsed.models as Record<string, { gen: number; prompt: number; threads?: number }>) : (parsed as Measured);
+  const raw: Measured = 'models' in parsed ? (parsed.models as Measured) : (parsed as Measured);
   const problems = checkMeasured(raw, config.catalog);
   if (problems.length) throw new ConfigError(problems.map((p) => `${file}: ${p}`).join('\n'));
   return Object.fromEntries(Object.entries(raw).map(([k, v]) => [k, { gen: v.gen, prompt: v.prompt, ...(v.threads ? { threads: v.threads } : {}) }]));
