@@ -10,7 +10,7 @@ import type { EndpointConfig } from './config.js';
 import { Dispatcher, NotServedError, QueueFullError } from './dispatcher.js';
 import { forward, type Forwarded } from './proxy.js';
 import { completionKind, parseCompletionBody } from './request.js';
-import { modelCards, resolveModel, type ModelTable } from './routing.js';
+import { modelCard, modelCards, resolveModel, type ModelTable } from './routing.js';
 import { METERED_HEADER } from './state.js';
 
 export interface EndpointOptions {
@@ -33,8 +33,9 @@ function sendJson(res: ServerResponse, status: number, body: unknown, headers: R
   res.end(text);
 }
 
-function sendError(res: ServerResponse, status: number, type: string, message: string, headers: Record<string, string> = {}): void {
-  sendJson(res, status, { error: { code: status, type, message } }, headers);
+/** OpenAI's error object (message, type, param) with llama-server's numeric code, so either kind of client reads it. */
+function sendError(res: ServerResponse, status: number, type: string, message: string, headers: Record<string, string> = {}, param: string | null = null): void {
+  sendJson(res, status, { error: { code: status, type, message, param } }, headers);
 }
 
 function readBody(req: IncomingMessage): Promise<Buffer | null> {
@@ -53,6 +54,15 @@ function readBody(req: IncomingMessage): Promise<Buffer | null> {
     req.on('end', () => resolve(Buffer.concat(parts)));
     req.on('error', reject);
   });
+}
+
+/** A model name from the path; null when its percent-encoding is malformed (a 400, not a 500). */
+function pathName(raw: string): string | null {
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    return null;
+  }
 }
 
 const safeEqual = (a: string, b: string): boolean => a.length === b.length && timingSafeEqual(Buffer.from(a), Buffer.from(b));
@@ -100,6 +110,10 @@ export class FleetEndpoint {
     await new Promise<void>((r) => s.close(() => r()));
   }
 
+  private loaded(): Set<string> {
+    return new Set(this.o.control.running().filter((s) => s.status === 'ready').map((s) => s.id));
+  }
+
   /** The caller's key name, or undefined when the key is wrong; null when no key is asked for. */
   private keyName(req: IncomingMessage): string | null | undefined {
     if (this.o.keys.size === 0) return null;
@@ -115,26 +129,39 @@ export class FleetEndpoint {
       this.health(res);
       return;
     }
-    const name = this.keyName(req);
-    if (name === undefined) {
+    const keyed = this.keyName(req);
+    if (keyed === undefined) {
       sendError(res, 401, 'authentication_error', 'missing or wrong API key (Authorization: Bearer <key>)');
       return;
     }
     const header = typeof req.headers['x-gth-caller'] === 'string' ? req.headers['x-gth-caller'].replace(/[^\w.@:/-]/g, '').slice(0, 64) : '';
-    const caller = header ? (name ? `${name}/${header}` : header) : (name ?? 'anonymous');
+    const caller = header ? (keyed ? `${keyed}/${header}` : header) : (keyed ?? 'anonymous');
     if (req.method === 'GET' && (path === '/v1/models' || path === '/models')) {
-      const loaded = new Set(this.o.control.running().filter((s) => s.status === 'ready').map((s) => s.id));
-      sendJson(res, 200, { object: 'list', data: modelCards(this.o.table, loaded, this.created) });
+      sendJson(res, 200, { object: 'list', data: modelCards(this.o.table, this.loaded(), this.created) });
       return;
     }
-    const extra = /^\/models\/([^/]+)\/([a-z-]+)$/.exec(path);
-    if (extra && EXTRAS.has(extra[2]!)) {
-      await this.extra(decodeURIComponent(extra[1]!), extra[2]!, req, res);
-      return;
+    // /v1/models/<model> (OpenAI's retrieve) and /models/<model>/<extra> (that model's llama-server).
+    const m = /^\/(v1\/)?models\/([^/]+)(?:\/([a-z-]+))?$/.exec(path);
+    if (m) {
+      const model = pathName(m[2]!);
+      if (model === null) {
+        sendError(res, 400, 'invalid_request_error', `path ${path}: the model name is not valid percent-encoding`, {}, 'model');
+        return;
+      }
+      if (m[3] === undefined && req.method === 'GET') {
+        const found = modelCard(model, this.o.table, this.loaded(), this.created);
+        if (found.card) sendJson(res, 200, found.card);
+        else sendError(res, 404, 'model_not_found', found.why, {}, 'model');
+        return;
+      }
+      if (m[1] === undefined && m[3] !== undefined && EXTRAS.has(m[3])) {
+        await this.extra(model, m[3], req, res);
+        return;
+      }
     }
     const kind = completionKind(path);
     if (!kind) {
-      sendError(res, 404, 'not_found_error', `no route ${req.method} ${path}; try GET /v1/models, POST /v1/chat/completions, POST /v1/completions, GET /models/<model>/{tokenize,slots,metrics}, GET /health`);
+      sendError(res, 404, 'not_found_error', `no route ${req.method} ${path}; try GET /v1/models, GET /v1/models/<model>, POST /v1/chat/completions, POST /v1/completions, GET /models/<model>/{tokenize,slots,metrics}, GET /health`);
       return;
     }
     if (req.method !== 'POST') {
@@ -148,12 +175,12 @@ export class FleetEndpoint {
     }
     const parsed = parseCompletionBody(body.toString('utf8'), kind);
     if (!parsed.ok) {
-      sendError(res, 400, 'invalid_request_error', parsed.message);
+      sendError(res, 400, 'invalid_request_error', parsed.message, {}, parsed.param);
       return;
     }
     const route = resolveModel(parsed.model, this.o.table);
     if (!route.ok) {
-      sendError(res, 404, 'model_not_found', route.message);
+      sendError(res, 404, 'model_not_found', route.message, {}, 'model');
       return;
     }
     await this.complete(route.server.id, route.server.model, (route.role ?? route.server.roles[0] ?? 'polecat') as Role, caller, path, req, body, res);

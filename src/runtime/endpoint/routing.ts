@@ -54,6 +54,21 @@ export function modelCards(t: ModelTable, loaded: ReadonlySet<string>, created: 
   return cards;
 }
 
+/**
+ * `GET /v1/models/{model}`: the listed card of that name, or, for a name that resolves without being listed (a server
+ * id, `polecat:9000`), a card for what it resolves to; null when nothing does (the caller answers 404 with `why`).
+ */
+export function modelCard(name: string, t: ModelTable, loaded: ReadonlySet<string>, created: number): { card: ModelCard } | { card: null; why: string } {
+  const listed = modelCards(t, loaded, created).find((c) => c.id === name);
+  if (listed) return { card: listed };
+  const r = resolveModel(name, t);
+  if (!r.ok) return { card: null, why: r.message };
+  const gth: ModelCard['gth'] = r.role
+    ? { kind: 'alias', role: r.role, server: r.server.id, sized: `${r.role}:<tokens>` }
+    : { kind: 'model', server: r.server.id, device: r.server.device, loaded: loaded.has(r.server.id) };
+  return { card: { id: name, object: 'model', created, owned_by: 'gastown-hybrid', gth } };
+}
+
 const isAliasRole = (x: string): x is AliasRole => (ALIAS_ROLES as readonly string[]).includes(x);
 
 /** Exact model name, role alias (its most important server), or `<role>:<tokens>` resolved by the switcher. */

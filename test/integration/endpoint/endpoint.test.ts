@@ -21,6 +21,10 @@ describe('fleet endpoint', () => {
     const client = new OpenAI({ baseURL: `${fleet.url}/v1`, apiKey: 'sekret', defaultHeaders: { 'X-Gth-Caller': 'opencode' } });
     const models = await client.models.list();
     expect(models.data.map((m) => m.id)).toEqual(['Qwen2.5-Coder-3B-Instruct', 'DeepSeek-R1-Distill-Qwen-32B', 'polecat', 'refinery']);
+    // OpenAI's retrieve: a listed name, and a sized alias that resolves without being listed.
+    expect(await client.models.retrieve('refinery')).toMatchObject({ id: 'refinery', object: 'model', gth: { kind: 'alias', server: 'reviewer' } });
+    expect(await client.models.retrieve('polecat:3000')).toMatchObject({ id: 'polecat:3000', gth: { kind: 'alias', role: 'polecat', server: 'coder' } });
+    expect(await client.models.retrieve('DeepSeek-R1-Distill-Qwen-32B')).toMatchObject({ gth: { kind: 'model', device: 'cpu', loaded: true } });
 
     const plain = await client.chat.completions.create({ model: 'polecat', messages: [{ role: 'user', content: 'Say OK' }] });
     expect(plain.choices[0]?.message.content).toBe('OK');
@@ -74,15 +78,25 @@ describe('fleet endpoint', () => {
     const auth = { Authorization: 'Bearer k' };
     const unknown = await chat(fleet.url, { model: 'gpt-4o' }, auth);
     expect(unknown.status).toBe(404);
-    expect(((await unknown.json()) as { error: { message: string } }).error.message).toBe(
-      "model 'gpt-4o' is not served here; models: Qwen2.5-Coder-3B-Instruct, polecat, polecat:<tokens>",
-    );
+    expect(((await unknown.json()) as { error: { message: string; param: string } }).error).toMatchObject({
+      message: "model 'gpt-4o' is not served here; models: Qwen2.5-Coder-3B-Instruct, polecat, polecat:<tokens>", param: 'model',
+    });
+    const retrieveUnknown = await fetch(`${fleet.url}/v1/models/gpt-4o`, { headers: auth });
+    expect(retrieveUnknown.status).toBe(404);
+    expect(((await retrieveUnknown.json()) as { error: { message: string } }).error.message).toContain('models: Qwen2.5-Coder-3B-Instruct, polecat');
+    const badEscape = await fetch(`${fleet.url}/models/%E0%A4%A/slots`, { headers: auth });
+    expect(badEscape.status).toBe(400);
     const notJson = await fetch(`${fleet.url}/v1/chat/completions`, { method: 'POST', headers: auth, body: '{"model": ' });
     expect(notJson.status).toBe(400);
     expect(((await notJson.json()) as { error: { message: string } }).error.message).toMatch(/^request body: not valid JSON/);
     const noMessages = await fetch(`${fleet.url}/v1/chat/completions`, { method: 'POST', headers: auth, body: JSON.stringify({ model: 'polecat' }) });
     expect(noMessages.status).toBe(400);
-    expect(((await noMessages.json()) as { error: { message: string } }).error.message).toContain("field 'messages'");
+    expect(((await noMessages.json()) as { error: { message: string; param: string } }).error).toMatchObject({ param: 'messages', message: expect.stringContaining("field 'messages'") });
+    // The OpenAI SDK surfaces the field as the error's param.
+    const client = new OpenAI({ baseURL: `${fleet.url}/v1`, apiKey: 'k', maxRetries: 0 });
+    const refused = await client.chat.completions.create({ model: 'polecat', messages: [{ content: 'x' } as never] }).catch((err: unknown) => err);
+    expect(refused).toBeInstanceOf(OpenAI.BadRequestError);
+    expect((refused as InstanceType<typeof OpenAI.BadRequestError>).param).toBe('messages[0].role');
     const noModel = await fetch(`${fleet.url}/v1/completions`, { method: 'POST', headers: auth, body: JSON.stringify({ prompt: 'x' }) });
     expect(((await noModel.json()) as { error: { message: string } }).error.message).toContain("field 'model'");
     expect((await chat(fleet.url, { model: 'polecat' }, { Authorization: 'Bearer wrong' })).status).toBe(401);
