@@ -1,5 +1,6 @@
 // `down` and `status` from any shell: signals the supervisor and servers recorded in the state folder.
 import { existsSync, readFileSync } from 'node:fs';
+import { readEndpointState } from './endpoint/state.js';
 import { probeHealth, type HealthState } from './probe.js';
 import {
   isAlive, readPressure, readServerStates, readSupervisorState, readUnhealthyModels, removeServerState, removeSupervisorState,
@@ -94,6 +95,13 @@ export interface RuntimeStatus {
   pressure: Pressure;
   unhealthy: Record<string, { since: string | null; reason: string | null }>;
   measuredSpeeds: Record<string, { gen: number; prompt: number }>;
+  /** The fleet endpoint while its process runs: base URL (ending in /v1), the key's variable, the names it serves. */
+  endpoint: { baseUrl: string; keyVariable: string | null; models: string[] } | null;
+}
+
+function endpointOf(stateDir: string): RuntimeStatus['endpoint'] {
+  const e = readEndpointState(stateDir);
+  return e ? { baseUrl: `${e.url}/v1`, keyVariable: e.keyVariable, models: e.models } : null;
 }
 
 export async function runtimeStatus(stateDir: string): Promise<RuntimeStatus> {
@@ -111,5 +119,6 @@ export async function runtimeStatus(stateDir: string): Promise<RuntimeStatus> {
     pressure: readPressure(stateDir),
     unhealthy: readUnhealthyModels(stateDir),
     measuredSpeeds: readMeasuredSpeeds(stateDir),
+    endpoint: endpointOf(stateDir),
   };
 }

@@ -106,6 +106,11 @@ function settingsFor(configFile: string | undefined): RuntimeSettings {
   return loadRuntimeSettings(loadRawConfig(configFile, process.env, process.cwd()), process.env, process.cwd());
 }
 
+function endpointLine(e: NonNullable<RuntimeStatus['endpoint']>): string {
+  const key = e.keyVariable ? `API key from $${e.keyVariable}` : 'no key: loopback only';
+  return `fleet endpoint: ${e.baseUrl} (${key}); models: ${e.models.join(', ')}; \`gth runtime env --for <tool>\` configures clients`;
+}
+
 function printStatus(st: RuntimeStatus): void {
   const sup = st.supervisor;
   process.stdout.write(`state: ${st.stateDir}\n`);
@@ -117,6 +122,7 @@ function printStatus(st: RuntimeStatus): void {
       st.servers.map((s) => [s.id, s.model, s.device, s.status, s.health, s.pid ?? '-', s.url, s.restarts, Math.round(s.vramMiB), Math.round(s.ramMiB)]),
     );
   }
+  if (st.endpoint) process.stdout.write(`${endpointLine(st.endpoint)}\n`);
   if (st.pressure.paused) process.stdout.write(`new local work PAUSED: ${st.pressure.reason ?? ''}\n`);
   for (const [model, u] of Object.entries(st.unhealthy)) process.stdout.write(`unhealthy: ${model} since ${u.since ?? '?'}: ${u.reason ?? ''}\n`);
   for (const [model, sp] of Object.entries(st.measuredSpeeds)) {
@@ -165,7 +171,6 @@ async function upForeground(flags: UpFlags, settings: RuntimeSettings, servers: 
   const log = createLogger(process.env, 'runtime');
   const sup = new Supervisor({ settings, logger: log });
   let endpoint: FleetEndpoint | null = null;
-  let endpointLine = '';
   let stopping: Promise<void> | null = null;
   const stop = (): Promise<void> => (stopping ??= (async () => {
     await endpoint?.close();
@@ -192,7 +197,6 @@ async function upForeground(flags: UpFlags, settings: RuntimeSettings, servers: 
       endpoint = await startFleetEndpoint({ sup, stateDir: settings.stateDir, plans, config: settings.endpoint, fleet, meter, log });
       const keyVariable = keyVariableOf(settings.endpoint);
       writeEndpointState(settings.stateDir, { pid: process.pid, url: endpoint.url, keyVariable, models: listModelNames({ servers: plans, pick: () => ({ local: false, model: '' }) }).filter((m) => !m.endsWith('<tokens>')) });
-      endpointLine = `fleet endpoint: ${endpoint.url}/v1 (${keyVariable ? `API key from $${keyVariable}` : 'no key: loopback only'}); \`gth runtime env --for <tool>\` configures clients\n`;
     }
   } catch (err) {
     await stop();
@@ -207,7 +211,6 @@ async function upForeground(flags: UpFlags, settings: RuntimeSettings, servers: 
   if (flags.json) printJson(st);
   else {
     printStatus(st);
-    process.stdout.write(endpointLine);
     process.stdout.write('supervising; Ctrl-C or `gth runtime down` stops the servers\n');
   }
   // Stays alive until a signal: the supervisor's timers keep the event loop running.

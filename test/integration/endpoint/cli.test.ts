@@ -32,6 +32,10 @@ describe('gth runtime up: the fleet endpoint', { timeout: 180_000 }, () => {
     try {
       const e = await gth(['runtime', 'env', '--for', 'openai', '--json'], { env, cwd: dir });
       const target = JSON.parse(String(e.stdout)) as { baseUrl: string; keyVariable: string; models: string[]; running: boolean };
+      // up --detach and status say where the endpoint listens (its real port) and which key it asks for.
+      expect(String(up.stdout)).toContain(`fleet endpoint: ${target.baseUrl} (API key from $GTH_ENDPOINT_KEY); models: Qwen2.5-Coder-3B-Instruct, SmolLM2-1.7B-Instruct`);
+      const status = JSON.parse(String((await gth(['runtime', 'status', '--json'], { env, cwd: dir })).stdout)) as { endpoint: { baseUrl: string; keyVariable: string } };
+      expect(status.endpoint).toMatchObject({ baseUrl: target.baseUrl, keyVariable: 'GTH_ENDPOINT_KEY' });
       expect(target).toMatchObject({ keyVariable: 'GTH_ENDPOINT_KEY', running: true, models: ['Qwen2.5-Coder-3B-Instruct', 'SmolLM2-1.7B-Instruct', 'Qwen2.5-Coder-7B-Instruct', 'polecat', 'librarian'] });
       expect(target.baseUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/v1$/);
 
@@ -64,6 +68,7 @@ describe('gth runtime up: the fleet endpoint', { timeout: 180_000 }, () => {
       await gth(['runtime', 'down'], { env, cwd: dir });
     }
     expect(existsSync(join(stateDir, 'runtime', 'endpoint.json'))).toBe(false);
+    expect(JSON.parse(String((await gth(['runtime', 'status', '--json'], { env, cwd: dir })).stdout))).toMatchObject({ endpoint: null });
   });
 
   it('refuses to bind beyond loopback without a key, before starting any server', async () => {
