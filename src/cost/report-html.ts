@@ -144,6 +144,7 @@ ${report.entries === 0 ? `<p class="no-data" id="no-data">No data: ${esc(noDataN
 ${report.entries === 0 ? '' : `<div class="charts">\n${figures}\n</div>`}
 ${report.entries === 0 ? '' : `${table('Per role', 'role', report.byRole, report.total)}
 ${table('Per convoy', 'convoy', report.byConvoy, report.total)}
+${table('Per caller', 'caller', report.byCaller, report.total)}
 <ul class="notes">${footnotes(report).map((n) => `<li>${esc(n)}</li>`).join('')}</ul>`}
 <script>${scriptSafe(chartJs)}</script>
 <script>${scriptSafe(chartScript)}</script>

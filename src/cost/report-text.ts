@@ -1,6 +1,6 @@
-// Terminal rendering of the cost report: one table per role and per convoy, notes, skipped lines.
+// Terminal rendering of the cost report: one table per role, per convoy and per caller, notes, skipped lines.
 import { formatTable } from '../cli/output.js';
-import type { CostReport, CostRow } from './report.js';
+import { OWN_CALLER, type CostReport, type CostRow } from './report.js';
 
 export function usd(x: number): string {
   const abs = Math.abs(x);
@@ -33,7 +33,8 @@ export function noDataNote(report: CostReport): string {
 }
 
 export function filterText(report: CostReport): string {
-  return [report.filters.since ? `since ${report.filters.since}` : '', report.filters.convoy ? `convoy ${report.filters.convoy}` : ''].filter(Boolean).join(', ');
+  const f = report.filters;
+  return [f.since ? `since ${f.since}` : '', f.convoy ? `convoy ${f.convoy}` : '', f.caller ? `caller ${f.caller}` : ''].filter(Boolean).join(', ');
 }
 
 /** The lines under the tables: what all-cloud means, where its speeds and the energy figures come from. */
@@ -45,6 +46,7 @@ export function footnotes(report: CostReport): string[] {
   ];
   const cf = Object.entries(report.counterfactual).map(([role, model]) => `${role}=${model}`).join(', ');
   out.push(cf ? `all-cloud prices local calls at: ${cf}` : 'no local calls: hybrid and all-cloud are the same cloud calls');
+  out.push(`caller: ${OWN_CALLER} is this town's own engine; other names are tools using the fleet endpoint (their API key's name, then their X-Gth-Caller header)`);
   for (const s of Object.values(report.cloudSpeeds)) {
     out.push(`all-cloud time: ${s.model} at ${s.tokensPerSecond.toFixed(1)} output tokens/s (${s.source === 'measured' ? `measured over ${s.calls} call(s) in this ledger` : 'cost.cloudTokensPerSecond'})`);
   }
@@ -75,6 +77,8 @@ export function formatReport(report: CostReport): string {
     out.push(formatTable(['role', ...HEADERS], [...report.byRole.map((r) => [r.key, ...cells(r)]), ['total', ...cells(report.total)]]));
     out.push('');
     out.push(formatTable(['convoy', ...HEADERS], [...report.byConvoy.map((r) => [r.key, ...cells(r)]), ['total', ...cells(report.total)]]));
+    out.push('');
+    out.push(formatTable(['caller', ...HEADERS], [...report.byCaller.map((r) => [r.key, ...cells(r)]), ['total', ...cells(report.total)]]));
     out.push('');
     out.push(...footnotes(report));
   }

@@ -1,4 +1,4 @@
-// Pure aggregation of ledger entries into the hybrid-vs-all-cloud report, per role and per convoy.
+// Pure aggregation of ledger entries into the hybrid-vs-all-cloud report, per role, per convoy and per caller.
 import { ROLES } from '../beads/schema.js';
 import type { CostConfig } from './config.js';
 import { counterfactualModel } from './config.js';
@@ -37,7 +37,7 @@ export interface CostRow {
 
 export interface CostReport {
   ledger: string;
-  filters: { since: string | null; convoy: string | null };
+  filters: { since: string | null; convoy: string | null; caller: string | null };
   /** Cloud model pricing each role's local calls in the counterfactual (roles with local calls only). */
   counterfactual: Record<string, string>;
   /** Speed of each counterfactual model, for the all-cloud time, and where it came from. */
@@ -46,6 +46,8 @@ export interface CostReport {
   missingSpeeds: string[];
   byRole: CostRow[];
   byConvoy: CostRow[];
+  /** Who made the calls: our own engine, or another tool through the fleet endpoint (its key's name / X-Gth-Caller). */
+  byCaller: CostRow[];
   total: CostRow;
   /** The price file read, and its electricity rate (ledger lines keep the rate of the day they were written). */
   prices: { file: string; electricityPerKWh: number };
@@ -55,7 +57,7 @@ export interface CostReport {
   energySources: { sampled: number; configured: number };
   /** Local calls that overlapped another process's calls on the same device: their energy is overstated. */
   overlappingOtherMeters: number;
-  /** Calls the report covers (after --since and --convoy). */
+  /** Calls the report covers (after --since, --convoy and --caller). */
   entries: number;
   /** Readable calls in the whole ledger, before the filters. */
   ledgerCalls: number;
@@ -65,11 +67,23 @@ export interface ReportOptions {
   ledger: string;
   since?: Date;
   convoy?: string;
+  /** A caller name: its own calls and those it made under a sub-name (`aider` covers `aider/editor`). */
+  caller?: string;
   cost: CostConfig;
   prices: LoadedPrices;
 }
 
 export const NO_CONVOY = '(no convoy)';
+/** The caller of lines with none: our own engine, which meters its calls itself (with bead and convoy). */
+export const OWN_CALLER = 'gastown-hybrid';
+
+export const callerOf = (e: LedgerEntry): string => e.caller ?? OWN_CALLER;
+
+/** `--caller aider` selects `aider` and `aider/<anything>`. */
+export function callerMatches(e: LedgerEntry, wanted: string): boolean {
+  const c = callerOf(e);
+  return c === wanted || c.startsWith(`${wanted}/`);
+}
 
 function emptyRow(key: string): CostRow {
   return { key, calls: 0, localCalls: 0, failedCalls: 0, tokensIn: 0, tokensOut: 0, seconds: 0, allCloudSeconds: 0, energyWh: 0, gpuWh: 0, cpuWh: 0, cloudUsd: 0, electricityUsd: 0, hybridUsd: 0, allCloudUsd: 0, savedUsd: 0 };
@@ -128,9 +142,11 @@ function rounded(r: CostRow): CostRow {
 
 export function buildReport(entries: LedgerEntry[], skipped: LedgerProblem[], opts: ReportOptions): CostReport {
   const since = opts.since?.getTime();
-  const chosen = entries.filter((e) => (since === undefined || Date.parse(e.time) >= since) && (opts.convoy === undefined || e.convoy === opts.convoy));
+  const chosen = entries.filter((e) => (since === undefined || Date.parse(e.time) >= since) && (opts.convoy === undefined || e.convoy === opts.convoy)
+    && (opts.caller === undefined || callerMatches(e, opts.caller)));
   const roles = new Map<string, CostRow>();
   const convoys = new Map<string, CostRow>();
+  const callers = new Map<string, CostRow>();
   const total = emptyRow('total');
   const models = chosen.filter((e) => e.local).map((e) => counterfactualModel(opts.cost, e.role).model);
   const speeds = cloudSpeeds(entries, models, opts.cost);
@@ -140,14 +156,17 @@ export function buildReport(entries: LedgerEntry[], skipped: LedgerProblem[], op
     const convoyKey = e.convoy ?? NO_CONVOY;
     if (!roles.has(e.role)) roles.set(e.role, emptyRow(e.role));
     if (!convoys.has(convoyKey)) convoys.set(convoyKey, emptyRow(convoyKey));
+    const callerKey = callerOf(e);
+    if (!callers.has(callerKey)) callers.set(callerKey, emptyRow(callerKey));
     add(roles.get(e.role)!, e, allCloud, cloudSeconds);
     add(convoys.get(convoyKey)!, e, allCloud, cloudSeconds);
+    add(callers.get(callerKey)!, e, allCloud, cloudSeconds);
     add(total, e, allCloud, cloudSeconds);
   }
   const roleOrder = (k: string): number => (ROLES as readonly string[]).indexOf(k);
   return {
     ledger: opts.ledger,
-    filters: { since: opts.since ? opts.since.toISOString() : null, convoy: opts.convoy ?? null },
+    filters: { since: opts.since ? opts.since.toISOString() : null, convoy: opts.convoy ?? null, caller: opts.caller ?? null },
     counterfactual: Object.fromEntries(
       ROLES.filter((r) => chosen.some((e) => e.local && e.role === r)).map((r) => [r, counterfactualModel(opts.cost, r).model]),
     ),
@@ -155,6 +174,8 @@ export function buildReport(entries: LedgerEntry[], skipped: LedgerProblem[], op
     missingSpeeds: [...new Set(models)].filter((m) => !speeds.has(m)).sort(),
     byRole: [...roles.values()].map(rounded).sort((a, b) => roleOrder(a.key) - roleOrder(b.key)),
     byConvoy: [...convoys.values()].map(rounded).sort((a, b) => (a.key === NO_CONVOY ? 1 : b.key === NO_CONVOY ? -1 : a.key.localeCompare(b.key))),
+    // Our own engine first, then the other tools by name.
+    byCaller: [...callers.values()].map(rounded).sort((a, b) => (a.key === OWN_CALLER ? -1 : b.key === OWN_CALLER ? 1 : a.key.localeCompare(b.key))),
     total: rounded(total),
     prices: { file: opts.prices.file, electricityPerKWh: opts.prices.table.electricity.perKWh },
     skipped,

@@ -12,6 +12,7 @@ import { GthError } from '../util/errors.js';
 export interface CostReportInput {
   since?: Date;
   convoy?: string;
+  caller?: string;
   ledger?: string;
   prices?: string;
   env?: NodeJS.ProcessEnv;
@@ -28,7 +29,7 @@ export async function costReport(input: CostReportInput): Promise<{ report: Cost
   const read = await readLedger(ledger);
   // A missing ledger is a wrong path far more often than a town with no calls: an all-zero report would hide it.
   if (!read.exists) throw new GthError(missingLedgerMessage(ledger, input.ledger !== undefined ? 'flag' : env.GTH_LEDGER ? 'env' : 'default'));
-  const report = buildReport(read.entries, read.problems, { ledger, since: input.since, convoy: input.convoy, cost, prices });
+  const report = buildReport(read.entries, read.problems, { ledger, since: input.since, convoy: input.convoy, caller: input.caller, cost, prices });
   return { report, read };
 }
 

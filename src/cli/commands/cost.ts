@@ -1,4 +1,4 @@
-// `gth cost report`: hybrid cost vs the all-cloud counterfactual, per role and per convoy.
+// `gth cost report`: hybrid cost vs the all-cloud counterfactual, per role, per convoy and per caller.
 import type { Command } from 'commander';
 import { resolve } from 'node:path';
 import { costReport, writeHtmlReport } from '../../cost/run-report.js';
@@ -9,6 +9,7 @@ import { printJson } from '../output.js';
 interface ReportFlags {
   since?: string;
   convoy?: string;
+  caller?: string;
   ledger?: string;
   prices?: string;
   json?: boolean;
@@ -27,9 +28,10 @@ export function register(program: Command): void {
   const cost = program.command('cost').description('cost ledger and reports');
   cost
     .command('report')
-    .description('hybrid cost (cloud tokens + electricity) vs an all-cloud fleet, per role and per convoy')
+    .description('hybrid cost (cloud tokens + electricity) vs an all-cloud fleet, per role, per convoy and per caller')
     .option('--since <date>', 'only calls at or after this date (2026-01-29 or an ISO time)')
     .option('--convoy <id>', 'only calls for this convoy')
+    .option('--caller <name>', 'only calls by this caller (gastown-hybrid: our own engine; a fleet endpoint key name covers its name/<header> calls too)')
     .option('--ledger <file>', 'ledger file (default: $GTH_LEDGER or .gastown-state/ledger.jsonl); a missing file is an error')
     .option('--prices <file>', 'price table (default: gastown.yml cost.prices or the shipped config/prices.yml)')
     .option('--json', 'print the report as JSON on stdout')
@@ -37,7 +39,8 @@ export function register(program: Command): void {
     .action(async (flags: ReportFlags) => {
       const since = flags.since !== undefined ? parseSince(flags.since) : undefined;
       if (flags.convoy !== undefined && flags.convoy.trim() === '') throw new UsageError('--convoy: expected a convoy id');
-      const { report, read } = await costReport({ since, convoy: flags.convoy, ledger: flags.ledger, prices: flags.prices });
+      if (flags.caller !== undefined && flags.caller.trim() === '') throw new UsageError('--caller: expected a caller name, e.g. gastown-hybrid or aider');
+      const { report, read } = await costReport({ since, convoy: flags.convoy, caller: flags.caller, ledger: flags.ledger, prices: flags.prices });
       for (const p of read.problems) process.stderr.write(`gth: ${read.file}:${p.line}: skipped corrupt ledger line: ${p.message}\n`);
       if (flags.html) {
         const file = resolve(flags.html);

@@ -54,6 +54,18 @@ describe('gth cost report', () => {
     expect(out).not.toMatch(/^cv-b/m);
   });
 
+  it('filters with --caller (the tools that used the fleet endpoint) and refuses an empty one', async () => {
+    const [r, empty] = await Promise.all([
+      gth(['cost', 'report', '--caller', 'aider', '--json'], { cwd: town }),
+      gth(['cost', 'report', '--caller', ' '], { cwd: town }),
+    ]);
+    expect(r.exitCode).toBe(0);
+    const report = JSON.parse(String(r.stdout)) as { entries: number; byCaller: { key: string; calls: number }[] };
+    expect([report.entries, report.byCaller]).toMatchObject([1, [{ key: 'aider/editor', calls: 1 }]]);
+    expect(empty.exitCode).toBe(2);
+    expect(String(empty.stderr)).toContain('--caller: expected a caller name');
+  });
+
   it('reads $GTH_LEDGER and --ledger', async () => {
     const other = join(town, 'other.jsonl');
     writeFileSync(other, `${JSON.stringify(ENTRIES[2])}\n`);

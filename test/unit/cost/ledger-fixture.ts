@@ -9,7 +9,8 @@ export const TEST_PRICES = fileURLToPath(new URL('./prices-test.yml', import.met
  * 1 mayor on cloud-pro, cv-a: (8000 x 2 + 2000 x 0.2 + 4000 x 12) / 1e6 = 0.0644
  * 2 polecat local, cv-a: 5 Wh x 0.2 $/kWh = 0.001; all-cloud on cloud-flash (5000 x 0.5 + 1000 x 0.05 + 2000 x 3) / 1e6 = 0.00855
  * 3 refinery local, cv-b: 25 Wh -> 0.005; all-cloud on cloud-pro (12000 x 2 + 2000 x 12) / 1e6 = 0.048
- * 4 polecat local, no convoy, a day earlier: 1 Wh -> 0.0002; all-cloud (1000 x 0.5 + 100 x 3) / 1e6 = 0.0008
+ * 4 polecat local, no convoy, a day earlier, by another tool through the fleet endpoint (caller aider/editor):
+ *   1 Wh -> 0.0002; all-cloud (1000 x 0.5 + 100 x 3) / 1e6 = 0.0008
  * Devices: 2 ran on the GPU, 3 (the Refinery) on the CPU, 4 is an older line without a device (metered as GPU):
  * GPU 6 Wh, CPU 25 Wh.
  * All-cloud time: cloud-pro measured from call 1 (1000 + 3000 output tokens in 20 s = 200 tok/s), cloud-flash
@@ -32,7 +33,7 @@ export const ENTRIES: LedgerEntry[] = [
     money: { cloudUsd: 0, electricityUsd: 0.005, totalUsd: 0.005 },
   },
   {
-    v: 1, time: '2026-01-28T09:00:00.000Z', role: 'polecat', bead: null, convoy: null, provider: 'openai-compatible', model: 'qwen3-coder-3b', local: true,
+    v: 1, time: '2026-01-28T09:00:00.000Z', role: 'polecat', bead: null, convoy: null, caller: 'aider/editor', provider: 'openai-compatible', model: 'qwen3-coder-3b', local: true,
     tokens: { in: 1_000, out: 100, cached: 0, thinking: 0 }, seconds: 10, energyWh: 1, energySource: 'configured',
     money: { cloudUsd: 0, electricityUsd: 0.0002, totalUsd: 0.0002 },
   },

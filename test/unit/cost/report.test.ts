@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { CostConfig } from '../../../src/cost/config.js';
 import { loadPrices } from '../../../src/cost/prices.js';
-import { buildReport, NO_CONVOY, type CostRow } from '../../../src/cost/report.js';
+import { buildReport, NO_CONVOY, OWN_CALLER, type CostRow } from '../../../src/cost/report.js';
 import { formatReport } from '../../../src/cost/report-text.js';
 import type { LedgerEntry } from '../../../src/cost/ledger-schema.js';
 import { crossMeterOverlaps } from '../../../src/cost/overlap.js';
@@ -84,12 +84,28 @@ describe('buildReport arithmetic (figures computed by hand in ledger-fixture.ts)
     expect(row(report.byConvoy, NO_CONVOY).allCloudUsd).toBeCloseTo(0.0008, 12);
   });
 
+  it('splits per caller: our own engine first, then the tools that used the fleet endpoint', () => {
+    expect(report.byCaller.map((r) => [r.key, r.calls])).toEqual([[OWN_CALLER, 3], ['aider/editor', 1]]);
+    expect(row(report.byCaller, 'aider/editor').hybridUsd).toBeCloseTo(0.0002, 12);
+    expect(row(report.byCaller, 'aider/editor').allCloudUsd).toBeCloseTo(0.0008, 12);
+    expect(formatReport(report)).toMatch(/^aider\/editor(\s+\S+){10}\s+\$0\.0002\s+\$0\.0008\s/m);
+  });
+
+  it('filters by --caller: a key name covers its name/header calls, not another name that starts alike', () => {
+    const aider = buildReport(ENTRIES, [], { ledger: 'l', cost, prices, caller: 'aider' });
+    expect([aider.entries, aider.filters.caller, aider.total.hybridUsd]).toEqual([1, 'aider', 0.0002]);
+    expect(formatReport(aider)).toContain('(caller aider)');
+    expect(buildReport(ENTRIES, [], { ledger: 'l', cost, prices, caller: 'aider/editor' }).entries).toBe(1);
+    expect(buildReport(ENTRIES, [], { ledger: 'l', cost, prices, caller: 'aid' }).entries).toBe(0);
+    expect(buildReport(ENTRIES, [], { ledger: 'l', cost, prices, caller: OWN_CALLER }).byRole.map((r) => r.key)).toEqual(['mayor', 'refinery', 'polecat']);
+  });
+
   it('filters by --since and --convoy', () => {
     const r = buildReport(ENTRIES, [], { ledger: 'l', cost, prices, since: new Date('2026-01-29T00:00:00Z'), convoy: 'cv-a' });
     expect(r.entries).toBe(2);
     expect(r.total.hybridUsd).toBeCloseTo(0.0654, 12);
     expect(r.byConvoy.map((x) => x.key)).toEqual(['cv-a']);
-    expect(r.filters).toEqual({ since: '2026-01-29T00:00:00.000Z', convoy: 'cv-a' });
+    expect(r.filters).toEqual({ since: '2026-01-29T00:00:00.000Z', convoy: 'cv-a', caller: null });
     const s = buildReport(ENTRIES, [], { ledger: 'l', cost, prices, since: new Date('2026-01-29T10:30:00Z') });
     expect(s.entries).toBe(1);
     expect(s.total.allCloudUsd).toBeCloseTo(0.048, 12);
