@@ -45,11 +45,12 @@ describe('routing', () => {
 
 describe('parseCompletionBody', () => {
   it('names the field that is wrong', () => {
-    expect(parseCompletionBody('[1]', 'chat')).toEqual({ ok: false, message: 'request body: expected a JSON object' });
-    expect(parseCompletionBody('{"model":"m","messages":[]}', 'chat')).toMatchObject({ ok: false, message: expect.stringContaining("field 'messages'") });
-    expect(parseCompletionBody('{"model":"m","messages":[{"content":"x"}]}', 'chat')).toMatchObject({ message: expect.stringContaining("field 'messages[0].role'") });
-    expect(parseCompletionBody('{"model":"m","messages":[{"role":"user"}],"stream":"yes"}', 'chat')).toMatchObject({ message: expect.stringContaining("field 'stream'") });
-    expect(parseCompletionBody('{"model":"m"}', 'completion')).toMatchObject({ message: expect.stringContaining("field 'prompt'") });
+    expect(parseCompletionBody('[1]', 'chat')).toEqual({ ok: false, param: null, message: 'request body: expected a JSON object' });
+    expect(parseCompletionBody('{"model":"m","messages":[]}', 'chat')).toMatchObject({ ok: false, param: 'messages', message: expect.stringContaining("field 'messages'") });
+    expect(parseCompletionBody('{"model":"m","messages":[{"content":"x"}]}', 'chat')).toMatchObject({ param: 'messages[0].role', message: expect.stringContaining("field 'messages[0].role'") });
+    expect(parseCompletionBody('{"model":"m","messages":[{"role":"user"}],"stream":"yes"}', 'chat')).toMatchObject({ param: 'stream', message: expect.stringContaining("field 'stream'") });
+    expect(parseCompletionBody('{"model":"m"}', 'completion')).toMatchObject({ param: 'prompt', message: expect.stringContaining("field 'prompt'") });
+    expect(parseCompletionBody('{"messages":[{"role":"user"}]}', 'chat')).toMatchObject({ param: 'model', message: expect.stringContaining("field 'model'") });
     expect(parseCompletionBody('{"model":"m","prompt":"x","stream":true}', 'completion')).toEqual({ ok: true, model: 'm', stream: true });
   });
 });
