@@ -8,7 +8,7 @@ import { BeadStore } from '../beads/store.js';
 import { convoyCost } from '../cost/ledger.js';
 import { ConvoyDriver } from '../lifecycle/drive.js';
 import type { LifecycleEffects } from '../lifecycle/effects.js';
-import { DEFAULT_POLICY, type BeadEvent, type ConvoyEvent, type LifecyclePolicy, type Refusal } from '../lifecycle/machine.js';
+import { attemptKey, DEFAULT_POLICY, type BeadEvent, type ConvoyEvent, type LifecyclePolicy, type Refusal } from '../lifecycle/machine.js';
 import { findConvoy } from './convoy-branches.js';
 import { GthError } from '../util/errors.js';
 import type { GitHubApi } from './api.js';
@@ -111,13 +111,13 @@ export async function dispatchCurrentJobs(ctx: DriveContext, convoy: Convoy, bra
       waiting.push({ beadId: b.id, at: life.retryAt });
       continue;
     }
-    const attempt = `r${life.revisions}t${life.tries + 1}`;
+    const attempt = attemptKey(life);
     if (life.job === 'refinery-review') {
       if (!b.pr) {
         log.warn({ bead: b.id }, 'review step without a PR: nothing to dispatch until the PR is known');
         continue;
       }
-      if (await dispatchReview(ctx.api, ctx.dispatched, ctx.repo, ctx.defaultBranch, { prNumber: b.pr, headRef: b.branch ?? `polecat/${b.id}`, key: attempt })) sent.push(`${b.id}/${life.job}`);
+      if (await dispatchReview(ctx.api, ctx.dispatched, ctx.repo, ctx.defaultBranch, { prNumber: b.pr, headRef: b.branch ?? `polecat/${b.id}`, key: attempt, attempt })) sent.push(`${b.id}/${life.job}`);
       continue;
     }
     if (!(life.job in WORKFLOW_FILE)) continue;
@@ -125,7 +125,8 @@ export async function dispatchCurrentJobs(ctx: DriveContext, convoy: Convoy, bra
     const key = `${ctx.repo.owner}/${ctx.repo.repo}/${b.id}/${job}/${attempt}`;
     if (!(await ctx.dispatched.claim(key))) continue;
     try {
-      await ctx.api.dispatchWorkflow(ctx.repo, WORKFLOW_FILE[job], branch, { bead: b.id, convoy: convoy.id });
+      // The attempt goes into the run's name, so its end is matched to this attempt (machine.ts: attemptKey).
+      await ctx.api.dispatchWorkflow(ctx.repo, WORKFLOW_FILE[job], branch, { bead: b.id, convoy: convoy.id, attempt });
     } catch (err) {
       await ctx.dispatched.release(key);
       throw new GthError(`dispatching ${WORKFLOW_FILE[job]} for bead ${b.id} failed`, { cause: err });

@@ -58,12 +58,15 @@ export async function dispatchReview(
   dispatched: OnceStore,
   repo: RepoRef,
   defaultBranch: string,
-  pr: { prNumber: number; headRef: string; key: string },
+  pr: { prNumber: number; headRef: string; key: string; attempt?: string },
 ): Promise<boolean> {
   const claim = `${repo.owner}/${repo.repo}/pr${pr.prNumber}/${pr.key}/review`;
   if (!(await dispatched.claim(claim))) return false;
   try {
-    await api.dispatchWorkflow(repo, WORKFLOW_FILE['refinery-review'], defaultBranch, { pr: String(pr.prNumber), bead: beadIdFromBranch(pr.headRef) ?? '' });
+    // A review the lifecycle asked for names its attempt; one a person asked for (a comment, a push) has none.
+    const inputs: Record<string, string> = { pr: String(pr.prNumber), bead: beadIdFromBranch(pr.headRef) ?? '' };
+    if (pr.attempt) inputs.attempt = pr.attempt;
+    await api.dispatchWorkflow(repo, WORKFLOW_FILE['refinery-review'], defaultBranch, inputs);
   } catch (err) {
     await dispatched.release(claim);
     throw new Error(`dispatching ${WORKFLOW_FILE['refinery-review']} for PR #${pr.prNumber} failed`, { cause: err });

@@ -17,7 +17,9 @@ export type LifecycleInput =
 
 /** A bead workflow's run-name is "<kind> <bead> (...)" (see .github/workflows/*.yml). */
 const RUN_TITLE_RE = /^([a-z-]+) (\S+) \(/;
-const RUN_PR_RE = /\(PR #(\d+)\)$/;
+const RUN_PR_RE = /[(, ]PR #(\d+)\)$/;
+/** "attempt r1t2" inside the parentheses: the lifecycle attempt the run was dispatched for (machine.ts: attemptKey). */
+const RUN_ATTEMPT_RE = /[(, ]attempt (r\d+t\d+)[,)]/;
 
 /** GitHub's conclusions: success, failure, cancelled, timed_out, skipped, stale, neutral, action_required, startup_failure. */
 export function jobOutcome(conclusion: string | null): 'success' | JobFailure {
@@ -47,10 +49,13 @@ export function fromWorkflowRun(ev: EventOf<'workflow-run'>): LifecycleInput | n
   if (!beadIdFromBranch(`bead/${beadId}`)) return null;
   const outcome = jobOutcome(ev.conclusion);
   const kind = job as JobKind;
+  // A run dispatched before runs were named by attempt (or by a person) says none: it counts for the current one.
+  const attempt = RUN_ATTEMPT_RE.exec(ev.title)?.[1];
+  const tag = attempt ? { attempt } : {};
   const event: BeadEvent =
     outcome === 'success'
-      ? { type: 'jobSucceeded', job: kind }
-      : { type: 'jobFailed', job: kind, outcome, reason: `workflow run ${ev.runId} (attempt ${ev.runAttempt}) ended ${ev.conclusion ?? 'without a conclusion'}` };
+      ? { type: 'jobSucceeded', job: kind, ...tag }
+      : { type: 'jobFailed', job: kind, outcome, reason: `workflow run ${ev.runId} (run attempt ${ev.runAttempt}) ended ${ev.conclusion ?? 'without a conclusion'}`, ...tag };
   // Review runs go on the default branch; the others on the convoy branch.
   const pr = kind === 'refinery-review' ? Number(RUN_PR_RE.exec(ev.title)?.[1] ?? NaN) : NaN;
   return { kind: 'bead', beadId, event, branch: ev.headBranch?.startsWith('convoy/') ? ev.headBranch : null, pr: Number.isInteger(pr) ? pr : null };

@@ -53,8 +53,12 @@ export type BeadEvent =
   | { type: 'changesRequested'; by: Judge; feedback: string }
   /** A convoy-check (refinery bead) or crew answer finished. */
   | { type: 'checked'; ok: boolean; note: string }
-  | { type: 'jobSucceeded'; job: JobKind }
-  | { type: 'jobFailed'; job: JobKind; outcome: JobFailure; reason: string }
+  /**
+   * A runner job's run ended. `attempt` (attemptKey) names the attempt it was dispatched for, when its run says: a run
+   * of an earlier attempt of the same job (a late completion, a re-run from the Actions page) is refused, not counted.
+   */
+  | { type: 'jobSucceeded'; job: JobKind; attempt?: string }
+  | { type: 'jobFailed'; job: JobKind; outcome: JobFailure; reason: string; attempt?: string }
   | { type: 'merged'; pr?: number | null }
   | { type: 'closedUnmerged'; pr?: number | null }
   | { type: 'reopened'; by: string }
@@ -175,6 +179,17 @@ export function jobForStep(step: Step): JobKind | null {
   return STEP_JOB[step];
 }
 
+/** The attempt the current job runs as: revision and try (`r1t2`), dispatched once each and named by its run. */
+export function attemptKey(life: Pick<BeadLife, 'revisions' | 'tries'>): string {
+  return `r${life.revisions}t${life.tries + 1}`;
+}
+
+/** Why a run's end is not the current attempt's (same job, another attempt); null when it is, or does not say. */
+function staleRun(life: BeadLife, event: { job: JobKind; attempt?: string }): string | null {
+  if (event.attempt === undefined || life.job !== event.job || event.attempt === attemptKey(life)) return null;
+  return `the run was attempt ${event.attempt} of the ${event.job} job, the current attempt is ${attemptKey(life)} (a late or re-run earlier attempt is not counted)`;
+}
+
 function backoff(policy: LifecyclePolicy, failedTries: number): number {
   return policy.backoffMs * 2 ** Math.max(0, failedTries - 1);
 }
@@ -282,6 +297,8 @@ function transition(b: LifeBead, event: BeadEvent, ctx: MachineContext): Transit
       return fail(b, life.tries + 1, event.note);
     }
     case 'jobSucceeded': {
+      const stale = staleRun(life, event);
+      if (stale) return refuse(b, event, stale);
       // A job that ended well but left its step where it was reported nothing: without this the bead would stay in progress forever.
       if (ACTIVE.has(b.status) && life.job === event.job) return jobFailed(b, { type: 'jobFailed', job: event.job, outcome: 'failure', reason: `the ${event.job} job ended without reporting a result` }, ctx);
       return next(b, {}, {}, [], `${event.job} job finished`);
@@ -315,6 +332,8 @@ function transition(b: LifeBead, event: BeadEvent, ctx: MachineContext): Transit
 function jobFailed(b: LifeBead, event: Extract<BeadEvent, { type: 'jobFailed' }>, ctx: MachineContext): Transition<LifeBead> {
   const { life } = b;
   if (!ACTIVE.has(b.status) || STEP_JOB[life.step] !== event.job) return refuse(b, event, `no ${event.job} job belongs to the bead's current step`);
+  const stale = staleRun(life, event);
+  if (stale) return refuse(b, event, stale);
   const tries = life.tries + 1;
   const why = `${event.job} ${event.outcome.replace('_', ' ')}: ${event.reason}`;
   if (event.outcome === 'gave_up') return fail(b, Math.max(tries, b.modelAttempts), why, { tries });

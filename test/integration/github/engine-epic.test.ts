@@ -205,7 +205,7 @@ describe('epic label flow with the real engine', () => {
     expect(h.comments[0]!.body).toContain(`- [x] \`${BEAD}\``);
     expect(h.comments[0]!.body).toContain('1 of 2 beads done.');
     expect(h.fake.calls('actions/create-workflow-dispatch').map((d) => [d.path.split('/').at(-2), d.body])).toEqual([
-      ['librarian.yml', { ref: `convoy/${CONVOY}`, inputs: { bead: 'am-docs', convoy: CONVOY } }],
+      ['librarian.yml', { ref: `convoy/${CONVOY}`, inputs: { bead: 'am-docs', convoy: CONVOY, attempt: 'r0t1' } }],
     ]);
     expect(h.fake.violations).toEqual([]);
   }, 60_000);

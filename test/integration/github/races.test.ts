@@ -27,11 +27,13 @@ afterAll(async () => {
   await rm(root, { recursive: true, force: true });
 });
 
-function run(job: string, conclusion: string, runId: number, pr?: number): Record<string, any> {
+/** A bead workflow's run completed; `attempt`: the lifecycle attempt its run-name carries (none: a run named without). */
+function run(job: string, conclusion: string, runId: number, pr?: number, attempt?: string, runAttempt = 1): Record<string, any> {
   const p = onMain(examplePayload('workflow_run', 'completed', 0));
+  const tag = attempt ? `attempt ${attempt}, ` : '';
   Object.assign(p.workflow_run, {
-    id: runId, path: `.github/workflows/${job}.yml`, event: 'workflow_dispatch', conclusion, status: 'completed',
-    display_title: job === 'refinery-review' ? `refinery-review ${BEAD} (PR #${pr})` : `${job} ${BEAD} (convoy ${CONVOY})`,
+    id: runId, run_attempt: runAttempt, path: `.github/workflows/${job}.yml`, event: 'workflow_dispatch', conclusion, status: 'completed',
+    display_title: job === 'refinery-review' ? `refinery-review ${BEAD} (${tag}PR #${pr})` : `${job} ${BEAD} (convoy ${CONVOY}${attempt ? `, attempt ${attempt}` : ''})`,
     head_branch: job === 'refinery-review' ? 'main' : BRANCH,
   });
   return p;
@@ -71,9 +73,13 @@ async function beadInReview(name: string, reviews: Record<string, unknown>[]) {
   // The runner's Polecat pushed its code (as `gth job polecat` records it) and its PR opened.
   const runner = join(dir, 'runner');
   await execa('git', ['clone', '-q', '--branch', BRANCH, bare, runner]);
-  const pushed = await applyBeadEvent(new BeadStore({ dir: join(runner, 'beads'), actor: 'polecat', commit: true, env: { ...process.env, GIT_AUTHOR_NAME: 'r', GIT_AUTHOR_EMAIL: 'r@x.invalid', GIT_COMMITTER_NAME: 'r', GIT_COMMITTER_EMAIL: 'r@x.invalid' } }), BEAD, { type: 'codePushed', branch: `polecat/${BEAD}`, model: 'stand-in' }, { policy: POLICY, stopped: false });
-  expect(pushed.ok).toBe(true);
-  await gitIn(runner, 'push', '-q', 'origin', BRANCH);
+  const pushCode = async (): Promise<void> => {
+    await gitIn(runner, 'pull', '-q', '--rebase', 'origin', BRANCH);
+    const pushed = await applyBeadEvent(new BeadStore({ dir: join(runner, 'beads'), actor: 'polecat', commit: true, env: { ...process.env, GIT_AUTHOR_NAME: 'r', GIT_AUTHOR_EMAIL: 'r@x.invalid', GIT_COMMITTER_NAME: 'r', GIT_COMMITTER_EMAIL: 'r@x.invalid' } }), BEAD, { type: 'codePushed', branch: `polecat/${BEAD}`, model: 'stand-in' }, { policy: POLICY, stopped: false });
+    expect(pushed.ok).toBe(true);
+    await gitIn(runner, 'push', '-q', 'origin', BRANCH);
+  };
+  await pushCode();
   const opened = onMain(examplePayload('pull_request', 'opened', 1));
   Object.assign(opened.pull_request, { number: 5, merged: false });
   opened.pull_request.head.ref = `polecat/${BEAD}`;
@@ -81,7 +87,7 @@ async function beadInReview(name: string, reviews: Record<string, unknown>[]) {
   await step('pull_request', opened);
   await step('workflow_run', run('polecat', 'success', 11));
   expect(dispatches()).toEqual(['polecat', 'refinery-review']);
-  return { h, bare, step, dispatches };
+  return { h, bare, step, dispatches, pushCode };
 }
 
 describe('a review run that completes before its review webhook', () => {
@@ -115,6 +121,33 @@ describe('a review run that completes before its review webhook', () => {
     await step('pull_request_review', botReview('changes_requested', 'Not quite.', 72));
     expect(dispatches()).toEqual(['polecat', 'refinery-review', 'polecat']);
     expect((await remoteBead(bare)).lifecycle).toMatchObject({ step: 'code', revisions: 1, tries: 0 });
+    expect(town.h.fake.violations).toEqual([]);
+  }, 120_000);
+
+  it('does not count a late or re-run run of the earlier review attempt against the review of the revision', async () => {
+    const reviews = [{ id: 72, user: BOT, commit_id: HEAD, state: 'CHANGES_REQUESTED', body: 'Not quite.' }];
+    const town = await beadInReview('late-run', reviews);
+    h = town.h;
+    const { bare, step, dispatches, pushCode } = town;
+    const reviewInputs = () => h!.fake.calls('actions/create-workflow-dispatch').filter((d) => d.path.includes('refinery-review')).map((d) => (d.body as { inputs: Record<string, string> }).inputs);
+    expect(reviewInputs()).toEqual([{ pr: '5', bead: BEAD, attempt: 'r0t1' }]);
+    await step('workflow_run', run('refinery-review', 'success', 12, 5, 'r0t1'));
+    expect(dispatches()).toEqual(['polecat', 'refinery-review', 'polecat']);
+    // The revision is pushed; its Polecat run ends and the review of revision 1 is dispatched as its own attempt.
+    reviews.length = 0;
+    await pushCode();
+    await step('workflow_run', run('polecat', 'success', 13, undefined, 'r1t1'));
+    expect(reviewInputs().at(-1)).toEqual({ pr: '5', bead: BEAD, attempt: 'r1t1' });
+    const before = dispatches().length;
+    // The first review's run is re-run from the Actions page (or its end is delivered late): cancelled, then success.
+    await step('workflow_run', run('refinery-review', 'cancelled', 12, 5, 'r0t1', 2));
+    await step('workflow_run', run('refinery-review', 'success', 12, 5, 'r0t1', 3));
+    expect(dispatches()).toHaveLength(before);
+    const bead = await remoteBead(bare);
+    expect(bead.lifecycle).toMatchObject({ step: 'review', job: 'refinery-review', revisions: 1, tries: 0 });
+    // The current attempt's run still counts: ended without a verdict on the head, it is a failed try.
+    await step('workflow_run', run('refinery-review', 'success', 14, 5, 'r1t1'));
+    expect((await remoteBead(bare)).lifecycle).toMatchObject({ step: 'review', revisions: 1, tries: 1 });
     expect(town.h.fake.violations).toEqual([]);
   }, 120_000);
 

@@ -65,7 +65,11 @@ describe('workflow files', () => {
     expect(Object.keys(wf.on)).toEqual(['workflow_dispatch']);
     const inputs = Object.keys(wf.on.workflow_dispatch.inputs).sort();
     // GitHub answers 422 to a dispatch with inputs the workflow does not declare: match what src/github sends.
-    expect(inputs).toEqual(kind === 'refinery-review' ? ['bead', 'pr'] : ['bead', 'convoy']);
+    expect(inputs).toEqual(kind === 'refinery-review' ? ['attempt', 'bead', 'pr'] : ['attempt', 'bead', 'convoy']);
+    // The lifecycle attempt is optional (a review a person asks for has none) and names the run, so its end is
+    // matched to the attempt it was dispatched for (lifecycle-events.ts reads it back).
+    expect(wf.on.workflow_dispatch.inputs.attempt).toMatchObject({ required: false, default: '', type: 'string' });
+    expect(wf['run-name']).toContain('attempt ${{ inputs.attempt }}');
     expect(wf.concurrency.group).toMatch(kind === 'refinery-review' ? /\$\{\{ inputs\.pr \}\}/ : /\$\{\{ inputs\.bead \}\}/);
     expect(Object.values(wf.permissions ?? {}).every((p) => p === 'read')).toBe(true);
     const jobs = Object.values(wf.jobs) as Wf[];

@@ -4,6 +4,7 @@ import {
   convoyTick,
   convoyTransition,
   DEFAULT_POLICY,
+  attemptKey,
   jobForStep,
   lifeBeadOf,
   TESTS_WRITTEN,
@@ -262,6 +263,29 @@ describe('bead state machine: what the effects and state carry', () => {
   it('a job event for another step is refused (a late conclusion of an old job moves nothing)', () => {
     const t = beadTransition(STATES.rv_review!, { type: 'jobFailed', job: 'polecat', outcome: 'cancelled', reason: 'x' }, ctx);
     expect(t.ok).toBe(false);
+  });
+
+  it('a run of an earlier attempt of the same job is refused; the current attempt\'s run, or one naming none, counts', () => {
+    // Review of revision 1 in flight (its first try); the revision-0 review's run ends late, or is re-run by hand.
+    const review = bead('review', { step: 'review', job: 'refinery-review', revisions: 1 }, { branch: 'polecat/ab-1234', pr: 7 });
+    expect(attemptKey(review.life)).toBe('r1t1');
+    for (const late of [
+      { type: 'jobSucceeded', job: 'refinery-review', attempt: 'r0t1' },
+      { type: 'jobFailed', job: 'refinery-review', outcome: 'cancelled', reason: 'superseded', attempt: 'r0t1' },
+    ] satisfies BeadEvent[]) {
+      const t = beadTransition(review, late, ctx);
+      expect(t.ok, late.type).toBe(false);
+      if (!t.ok) expect(t.refusal.reason).toContain('attempt r0t1 of the refinery-review job, the current attempt is r1t1');
+    }
+    const current = beadTransition(review, { type: 'jobFailed', job: 'refinery-review', outcome: 'failure', reason: 'x', attempt: 'r1t1' }, ctx);
+    expect(current.ok && current.state.life.tries).toBe(1);
+    const unnamed = beadTransition(review, { type: 'jobSucceeded', job: 'refinery-review' }, ctx);
+    expect(unnamed.ok && unnamed.state.life.tries).toBe(1); // ended without a verdict: a failed try, as before
+    // After one failed try the next run is t2: the first try's failure arriving again (a second delivery) is not counted twice.
+    const retried = beadTransition(STATES.ip_code!, { type: 'jobFailed', job: 'polecat', outcome: 'failure', reason: 'x', attempt: 'r0t1' }, ctx);
+    if (!retried.ok) throw new Error('refused');
+    expect(attemptKey(retried.state.life)).toBe('r0t2');
+    expect(beadTransition(retried.state, { type: 'jobFailed', job: 'polecat', outcome: 'failure', reason: 'x', attempt: 'r0t1' }, ctx).ok).toBe(false);
   });
 
   it('reopening resets tries, revisions and feedback and restarts from the role path', () => {
