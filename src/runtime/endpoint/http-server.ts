@@ -229,7 +229,7 @@ export class FleetEndpoint {
   private async extra(model: string, what: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
     const route = resolveModel(model, this.o.table);
     if (!route.ok) {
-      sendError(res, 404, 'model_not_found', route.message);
+      sendError(res, 404, 'model_not_found', route.message, {}, 'model');
       return;
     }
     const s = this.o.control.running().find((x) => x.id === route.server.id && x.status === 'ready');
