@@ -16,7 +16,8 @@ export class UsageError extends GthError {
 
 export function errorMessage(err: unknown): string {
   if (err instanceof Error) {
-    const cause = err.cause instanceof Error ? `\n  caused by: ${err.cause.message}` : '';
+    // A message that already quotes its cause says it once.
+    const cause = err.cause instanceof Error && !err.message.includes(err.cause.message) ? `\n  caused by: ${err.cause.message}` : '';
     return `${err.message}${cause}`;
   }
   return String(err);

@@ -7,6 +7,7 @@ import { loadRawConfig } from '../../config/load.js';
 import { FleetPlan, type ServerPlan } from '../../fleet/plan-schema.js';
 import { runPlan } from '../../fleet/plan-run.js';
 import { GthError, UsageError } from '../../util/errors.js';
+import { assertPortFree } from '../../runtime/preflight.js';
 import { createLogger } from '../../util/logger.js';
 import { loadRuntimeSettings, type RuntimeSettings } from '../../runtime/config.js';
 import { runtimeDown, runtimeStatus, type RuntimeStatus } from '../../runtime/control.js';
@@ -43,6 +44,16 @@ interface UpFlags {
 function keyVariableOf(e: EndpointConfig, env: NodeJS.ProcessEnv = process.env): string | null {
   if (env.GTH_ENDPOINT_KEY) return 'GTH_ENDPOINT_KEY';
   return Object.values(e.keys)[0] ?? null;
+}
+
+/** Fails naming the setting and the way out when the endpoint's port is taken (0 picks a free one: nothing to check). */
+async function endpointPortFree(e: EndpointConfig): Promise<void> {
+  if (e.port === 0) return;
+  try {
+    await assertPortFree(e.port, e.host);
+  } catch (err) {
+    throw new GthError(`runtime.endpoint.port: ${(err as Error).message}; stop what listens there, or pick another with --port N (or runtime.endpoint.port), or --no-endpoint`, { cause: err });
+  }
 }
 
 /** runtime.endpoint from gastown.yml with --host/--port/--no-endpoint applied. */
@@ -243,8 +254,12 @@ export function register(program: Command): void {
       if (other && isAlive(other.pid) && other.pid !== process.pid) {
         throw new GthError(`the runtime is already up (supervisor pid ${other.pid}); run \`gth runtime down\` first`);
       }
-      // Refuse an exposed endpoint without a key before any server starts.
-      if (settings.endpoint.enabled) checkExposure(settings.endpoint.host, resolveEndpointKeys(settings.endpoint));
+      // Refuse an exposed endpoint without a key, or a taken port, before any server starts: loading the models first
+      // would make the user wait minutes for a refusal (8080 is also a lone llama-server's own default port).
+      if (settings.endpoint.enabled) {
+        checkExposure(settings.endpoint.host, resolveEndpointKeys(settings.endpoint));
+        await endpointPortFree(settings.endpoint);
+      }
       const { servers, all } = await plannedAll(flags, wave);
       if (flags.detach) await upDetached(flags, settings);
       else await upForeground(flags, settings, servers, all);

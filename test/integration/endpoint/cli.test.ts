@@ -1,5 +1,7 @@
 // `gth runtime up` serves the endpoint (flags, key rule) and `gth runtime env` points other tools at it, as real processes.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import OpenAI from 'openai';
 import { describe, expect, it } from 'vitest';
@@ -77,5 +79,22 @@ describe('gth runtime up: the fleet endpoint', { timeout: 180_000 }, () => {
     expect(up.exitCode).toBe(2);
     expect(String(up.stderr)).toContain('runtime.endpoint.host is 0.0.0.0 (beyond loopback) but no API key is set: set GTH_ENDPOINT_KEY or runtime.endpoint.keys');
     expect(readServerStates(stateDir)).toEqual([]);
+  });
+
+  it('refuses a taken endpoint port before starting any server, naming the setting and the ways out', async () => {
+    const { env, dir, planFile, stateDir } = setup();
+    const taken = createServer();
+    await new Promise<void>((r) => taken.listen(0, '127.0.0.1', () => r()));
+    try {
+      const port = String((taken.address() as AddressInfo).port);
+      const up = await gth(['runtime', 'up', '--plan', planFile, '--port', port], { env, cwd: dir });
+      expect(up.exitCode).toBe(1);
+      const err = String(up.stderr);
+      expect(err).toContain(`runtime.endpoint.port: port ${port} on 127.0.0.1 is already in use (EADDRINUSE); stop what listens there, or pick another with --port N`);
+      expect(err).not.toContain('caused by'); // the cause is in the message once
+      expect(readServerStates(stateDir)).toEqual([]);
+    } finally {
+      await new Promise((r) => taken.close(r));
+    }
   });
 });
