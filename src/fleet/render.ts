@@ -61,6 +61,9 @@ export function roughDuration(seconds: number): string {
   return unit(Math.round(seconds / 86400), 'day');
 }
 
+/** Cloud beads whose reason a wave lists in the text plan. */
+const CLOUD_REASONS = 5;
+
 /** `gth plan --explain`: the words the plan uses, for someone who makes games rather than runs models. */
 export const PLAN_EXPLANATION = [
   'What the plan\'s words mean',
@@ -129,6 +132,10 @@ export function renderPlan(plan: FleetPlan, h: HardwareProfile, source: string):
     }
     const rows = w.assignments.map((a) => [a.beadId, a.role, a.target, a.model, a.promptTokens, formatDuration(a.startSeconds ?? 0), formatDuration(a.estSeconds)]);
     if (rows.length) out.push(...formatTable(['bead', 'role', 'server', 'model', 'prompt', 'starts at', 'time'], rows).split('\n').map((l) => `    ${l}`));
+    // Why a bead left the local fleet (a rule, or no local model holding its prompt): the first few, the rest in --json.
+    const cloud = w.assignments.filter((a) => a.target === 'cloud');
+    for (const a of cloud.slice(0, CLOUD_REASONS)) out.push(`    to the cloud: ${a.beadId}: ${a.reason}`);
+    if (cloud.length > CLOUD_REASONS) out.push(`    to the cloud: ${cloud.length - CLOUD_REASONS} more (gth plan --json gives each bead's reason)`);
   }
   const sc = plan.schedule;
   if (sc) {

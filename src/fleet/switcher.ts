@@ -37,7 +37,10 @@ export function chooseModel(
     if (rule.maxPromptTokens !== undefined && promptTokens > rule.maxPromptTokens) continue;
     const why = rule.why ? `${rule.why}; ` : '';
     const size = `${promptTokens} prompt tokens`;
-    if (rule.device === 'cloud') return { device: 'cloud', modelName: rule.model, reason: `${why}${size}` };
+    if (rule.device === 'cloud') {
+      const cap = rule.maxPromptTokens !== undefined ? ` (up to ${rule.maxPromptTokens})` : '';
+      return { device: 'cloud', modelName: rule.model, reason: `${why || `a ${role} rule${cap} sends it to the cloud; `}${size}` };
+    }
     let model = findModel(catalog, rule.model);
     if (!model) continue; // config-check reports unknown names before planning
     let swap = '';

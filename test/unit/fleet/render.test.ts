@@ -29,6 +29,19 @@ describe('gth plan explains itself', () => {
     expect(text).toMatch(/256 MiB safety margin/);
   });
 
+  it('says why a bead goes to the cloud, for the first few of a wave', () => {
+    const cfg = defaultConfig();
+    // 62k prompt tokens: past every local rule's band, so the switcher's cloud rule takes them.
+    const beads = [bead('ab-g0', { tokenEstimate: 3000 }), ...Array.from({ length: 7 }, (_, i) => bead(`ab-c${i}`, { tokenEstimate: 62_000 }))];
+    const plan = planFleet(beads, cfg);
+    const text = renderPlan(plan, cfg.hardware, 'test');
+    const lines = text.split('\n').filter((l) => l.includes('to the cloud:'));
+    expect(lines).toHaveLength(6);
+    expect(lines[0]).toMatch(/^ {4}to the cloud: ab-c\d: too long for the local models; \d+ prompt tokens$/);
+    expect(lines[5]).toBe('    to the cloud: 2 more (gth plan --json gives each bead\'s reason)');
+    expect(text).not.toContain('to the cloud: ab-g0');
+  });
+
   it('says how long in the one unit a person would: minutes, then hours, then days', () => {
     expect(roughDuration(20)).toBe('1 minute');
     expect(roughDuration(45 * 60)).toBe('45 minutes');

@@ -41,6 +41,15 @@ describe('switcher', () => {
     expect(c.reason).toMatch(/SmolLM2-1.7B-Instruct trains on 8192 tokens/);
   });
 
+  it('says which rule sent a bead to the cloud when the rule gives no why of its own', () => {
+    const s = SwitcherConfig.parse({ rules: [
+      { role: 'polecat', maxPromptTokens: 6000, model: 'Qwen2.5-Coder-3B-Instruct', device: 'gpu' },
+      { role: 'polecat', maxPromptTokens: 50000, model: 'gemini-x', device: 'cloud' },
+    ] });
+    expect(chooseModel('polecat', 9500, s, DEFAULT_CATALOG).reason).toBe('a polecat rule (up to 50000) sends it to the cloud; 9500 prompt tokens');
+    expect(chooseModel('polecat', 70000, DEFAULT_SWITCHER, DEFAULT_CATALOG).reason).toBe('too long for the local models; 70000 prompt tokens');
+  });
+
   it('routes beads to the cloud fallback when their role has no rule', () => {
     const s = SwitcherConfig.parse({ rules: [{ role: 'polecat', model: 'Qwen2.5-Coder-3B-Instruct', device: 'gpu' }], cloudFallbackModel: 'gemini-x' });
     expect(pick('refinery', 100, s)).toBe('cloud:gemini-x');
