@@ -95,15 +95,19 @@ export function freePort(host = '127.0.0.1'): Promise<number> {
   });
 }
 
-/** Throws naming the port when something already listens on it. */
-export function assertPortFree(port: number, host = '127.0.0.1'): Promise<void> {
-  return new Promise((resolve, reject) => {
+/** Listens on host:port for a moment: null when that works, else the listen error (EADDRINUSE, EADDRNOTAVAIL, ...). */
+export function tryListen(port: number, host = '127.0.0.1'): Promise<NodeJS.ErrnoException | null> {
+  return new Promise((resolve) => {
     const srv = createServer();
-    srv.once('error', (err: NodeJS.ErrnoException) =>
-      reject(new PreflightError(`port ${port} on ${host} is already in use${err.code ? ` (${err.code})` : ''}`, { cause: err })),
-    );
-    srv.listen(port, host, () => srv.close(() => resolve()));
+    srv.once('error', (err: NodeJS.ErrnoException) => resolve(err));
+    srv.listen(port, host, () => srv.close(() => resolve(null)));
   });
+}
+
+/** Throws naming the port when something already listens on it. */
+export async function assertPortFree(port: number, host = '127.0.0.1'): Promise<void> {
+  const err = await tryListen(port, host);
+  if (err) throw new PreflightError(`port ${port} on ${host} is already in use${err.code ? ` (${err.code})` : ''}`, { cause: err });
 }
 
 /** Logical CPU ids this process may run on (its affinity list on Linux, else 0..n-1). */

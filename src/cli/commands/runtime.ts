@@ -7,7 +7,7 @@ import { loadRawConfig } from '../../config/load.js';
 import { FleetPlan, type ServerPlan } from '../../fleet/plan-schema.js';
 import { runPlan } from '../../fleet/plan-run.js';
 import { GthError, UsageError } from '../../util/errors.js';
-import { assertPortFree } from '../../runtime/preflight.js';
+import { tryListen } from '../../runtime/preflight.js';
 import { createLogger } from '../../util/logger.js';
 import { loadRuntimeSettings, type RuntimeSettings } from '../../runtime/config.js';
 import { runtimeDown, runtimeStatus, type RuntimeStatus } from '../../runtime/control.js';
@@ -18,7 +18,7 @@ import { printJson, printTable } from '../output.js';
 import { loadFleetConfig } from '../../fleet/config.js';
 import { createLedgerMeter } from '../../cost/index.js';
 import { NvidiaSmi } from '../../runtime/gpu.js';
-import { EndpointConfig, checkExposure, resolveEndpointKeys, startFleetEndpoint, listModelNames, type FleetEndpoint } from '../../runtime/endpoint/index.js';
+import { EndpointConfig, checkExposure, listenError, resolveEndpointKeys, startFleetEndpoint, listModelNames, type FleetEndpoint } from '../../runtime/endpoint/index.js';
 import { CLIENT_TOOLS, clientSnippet, type ClientTool } from '../../runtime/endpoint/client-config.js';
 import { readEndpointState, removeEndpointState, writeEndpointState } from '../../runtime/endpoint/state.js';
 import { standbyServers } from '../../runtime/endpoint/standby.js';
@@ -46,14 +46,10 @@ function keyVariableOf(e: EndpointConfig, env: NodeJS.ProcessEnv = process.env):
   return Object.values(e.keys)[0] ?? null;
 }
 
-/** Fails naming the setting and the way out when the endpoint's port is taken (0 picks a free one: nothing to check). */
-async function endpointPortFree(e: EndpointConfig): Promise<void> {
-  if (e.port === 0) return;
-  try {
-    await assertPortFree(e.port, e.host);
-  } catch (err) {
-    throw new GthError(`runtime.endpoint.port: ${(err as Error).message}; stop what listens there, or pick another with --port N (or runtime.endpoint.port), or --no-endpoint`, { cause: err });
-  }
+/** Fails naming the setting and the way out when the endpoint could not listen (port taken, host not this machine's). */
+async function endpointCanListen(e: EndpointConfig): Promise<void> {
+  const err = await tryListen(e.port, e.host);
+  if (err) throw listenError(e.host, e.port, err);
 }
 
 /** runtime.endpoint from gastown.yml with --host/--port/--no-endpoint applied. */
@@ -254,11 +250,11 @@ export function register(program: Command): void {
       if (other && isAlive(other.pid) && other.pid !== process.pid) {
         throw new GthError(`the runtime is already up (supervisor pid ${other.pid}); run \`gth runtime down\` first`);
       }
-      // Refuse an exposed endpoint without a key, or a taken port, before any server starts: loading the models first
+      // Refuse an exposed endpoint without a key, or an address it cannot listen on, before any server starts: loading the models first
       // would make the user wait minutes for a refusal (8080 is also a lone llama-server's own default port).
       if (settings.endpoint.enabled) {
         checkExposure(settings.endpoint.host, resolveEndpointKeys(settings.endpoint));
-        await endpointPortFree(settings.endpoint);
+        await endpointCanListen(settings.endpoint);
       }
       const { servers, all } = await plannedAll(flags, wave);
       if (flags.detach) await upDetached(flags, settings);

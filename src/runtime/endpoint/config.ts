@@ -1,6 +1,6 @@
 // The `runtime.endpoint` section: where the fleet's one OpenAI-compatible endpoint listens, its keys, queue bounds.
 import { z } from 'zod';
-import { UsageError } from '../../util/errors.js';
+import { GthError, UsageError } from '../../util/errors.js';
 
 export const EndpointConfig = z.strictObject({
   enabled: z.boolean().default(true),
@@ -43,4 +43,16 @@ export function checkExposure(host: string, keys: ReadonlyMap<string, string>): 
       `runtime.endpoint.host is ${host} (beyond loopback) but no API key is set: set GTH_ENDPOINT_KEY or runtime.endpoint.keys, or bind 127.0.0.1`,
     );
   }
+}
+
+/** Why the endpoint cannot listen on host:port (a listen error's code), naming the setting to change and how. */
+export function listenError(host: string, port: number, err: NodeJS.ErrnoException): GthError {
+  const code = err.code ?? err.message;
+  const ways = 'pick another with --port N (or runtime.endpoint.port), or --no-endpoint';
+  if (code === 'EADDRINUSE') return new GthError(`runtime.endpoint.port: port ${port} on ${host} is already in use (EADDRINUSE); stop what listens there, or ${ways}`, { cause: err });
+  if (code === 'EACCES') return new GthError(`runtime.endpoint.port: port ${port} on ${host} needs privileges (EACCES); ${ways.replace('another', 'one above 1023')}`, { cause: err });
+  if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND' || code === 'EAI_AGAIN') {
+    return new GthError(`runtime.endpoint.host: ${host} is not an address of this machine (${code}); use 127.0.0.1, 0.0.0.0 (with a key) or one of its own addresses (--host or runtime.endpoint.host)`, { cause: err });
+  }
+  return new GthError(`runtime.endpoint: cannot listen on ${host}:${port} (${code})`, { cause: err });
 }

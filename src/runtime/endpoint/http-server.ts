@@ -6,7 +6,7 @@ import type { Logger } from 'pino';
 import type { Role } from '../../beads/schema.js';
 import type { CallMeter, RoundTrip } from '../../providers/types.js';
 import type { FleetControl } from './fleet-control.js';
-import type { EndpointConfig } from './config.js';
+import { listenError, type EndpointConfig } from './config.js';
 import { Dispatcher, NotServedError, QueueFullError } from './dispatcher.js';
 import { forward, type Forwarded } from './proxy.js';
 import { completionKind, parseCompletionBody } from './request.js';
@@ -90,8 +90,7 @@ export class FleetEndpoint {
     });
     server.keepAliveTimeout = 65_000;
     await new Promise<void>((resolve, reject) => {
-      server.once('error', (err: NodeJS.ErrnoException) =>
-        reject(new Error(`runtime.endpoint: cannot listen on ${this.o.config.host}:${this.o.config.port}: ${err.code ?? err.message}`, { cause: err })));
+      server.once('error', (err: NodeJS.ErrnoException) => reject(listenError(this.o.config.host, this.o.config.port, err)));
       server.listen(this.o.config.port, this.o.config.host, () => resolve());
     });
     this.server = server;

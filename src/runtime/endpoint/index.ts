@@ -11,7 +11,7 @@ import { supervisorControl } from './fleet-control.js';
 import { FleetEndpoint } from './http-server.js';
 import type { ModelTable, SwitcherPick } from './routing.js';
 
-export { EndpointConfig, checkExposure, resolveEndpointKeys, LOOPBACK } from './config.js';
+export { EndpointConfig, checkExposure, listenError, resolveEndpointKeys, LOOPBACK } from './config.js';
 export { FleetEndpoint, type EndpointOptions } from './http-server.js';
 export { supervisorControl, type FleetControl } from './fleet-control.js';
 export { resolveModel, listModelNames, ALIAS_ROLES, type ModelTable, type SwitcherPick } from './routing.js';
