@@ -16,7 +16,7 @@ export interface ModelTable {
 
 export type Resolution = { ok: true; server: ServerPlan; role: AliasRole | null } | { ok: false; status: 404; message: string };
 
-/** Every name a client may send: catalog models that have a planned server, then the role aliases. */
+/** Every name a client may send: catalog models that have a planned server, then the role aliases and their sized form. */
 export function listModelNames(t: ModelTable): string[] {
   const models = [...new Set(t.servers.map((s) => s.model))];
   const aliases = ALIAS_ROLES.filter((r) => t.servers.some((s) => s.roles.includes(r)));
@@ -32,12 +32,13 @@ export interface ModelCard {
   /**
    * model: a catalog model, its server and whether it is loaded now (a request for one that is not loads it).
    * alias: a role's most important server; `sized` is the `<role>:<tokens>` form that lets the switcher choose by
-   * prompt size (a pattern, so not an id of its own: a client that offers every id would send it verbatim).
+   * prompt size. That form is listed too, as an id of its own: a client that sends it verbatim (one that offers
+   * every listed id) gets the role's most important server, as for the plain alias.
    */
   gth: { kind: 'model'; server: string; device: 'gpu' | 'cpu'; loaded: boolean } | { kind: 'alias'; role: AliasRole; server: string; sized: string };
 }
 
-/** `GET /v1/models`: every catalog model the endpoint can route to, then the role aliases, in the OpenAI list shape. */
+/** `GET /v1/models`: every catalog model the endpoint can route to, then the role aliases and their `<role>:<tokens>` form, in the OpenAI list shape. */
 export function modelCards(t: ModelTable, loaded: ReadonlySet<string>, created: number): ModelCard[] {
   const card = (id: string, gth: ModelCard['gth']): ModelCard => ({ id, object: 'model', created, owned_by: 'gastown-hybrid', gth });
   const cards: ModelCard[] = [];
@@ -47,10 +48,12 @@ export function modelCards(t: ModelTable, loaded: ReadonlySet<string>, created: 
     seen.add(s.model);
     cards.push(card(s.model, { kind: 'model', server: s.id, device: s.device, loaded: loaded.has(s.id) }));
   }
-  for (const role of ALIAS_ROLES) {
+  const aliases = ALIAS_ROLES.flatMap((role) => {
     const s = t.servers.find((x) => x.roles.includes(role));
-    if (s) cards.push(card(role, { kind: 'alias', role, server: s.id, sized: `${role}:<tokens>` }));
-  }
+    return s ? [{ role, server: s.id }] : [];
+  });
+  for (const { role, server } of aliases) cards.push(card(role, { kind: 'alias', role, server, sized: `${role}:<tokens>` }));
+  for (const { role, server } of aliases) cards.push(card(`${role}:<tokens>`, { kind: 'alias', role, server, sized: `${role}:<tokens>` }));
   return cards;
 }
 
@@ -76,10 +79,11 @@ export function resolveModel(name: string, t: ModelTable): Resolution {
   const known = (): string => listModelNames(t).join(', ');
   const byModel = t.servers.find((s) => s.model === name || s.id === name);
   if (byModel) return { ok: true, server: byModel, role: null };
-  const m = /^([a-z]+)(?::(\d+))?$/.exec(name);
+  // `polecat`, `polecat:9000`, and the listed pattern `polecat:<tokens>` sent verbatim (taken as the plain alias).
+  const m = /^([a-z]+)(?::(\d+|<tokens>))?$/.exec(name);
   const role = m?.[1];
   if (role && isAliasRole(role)) {
-    if (m?.[2] === undefined) {
+    if (m?.[2] === undefined || m[2] === '<tokens>') {
       const server = t.servers.find((s) => s.roles.includes(role));
       if (server) return { ok: true, server, role };
       return { ok: false, status: 404, message: `model '${name}': no planned server serves the ${role}; models: ${known()}` };

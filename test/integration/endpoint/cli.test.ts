@@ -46,6 +46,7 @@ describe('gth runtime up: the fleet endpoint', { timeout: 180_000 }, () => {
       expect(listed.map((m) => [m.id, m.object, m.gth.kind, m.gth.loaded])).toEqual([
         ['Qwen2.5-Coder-3B-Instruct', 'model', 'model', true], ['SmolLM2-1.7B-Instruct', 'model', 'model', false],
         ['Qwen2.5-Coder-7B-Instruct', 'model', 'model', false], ['polecat', 'model', 'alias', undefined], ['librarian', 'model', 'alias', undefined],
+        ['polecat:<tokens>', 'model', 'alias', undefined], ['librarian:<tokens>', 'model', 'alias', undefined],
       ]);
       const r = await client.chat.completions.create({ model: 'librarian', messages: [{ role: 'user', content: 'doc this' }] }, { headers: { 'X-Gth-Caller': 'aider' } });
       expect(r.choices[0]?.message.content).toBe('OK');

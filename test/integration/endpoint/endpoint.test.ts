@@ -20,12 +20,16 @@ describe('fleet endpoint', () => {
     fleet = await startFleet({ plans: [coder, reviewer], up: [coder, reviewer], env: { GTH_ENDPOINT_KEY: 'sekret' } });
     const client = new OpenAI({ baseURL: `${fleet.url}/v1`, apiKey: 'sekret', defaultHeaders: { 'X-Gth-Caller': 'opencode' } });
     const models = await client.models.list();
-    expect(models.data.map((m) => m.id)).toEqual(['Qwen2.5-Coder-3B-Instruct', 'DeepSeek-R1-Distill-Qwen-32B', 'polecat', 'refinery']);
+    expect(models.data.map((m) => m.id)).toEqual(['Qwen2.5-Coder-3B-Instruct', 'DeepSeek-R1-Distill-Qwen-32B', 'polecat', 'refinery', 'polecat:<tokens>', 'refinery:<tokens>']);
     // OpenAI's retrieve: a listed name, and a sized alias that resolves without being listed.
     expect(await client.models.retrieve('refinery')).toMatchObject({ id: 'refinery', object: 'model', gth: { kind: 'alias', server: 'reviewer' } });
     expect(await client.models.retrieve('polecat:3000')).toMatchObject({ id: 'polecat:3000', gth: { kind: 'alias', role: 'polecat', server: 'coder' } });
     expect(await client.models.retrieve('DeepSeek-R1-Distill-Qwen-32B')).toMatchObject({ gth: { kind: 'model', device: 'cpu', loaded: true } });
 
+    // A client that offers every listed id may send the sized pattern verbatim: it gets the role's server.
+    await client.chat.completions.create({ model: 'refinery:<tokens>', max_tokens: 4, messages: [{ role: 'user', content: 'x' }] }, { headers: { 'X-Gth-Caller': 'picker' } });
+    await until(() => fleet!.entries().length === 1, 5000, 'the verbatim call metered');
+    expect(fleet.entries()[0]).toMatchObject({ caller: 'default/picker', role: 'refinery', model: 'DeepSeek-R1-Distill-Qwen-32B' });
     const plain = await client.chat.completions.create({ model: 'polecat', messages: [{ role: 'user', content: 'Say OK' }] });
     expect(plain.choices[0]?.message.content).toBe('OK');
     expect(plain.usage?.completion_tokens).toBeGreaterThan(0);
@@ -43,8 +47,8 @@ describe('fleet endpoint', () => {
     expect(chunks).toBeGreaterThanOrEqual(3);
 
     // A ledger line is written once the answer has gone out.
-    await until(() => fleet!.entries().length === 2, 5000, 'two ledger lines');
-    const entries = fleet.entries();
+    await until(() => fleet!.entries().length === 3, 5000, 'two more ledger lines');
+    const entries = fleet.entries().slice(1);
     expect(entries.map((e) => [e.caller, e.role, e.model, e.local])).toEqual([
       ['default/opencode', 'polecat', 'Qwen2.5-Coder-3B-Instruct', true],
       ['default/opencode', 'refinery', 'DeepSeek-R1-Distill-Qwen-32B', true],

@@ -21,11 +21,12 @@ describe('routing', () => {
 
   it('lists every routable model (loaded or not) and the aliases as OpenAI model objects', () => {
     const cards = modelCards(table, new Set(['s7']), 1_700_000_000);
-    expect(cards.map((c) => c.id)).toEqual(['coder-3b', 'coder-7b', 'reviewer', 'polecat', 'refinery']);
+    expect(cards.map((c) => c.id)).toEqual(['coder-3b', 'coder-7b', 'reviewer', 'polecat', 'refinery', 'polecat:<tokens>', 'refinery:<tokens>']);
     expect(cards.every((c) => c.object === 'model' && c.created === 1_700_000_000 && c.owned_by === 'gastown-hybrid')).toBe(true);
     expect(cards[0]!.gth).toEqual({ kind: 'model', server: 's3', device: 'gpu', loaded: false });
     expect(cards[1]!.gth).toEqual({ kind: 'model', server: 's7', device: 'gpu', loaded: true });
     expect(cards[3]!.gth).toEqual({ kind: 'alias', role: 'polecat', server: 's3', sized: 'polecat:<tokens>' });
+    expect(cards[5]!.gth).toEqual(cards[3]!.gth);
   });
 
   it('resolves names, aliases and token bands', () => {
@@ -37,6 +38,8 @@ describe('routing', () => {
     expect(id('polecat')).toBe('s3');
     expect(id('refinery')).toBe('r');
     expect(id('polecat:9000')).toBe('s7');
+    expect(id('polecat:<tokens>')).toBe('s3'); // the listed pattern sent verbatim: the plain alias
+    expect(id('polecat:<9000>')).toBeUndefined();
     expect(resolveModel('polecat:70000', table)).toMatchObject({ ok: false, status: 404, message: expect.stringContaining('the switcher sends 70000 prompt tokens to the cloud model gemini-3-flash-preview') });
     expect(resolveModel('librarian', table)).toMatchObject({ ok: false, message: expect.stringContaining('no planned server serves the librarian') });
     expect(resolveModel('gpt-4o', table)).toMatchObject({ ok: false, message: expect.stringContaining('models: coder-3b, coder-7b, reviewer, polecat') });
