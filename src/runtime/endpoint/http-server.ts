@@ -247,6 +247,8 @@ export class FleetEndpoint {
     }));
     const paused = this.o.control.loadsPaused();
     const anyReady = servers.some((s) => s.status === 'ready');
-    sendJson(res, anyReady ? 200 : 503, { status: anyReady ? 'ok' : 'no model loaded', loadsPaused: paused, queued: this.dispatcher.queued, swaps: this.dispatcher.swaps, servers });
+    // Nothing loaded is still healthy (the next request loads a model), unless the VRAM watch holds every load back.
+    const status = anyReady ? 'ok' : paused ? 'no model loaded, and loads are paused while the desktop needs the VRAM' : 'idle: no model loaded; a request loads one';
+    sendJson(res, anyReady || !paused ? 200 : 503, { status, loadsPaused: paused, queued: this.dispatcher.queued, swaps: this.dispatcher.swaps, servers });
   }
 }

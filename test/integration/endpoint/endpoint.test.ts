@@ -69,7 +69,11 @@ describe('fleet endpoint', () => {
   });
 
   it('resolves polecat:<tokens> through the switcher to a planned server', async () => {
-    fleet = await startFleet({ plans: [coder] });
+    fleet = await startFleet({ plans: [coder], up: [] });
+    // Nothing loaded yet is healthy: the request below loads the model.
+    const idle = await fetch(`${fleet.url}/health`);
+    expect(idle.status).toBe(200);
+    expect(await idle.json()).toMatchObject({ status: expect.stringMatching(/^idle/), loadsPaused: false, servers: [{ id: 'coder', status: 'not loaded' }] });
     const r = await chat(fleet.url, { model: 'polecat:3000' });
     expect(r.status).toBe(200);
     await r.text();
