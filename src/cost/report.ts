@@ -67,7 +67,7 @@ export interface ReportOptions {
   ledger: string;
   since?: Date;
   convoy?: string;
-  /** A caller name: its own calls and those it made under a sub-name (`aider` covers `aider/editor`). */
+  /** A caller: a key name or an X-Gth-Caller name (`aider` covers `aider`, `aider/editor` and `default/aider`). */
   caller?: string;
   cost: CostConfig;
   prices: LoadedPrices;
@@ -79,10 +79,14 @@ export const OWN_CALLER = 'gastown-hybrid';
 
 export const callerOf = (e: LedgerEntry): string => e.caller ?? OWN_CALLER;
 
-/** `--caller aider` selects `aider` and `aider/<anything>`. */
+/**
+ * `--caller aider` selects every call that names aider, as the key's name or as the X-Gth-Caller header (`aider`,
+ * `aider/editor`, `default/aider`); a name with a slash (`default/aider`) selects that caller and its sub-names.
+ */
 export function callerMatches(e: LedgerEntry, wanted: string): boolean {
   const c = callerOf(e);
-  return c === wanted || c.startsWith(`${wanted}/`);
+  if (c === wanted || c.startsWith(`${wanted}/`)) return true;
+  return !wanted.includes('/') && c.split('/').includes(wanted);
 }
 
 function emptyRow(key: string): CostRow {

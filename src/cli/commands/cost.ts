@@ -31,7 +31,7 @@ export function register(program: Command): void {
     .description('hybrid cost (cloud tokens + electricity) vs an all-cloud fleet, per role, per convoy and per caller')
     .option('--since <date>', 'only calls at or after this date (2026-01-29 or an ISO time)')
     .option('--convoy <id>', 'only calls for this convoy')
-    .option('--caller <name>', 'only calls by this caller (gastown-hybrid: our own engine; a fleet endpoint key name covers its name/<header> calls too)')
+    .option('--caller <name>', 'only calls by this caller: gastown-hybrid (our own engine), or a fleet endpoint key or X-Gth-Caller name (aider covers aider/editor and default/aider)')
     .option('--ledger <file>', 'ledger file (default: $GTH_LEDGER or .gastown-state/ledger.jsonl); a missing file is an error')
     .option('--prices <file>', 'price table (default: gastown.yml cost.prices or the shipped config/prices.yml)')
     .option('--json', 'print the report as JSON on stdout')

@@ -91,12 +91,16 @@ describe('buildReport arithmetic (figures computed by hand in ledger-fixture.ts)
     expect(formatReport(report)).toMatch(/^aider\/editor(\s+\S+){10}\s+\$0\.0002\s+\$0\.0008\s/m);
   });
 
-  it('filters by --caller: a key name covers its name/header calls, not another name that starts alike', () => {
+  it('filters by --caller: a key or header name covers the calls that name it, not another name that starts alike', () => {
     const aider = buildReport(ENTRIES, [], { ledger: 'l', cost, prices, caller: 'aider' });
     expect([aider.entries, aider.filters.caller, aider.total.hybridUsd]).toEqual([1, 'aider', 0.0002]);
     expect(formatReport(aider)).toContain('(caller aider)');
     expect(buildReport(ENTRIES, [], { ledger: 'l', cost, prices, caller: 'aider/editor' }).entries).toBe(1);
     expect(buildReport(ENTRIES, [], { ledger: 'l', cost, prices, caller: 'aid' }).entries).toBe(0);
+    // A header name under a key's name (default/aider) is found by either name, or by both.
+    const keyed = ENTRIES.map((e) => (e.caller ? { ...e, caller: 'default/aider' } : e));
+    for (const name of ['aider', 'default', 'default/aider']) expect(buildReport(keyed, [], { ledger: 'l', cost, prices, caller: name }).entries, name).toBe(1);
+    expect(buildReport(keyed, [], { ledger: 'l', cost, prices, caller: 'aider/default' }).entries).toBe(0);
     expect(buildReport(ENTRIES, [], { ledger: 'l', cost, prices, caller: OWN_CALLER }).byRole.map((r) => r.key)).toEqual(['mayor', 'refinery', 'polecat']);
   });
 
