@@ -18,7 +18,7 @@ import { printJson, printTable } from '../output.js';
 import { loadFleetConfig } from '../../fleet/config.js';
 import { createLedgerMeter } from '../../cost/index.js';
 import { NvidiaSmi } from '../../runtime/gpu.js';
-import { EndpointConfig, checkExposure, listenError, resolveEndpointKeys, startFleetEndpoint, listModelNames, type FleetEndpoint } from '../../runtime/endpoint/index.js';
+import { EndpointConfig, checkExposure, listenError, resolveEndpointKeys, startFleetEndpoint, listModelNames, modelLimits, type FleetEndpoint } from '../../runtime/endpoint/index.js';
 import { CLIENT_TOOLS, clientSnippet, type ClientTool } from '../../runtime/endpoint/client-config.js';
 import { readEndpointState, removeEndpointState, writeEndpointState } from '../../runtime/endpoint/state.js';
 import { standbyServers } from '../../runtime/endpoint/standby.js';
@@ -203,7 +203,8 @@ async function upForeground(flags: UpFlags, settings: RuntimeSettings, servers: 
       const plans = [...all, ...standbyServers(all, fleet, (file) => existsSync(resolve(settings.modelsDir, file)))];
       endpoint = await startFleetEndpoint({ sup, stateDir: settings.stateDir, plans, config: settings.endpoint, fleet, meter, log });
       const keyVariable = keyVariableOf(settings.endpoint);
-      writeEndpointState(settings.stateDir, { pid: process.pid, url: endpoint.url, keyVariable, models: listModelNames({ servers: plans, pick: () => ({ local: false, model: '' }) }).filter((m) => !m.endsWith('<tokens>')) });
+      const table = { servers: plans, pick: () => ({ local: false, model: '' }) as const };
+      writeEndpointState(settings.stateDir, { pid: process.pid, url: endpoint.url, keyVariable, models: listModelNames(table).filter((m) => !m.endsWith('<tokens>')), limits: modelLimits(table) });
     }
   } catch (err) {
     await stop();
@@ -288,7 +289,7 @@ export function register(program: Command): void {
     .description('print the configuration that points another agent tool at the fleet endpoint (base URL, key variable, models)')
     .requiredOption('--for <tool>', `one of ${CLIENT_TOOLS.join(', ')}`)
     .option('--config <file>', 'gastown.yml (default: $GTH_CONFIG or ./gastown.yml)')
-    .option('--json', 'print base URL, key variable and models as JSON')
+    .option('--json', 'print base URL, key variable, models and their context limits as JSON')
     .action((flags: { for: string; config?: string; json?: boolean }) => {
       if (!(CLIENT_TOOLS as readonly string[]).includes(flags.for)) throw new UsageError(`--for: expected one of ${CLIENT_TOOLS.join(', ')}, got '${flags.for}'`);
       const settings = settingsFor(flags.config);
@@ -300,6 +301,7 @@ export function register(program: Command): void {
         baseUrl: `${live ? live.url : `http://${host.includes(':') ? `[${host}]` : host}:${e.port}`}/v1`,
         keyVariable: live ? live.keyVariable : keyVariableOf(e),
         models: live ? live.models : ['polecat', 'refinery', 'librarian'],
+        limits: live ? live.limits : {},
       };
       if (flags.json) printJson({ ...target, running: live !== null });
       else {

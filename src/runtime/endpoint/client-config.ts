@@ -1,4 +1,6 @@
 // Pure: configuration snippets that point other agent tools (opencode, aider, Gas Town, any OpenAI client) at the endpoint.
+import type { ModelLimit } from './routing.js';
+
 export const CLIENT_TOOLS = ['opencode', 'aider', 'gastown', 'openai'] as const;
 export type ClientTool = (typeof CLIENT_TOOLS)[number];
 
@@ -9,6 +11,27 @@ export interface ClientTarget {
   keyVariable: string | null;
   /** Model names and aliases the endpoint serves (no `<tokens>` patterns). */
   models: string[];
+  /** Context and answer tokens per model name, from the running endpoint; empty when it is not running. */
+  limits: Record<string, ModelLimit>;
+}
+
+/**
+ * For a name whose window is not known (the endpoint is not running): small enough for any planned slot. opencode
+ * needs some limit on a custom provider's model: without one it asks for 0 output tokens, which the AI SDK refuses.
+ */
+export const UNKNOWN_LIMIT: ModelLimit = { context: 4096, output: 1024 };
+const limitOf = (t: ClientTarget, m: string): ModelLimit => t.limits[m] ?? UNKNOWN_LIMIT;
+
+/** aider's model metadata file (litellm's keys, `openai/` names): each window, and no cost, for the local models. */
+function aiderMetadata(t: ClientTarget): string {
+  const entries = t.models.map((m) => {
+    const l = limitOf(t, m);
+    return [`openai/${m}`, {
+      max_tokens: l.output, max_input_tokens: l.context, max_output_tokens: l.output,
+      input_cost_per_token: 0, output_cost_per_token: 0, litellm_provider: 'openai', mode: 'chat',
+    }] as const;
+  });
+  return JSON.stringify(Object.fromEntries(entries), null, 2);
 }
 
 const pick = (models: string[], want: string): string => (models.includes(want) ? want : (models[0] ?? want));
@@ -26,10 +49,14 @@ export function clientSnippet(tool: ClientTool, t: ClientTarget): string {
         list,
         `export OPENAI_API_BASE=${t.baseUrl}`,
         `export OPENAI_API_KEY="${key}"`,
+        "# each model's window for aider (read from the folder aider starts in): it warns about unknown models otherwise",
+        "cat > .aider.model.metadata.json <<'JSON'",
+        aiderMetadata(t),
+        'JSON',
         `aider --model openai/${main} --weak-model openai/${weak} --editor-model openai/${main}`,
       ].join('\n');
     case 'opencode': {
-      const models = Object.fromEntries(t.models.map((m) => [m, { name: m }]));
+      const models = Object.fromEntries(t.models.map((m) => [m, { name: m, limit: limitOf(t, m) }]));
       const config = {
         $schema: 'https://opencode.ai/config.json',
         provider: {

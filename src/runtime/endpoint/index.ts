@@ -14,7 +14,7 @@ import type { ModelTable, SwitcherPick } from './routing.js';
 export { EndpointConfig, checkExposure, listenError, resolveEndpointKeys, LOOPBACK } from './config.js';
 export { FleetEndpoint, type EndpointOptions } from './http-server.js';
 export { supervisorControl, type FleetControl } from './fleet-control.js';
-export { resolveModel, listModelNames, ALIAS_ROLES, type ModelTable, type SwitcherPick } from './routing.js';
+export { resolveModel, listModelNames, modelLimits, ALIAS_ROLES, type ModelLimit, type ModelTable, type SwitcherPick } from './routing.js';
 
 /** The switcher's answer for `<role>:<tokens>`; without a fleet config, the role's first planned server. */
 export function switcherPick(fleet: FleetConfig | undefined, plans: readonly ServerPlan[], stateDir: string): ModelTable['pick'] {

@@ -23,6 +23,28 @@ export function listModelNames(t: ModelTable): string[] {
   return [...models, ...aliases, ...aliases.map((r) => `${r}:<tokens>`)];
 }
 
+/** What a client may send one model in one request: its server's context per slot, and a share of it for the answer. */
+export interface ModelLimit {
+  context: number;
+  output: number;
+}
+
+/**
+ * Limits per name a client configures (models and role aliases): an agent tool that knows the window compacts its
+ * history in time instead of sending a prompt the slot cannot hold. The answer gets a quarter of the window, at most
+ * 8192 tokens (llama-server stops a slot that fills).
+ */
+export function modelLimits(t: ModelTable): Record<string, ModelLimit> {
+  const limit = (s: ServerPlan): ModelLimit => ({ context: s.ctxPerSlot, output: Math.min(8192, Math.floor(s.ctxPerSlot / 4)) });
+  const out: Record<string, ModelLimit> = {};
+  for (const s of t.servers) out[s.model] ??= limit(s);
+  for (const role of ALIAS_ROLES) {
+    const s = t.servers.find((x) => x.roles.includes(role));
+    if (s) out[role] = limit(s);
+  }
+  return out;
+}
+
 /** One entry of `GET /v1/models`: OpenAI's model object, plus what this endpoint knows about the name. */
 export interface ModelCard {
   id: string;

@@ -11,15 +11,18 @@ export const EndpointState = z.object({
   /** The environment variable holding the key clients send; null when none is asked for. */
   keyVariable: z.string().nullable(),
   models: z.array(z.string()),
+  /** Context and answer tokens per name in `models` (routing.ts: modelLimits); absent in files written before. */
+  limits: z.record(z.string(), z.strictObject({ context: z.int().positive(), output: z.int().positive() })).default({}),
 });
 export type EndpointState = z.infer<typeof EndpointState>;
+export type EndpointStateInput = z.input<typeof EndpointState>;
 
 /** Header our own engine sends: it meters its calls itself (with bead and convoy), so the endpoint does not again. */
 export const METERED_HEADER = 'x-gth-metered';
 
 export const endpointFile = (stateDir: string): string => join(runtimeDir(stateDir), 'endpoint.json');
 
-export function writeEndpointState(stateDir: string, s: EndpointState): void {
+export function writeEndpointState(stateDir: string, s: EndpointStateInput): void {
   writeJsonAtomic(endpointFile(stateDir), s);
 }
 

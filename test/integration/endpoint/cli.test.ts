@@ -33,7 +33,9 @@ describe('gth runtime up: the fleet endpoint', { timeout: 180_000 }, () => {
     expect(up.exitCode, String(up.stderr)).toBe(0);
     try {
       const e = await gth(['runtime', 'env', '--for', 'openai', '--json'], { env, cwd: dir });
-      const target = JSON.parse(String(e.stdout)) as { baseUrl: string; keyVariable: string; models: string[]; running: boolean };
+      const target = JSON.parse(String(e.stdout)) as { baseUrl: string; keyVariable: string; models: string[]; running: boolean; limits: Record<string, unknown> };
+      // Each name's window is its server's context per slot (2048 in these plans), a quarter for the answer.
+      expect(target.limits).toMatchObject({ polecat: { context: 2048, output: 512 }, 'SmolLM2-1.7B-Instruct': { context: 2048, output: 512 } });
       // up --detach and status say where the endpoint listens (its real port) and which key it asks for.
       expect(String(up.stdout)).toContain(`fleet endpoint: ${target.baseUrl} (API key from $GTH_ENDPOINT_KEY); models: Qwen2.5-Coder-3B-Instruct, SmolLM2-1.7B-Instruct`);
       const status = JSON.parse(String((await gth(['runtime', 'status', '--json'], { env, cwd: dir })).stdout)) as { endpoint: { baseUrl: string; keyVariable: string } };

@@ -1,12 +1,12 @@
 // Model names, role aliases and `<role>:<tokens>`; request bodies checked just enough to route; usage read from answers.
 import { describe, expect, it } from 'vitest';
 import { ServerPlan } from '../../../../src/fleet/plan-schema.js';
-import { listModelNames, modelCards, resolveModel, type ModelTable } from '../../../../src/runtime/endpoint/routing.js';
+import { listModelNames, modelCards, modelLimits, resolveModel, type ModelTable } from '../../../../src/runtime/endpoint/routing.js';
 import { parseCompletionBody } from '../../../../src/runtime/endpoint/request.js';
 import { SseUsageTap, usageOfBody } from '../../../../src/runtime/endpoint/usage.js';
 
-const p = (id: string, model: string, roles: ('polecat' | 'refinery' | 'librarian')[], device: 'gpu' | 'cpu' = 'gpu'): ServerPlan => ServerPlan.parse({
-  id, model, modelFile: `${id}.gguf`, device, roles, slots: 1, ctxPerSlot: 1024, cacheTypeK: 'q8_0', cacheTypeV: 'q4_0', flashAttention: true,
+const p = (id: string, model: string, roles: ('polecat' | 'refinery' | 'librarian')[], device: 'gpu' | 'cpu' = 'gpu', ctxPerSlot = 1024): ServerPlan => ServerPlan.parse({
+  id, model, modelFile: `${id}.gguf`, device, roles, slots: 1, ctxPerSlot, cacheTypeK: 'q8_0', cacheTypeV: 'q4_0', flashAttention: true,
   gpuLayers: 99, threads: 1, vramMiB: 1, ramMiB: 1, args: [], commandLine: '', importance: 0, tokensPerSecond: 1, tokensPerSecondSource: 'catalog',
 });
 const table: ModelTable = {
@@ -17,6 +17,14 @@ const table: ModelTable = {
 describe('routing', () => {
   it('lists models, then aliases of the roles that have a server', () => {
     expect(listModelNames(table)).toEqual(['coder-3b', 'coder-7b', 'reviewer', 'polecat', 'refinery', 'polecat:<tokens>', 'refinery:<tokens>']);
+  });
+
+  it('gives each model and alias its server\'s window per slot, a quarter of it (at most 8192) for the answer', () => {
+    const wide: ModelTable = { ...table, servers: [p('s3', 'coder-3b', ['polecat'], 'gpu', 11520), p('big', 'coder-30b', ['polecat'], 'gpu', 65536), p('r', 'reviewer', ['refinery'], 'cpu', 6656)] };
+    expect(modelLimits(wide)).toEqual({
+      'coder-3b': { context: 11520, output: 2880 }, 'coder-30b': { context: 65536, output: 8192 }, reviewer: { context: 6656, output: 1664 },
+      polecat: { context: 11520, output: 2880 }, refinery: { context: 6656, output: 1664 },
+    });
   });
 
   it('lists every routable model (loaded or not) and the aliases as OpenAI model objects', () => {
