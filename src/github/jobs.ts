@@ -14,6 +14,8 @@ export const JobRequest = z
     convoy: BeadId.nullable(),
     /** Checkout the job runs in (the runner's workspace). */
     cwd: z.string().min(1),
+    /** The lifecycle attempt the app dispatched this run for (machine.ts: attemptKey); absent when none was named. */
+    attempt: z.string().regex(/^r\d+t\d+$/, 'expected a lifecycle attempt such as r0t1 (revision and try)').optional(),
   })
   .refine((r) => (r.kind === 'refinery-review') === (r.pr !== null), {
     message: '--pr is required for refinery-review and not accepted for other jobs',

@@ -6,7 +6,7 @@ import type { Bead } from '../../beads/schema.js';
 import { BeadStore } from '../../beads/store.js';
 import { claimBead } from '../../beads/claim.js';
 import { GthError, UsageError } from '../../util/errors.js';
-import { DEFAULT_POLICY, TESTS_WRITTEN, lifeConvoyOf, type JobKind } from '../../lifecycle/machine.js';
+import { attemptKey, DEFAULT_POLICY, TESTS_WRITTEN, lifeConvoyOf, type JobKind } from '../../lifecycle/machine.js';
 import { applyBeadEvent, formatRefusal } from '../../lifecycle/persist.js';
 import { runBeadJob } from './bead-jobs.js';
 import { createLogger } from '../../util/logger.js';
@@ -23,6 +23,8 @@ export interface BeadJobRequest {
   pr: number | null;
   convoy: string | null;
   cwd: string;
+  /** The lifecycle attempt the run was dispatched for (machine.ts: attemptKey); absent when none was named. */
+  attempt?: string;
 }
 
 export interface BeadJobResult {
@@ -69,6 +71,13 @@ async function runJob(deps: EngineJobDeps, req: BeadJobRequest, env: NodeJS.Proc
   const agent = `${req.kind}-${req.beadId}`;
   const store = new BeadStore({ dir: join(cwd, 'beads'), actor: agent, commit: true, env });
   const bead = await store.get(req.beadId);
+  // A run of an earlier attempt (re-run from the Actions page, or started after the bead moved on) works on nothing:
+  // the current attempt has its own run. Its end is then refused by the app as not the current attempt's.
+  const life = bead.lifecycle;
+  if (req.attempt && life && (life.job !== req.kind || attemptKey(life) !== req.attempt)) {
+    const now = life.job ? `attempt ${attemptKey(life)} of its ${life.job} job` : `no job running (${bead.status}, step ${life.step})`;
+    return { ok: true, summary: `nothing to do: this run is attempt ${req.attempt} of the ${req.kind} job, and bead ${bead.id} is at ${now}` };
+  }
   const convoyId = bead.convoy ?? req.convoy;
   if (req.convoy && bead.convoy && req.convoy !== bead.convoy) throw new UsageError(`--convoy ${req.convoy}: bead ${bead.id} belongs to convoy ${bead.convoy}`);
   if (!convoyId) throw new GthError(`bead ${bead.id} belongs to no convoy: runner jobs work on convoy beads`);

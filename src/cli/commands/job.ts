@@ -32,6 +32,7 @@ const REVIEW_JOB_RUNNER: ReviewJobRunner = {
 
 interface JobFlags {
   bead?: string;
+  attempt?: string;
   pr?: string;
   convoy?: string;
   json?: boolean;
@@ -50,6 +51,7 @@ export function register(
     .option('--bead <id>', 'bead id to work on (refinery-review: optional, the PR branch names it)')
     .option('--pr <number>', 'pull request number (refinery-review only)')
     .option('--convoy <id>', 'convoy id (informational; the bead file names its convoy)')
+    .option('--attempt <key>', 'the lifecycle attempt this run was dispatched for (e.g. r0t1; empty: none): a run of an earlier attempt does nothing')
     .option('--json', 'print the result as JSON')
     .action(async (kind: string, flags: JobFlags) => {
       if (flags.pr !== undefined && !/^\d+$/.test(flags.pr)) throw new UsageError(`--pr: expected a pull request number, got "${flags.pr}"`);
@@ -67,9 +69,11 @@ export function register(
         pr: flags.pr === undefined ? null : Number(flags.pr),
         convoy: flags.convoy ?? null,
         cwd: process.cwd(),
+        // The workflows pass their optional input as is: empty when the app named no attempt.
+        ...(flags.attempt ? { attempt: flags.attempt } : {}),
       });
       if (!parsed.success) {
-        const names: Record<string, string> = { kind: '<kind>', beadId: '--bead', pr: '--pr', convoy: '--convoy' };
+        const names: Record<string, string> = { kind: '<kind>', beadId: '--bead', pr: '--pr', convoy: '--convoy', attempt: '--attempt' };
         const text = formatIssues('gth job', parsed.error).replace(/gth job: (\w+)/g, (_m, f: string) => `gth job: ${names[f] ?? f}`);
         throw new UsageError(text);
       }

@@ -103,6 +103,27 @@ describe('gth job polecat', () => {
     expect(bead.history.some((h) => h.to === 'failed')).toBe(false);
   }, 60_000);
 
+  it('does nothing for a run of an earlier attempt (a re-run from the Actions page), and refuses an attempt of another form', async () => {
+    const { bare, runner, env } = await runnerSetup('stale');
+    // The app counted the first try's failure: the bead's Polecat is at its second try (r0t2), dispatched on its own.
+    const store = new BeadStore({ dir: join(runner, 'beads'), actor: 'app' });
+    await store.update(BEAD, (d) => void (d.lifecycle = { step: 'code', job: 'polecat', tries: 1, revisions: 0, feedback: null, retryAt: null }));
+    await gitIn(runner, 'commit', '-qam', 'second try due');
+    await gitIn(runner, 'push', '-q', 'origin', `convoy/${CONVOY}`);
+    const head = await gitIn(bare, 'rev-parse', `convoy/${CONVOY}`);
+    const before = box.llama.requests.length;
+    const res = await gth(['job', 'polecat', '--bead', BEAD, '--attempt', 'r0t1', '--json'], { cwd: runner, env });
+    expect(res.exitCode, String(res.stderr)).toBe(0);
+    expect(JSON.parse(String(res.stdout))).toMatchObject({
+      ok: true, summary: `nothing to do: this run is attempt r0t1 of the polecat job, and bead ${BEAD} is at attempt r0t2 of its polecat job`,
+    });
+    expect(box.llama.requests.length).toBe(before); // no model was asked
+    expect(await gitIn(bare, 'rev-parse', `convoy/${CONVOY}`)).toBe(head); // nothing pushed
+    const bad = await gth(['job', 'polecat', '--bead', BEAD, '--attempt', 'second'], { cwd: runner, env });
+    expect(bad.exitCode).toBe(2);
+    expect(String(bad.stderr)).toContain('--attempt: expected a lifecycle attempt such as r0t1');
+  }, 60_000);
+
   it('refuses a bead whose tests were not written first, changing nothing', async () => {
     const { bare, runner, env } = await runnerSetup('notests');
     const store = new BeadStore({ dir: join(runner, 'beads'), actor: 'owner' });

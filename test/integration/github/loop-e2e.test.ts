@@ -108,7 +108,7 @@ describe('the GitHub loop closes by itself', () => {
     const runJob = async (d: ModelDispatch) => {
       const dir = join(box.root, `runner-${++runs}`);
       await execa('git', ['clone', '-q', '--branch', d.ref, bare, dir]);
-      const args = d.kind === 'refinery-review' ? ['job', 'refinery-review', '--pr', d.inputs.pr!, '--bead', d.inputs.bead!] : ['job', d.kind, '--bead', d.inputs.bead!];
+      const args = d.kind === 'refinery-review' ? ['job', 'refinery-review', '--pr', d.inputs.pr!, '--bead', d.inputs.bead!] : ['job', d.kind, '--bead', d.inputs.bead!, '--attempt', d.inputs.attempt ?? ''];
       const env = runnerJobEnv({
         shim: box.shim, stateDir: runtimeDir, ledger: join(box.root, 'ledger.jsonl'), worktrees: join(box.root, `worktrees-${runs}`), temp: join(box.root, `temp-${runs}`),
         github: { apiUrl: api, token: 'ghs_installation', repository: `${REPO.owner}/${REPO.repo}` },

@@ -79,6 +79,11 @@ describe('workflow files', () => {
     expect(job['runs-on']).toEqual(['self-hosted', 'linux', kind === 'librarian' ? 'cpu' : 'gpu']);
     const runs = (job.steps as Wf[]).map((s) => String(s.run ?? ''));
     expect(runs.some((r) => r.startsWith(kind === 'refinery-review' ? 'gth job refinery-review --pr "$PR"' : `gth job ${kind} --bead "$BEAD"`))).toBe(true);
+    // The bead jobs get the run's attempt, so a re-run of an earlier attempt does nothing (gth job --attempt).
+    if (kind !== 'refinery-review') {
+      expect(runs).toContain(`gth job ${kind} --bead "$BEAD" --attempt "$ATTEMPT"`);
+      expect(job.env).toMatchObject({ ATTEMPT: '${{ inputs.attempt }}' });
+    }
     const claimAt = runs.findIndex((r) => r === 'gth bead claim "$BEAD" --push');
     const jobAt = runs.findIndex((r) => r.startsWith('gth job'));
     if (kind === 'refinery-review') {

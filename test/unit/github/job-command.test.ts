@@ -38,6 +38,13 @@ describe('gth job', () => {
     const runner = new RecordingRunner();
     await program(runner).parseAsync(['job', 'polecat', '--bead', 'gt-7k2f', '--convoy', 'gt-c1'], { from: 'user' });
     expect(runner.seen).toEqual([{ kind: 'polecat', beadId: 'gt-7k2f', pr: null, convoy: 'gt-c1', cwd: process.cwd() }]);
+    // The workflow's attempt input: passed on when named, left out when empty (a run the app named no attempt for).
+    await program(runner).parseAsync(['job', 'polecat', '--bead', 'gt-7k2f', '--attempt', 'r1t2'], { from: 'user' });
+    await program(runner).parseAsync(['job', 'polecat', '--bead', 'gt-7k2f', '--attempt', ''], { from: 'user' });
+    expect(runner.seen.slice(1)).toEqual([
+      { kind: 'polecat', beadId: 'gt-7k2f', pr: null, convoy: null, cwd: process.cwd(), attempt: 'r1t2' },
+      { kind: 'polecat', beadId: 'gt-7k2f', pr: null, convoy: null, cwd: process.cwd() },
+    ]);
   });
 
   it('sends refinery-review to the review job, with or without a bead', async () => {
