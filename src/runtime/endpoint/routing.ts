@@ -60,38 +60,32 @@ export interface ModelCard {
   gth: { kind: 'model'; server: string; device: 'gpu' | 'cpu'; loaded: boolean } | { kind: 'alias'; role: AliasRole; server: string; sized: string };
 }
 
-/** `GET /v1/models`: every catalog model the endpoint can route to, then the role aliases and their `<role>:<tokens>` form, in the OpenAI list shape. */
-export function modelCards(t: ModelTable, loaded: ReadonlySet<string>, created: number): ModelCard[] {
-  const card = (id: string, gth: ModelCard['gth']): ModelCard => ({ id, object: 'model', created, owned_by: 'gastown-hybrid', gth });
-  const cards: ModelCard[] = [];
-  const seen = new Set<string>();
-  for (const s of t.servers) {
-    if (seen.has(s.model)) continue;
-    seen.add(s.model);
-    cards.push(card(s.model, { kind: 'model', server: s.id, device: s.device, loaded: loaded.has(s.id) }));
-  }
-  const aliases = ALIAS_ROLES.flatMap((role) => {
-    const s = t.servers.find((x) => x.roles.includes(role));
-    return s ? [{ role, server: s.id }] : [];
-  });
-  for (const { role, server } of aliases) cards.push(card(role, { kind: 'alias', role, server, sized: `${role}:<tokens>` }));
-  for (const { role, server } of aliases) cards.push(card(`${role}:<tokens>`, { kind: 'alias', role, server, sized: `${role}:<tokens>` }));
-  return cards;
+/** The card of a name that resolves to `server` (as the role's alias when `role` is set). */
+function cardFor(id: string, server: ServerPlan, role: AliasRole | null, loaded: ReadonlySet<string>, created: number): ModelCard {
+  const gth: ModelCard['gth'] = role
+    ? { kind: 'alias', role, server: server.id, sized: `${role}:<tokens>` }
+    : { kind: 'model', server: server.id, device: server.device, loaded: loaded.has(server.id) };
+  return { id, object: 'model', created, owned_by: 'gastown-hybrid', gth };
 }
 
 /**
- * `GET /v1/models/{model}`: the listed card of that name, or, for a name that resolves without being listed (a server
- * id, `polecat:9000`), a card for what it resolves to; null when nothing does (the caller answers 404 with `why`).
+ * `GET /v1/models`: every name listModelNames gives (catalog models, role aliases, their `<role>:<tokens>` form), in
+ * the OpenAI list shape, each card saying where the name routes (resolveModel: one answer for routing and listing).
+ */
+export function modelCards(t: ModelTable, loaded: ReadonlySet<string>, created: number): ModelCard[] {
+  return listModelNames(t).flatMap((name) => {
+    const r = resolveModel(name, t);
+    return r.ok ? [cardFor(name, r.server, r.role, loaded, created)] : [];
+  });
+}
+
+/**
+ * `GET /v1/models/{model}`: the card of any name a request may use, listed or not (a server id, `polecat:9000`);
+ * null when it does not resolve (the caller answers 404 with `why`).
  */
 export function modelCard(name: string, t: ModelTable, loaded: ReadonlySet<string>, created: number): { card: ModelCard } | { card: null; why: string } {
-  const listed = modelCards(t, loaded, created).find((c) => c.id === name);
-  if (listed) return { card: listed };
   const r = resolveModel(name, t);
-  if (!r.ok) return { card: null, why: r.message };
-  const gth: ModelCard['gth'] = r.role
-    ? { kind: 'alias', role: r.role, server: r.server.id, sized: `${r.role}:<tokens>` }
-    : { kind: 'model', server: r.server.id, device: r.server.device, loaded: loaded.has(r.server.id) };
-  return { card: { id: name, object: 'model', created, owned_by: 'gastown-hybrid', gth } };
+  return r.ok ? { card: cardFor(name, r.server, r.role, loaded, created) } : { card: null, why: r.message };
 }
 
 const isAliasRole = (x: string): x is AliasRole => (ALIAS_ROLES as readonly string[]).includes(x);
